@@ -1,0 +1,137 @@
+//! The Lambda bootstrap every ccbridge function shares: JSON logs, one-time initialisation,
+//! and conversion between API Gateway events and the [`ccbridge::http`] types, so a
+//! function's `main` is one line.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ccbridge::http::{PathParams, Request, RequestId, Response};
+use ccbridge::{App, HttpFunction};
+use http::header;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, RequestExt, service_fn};
+
+/// Runs `function` as a Lambda handler behind API Gateway (HTTP API, payload 2.0).
+pub async fn serve(function: HttpFunction) -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let app = match App::from_env().await {
+        Ok(app) => Arc::new(app),
+        Err(error) => {
+            tracing::error!(function = function.name, %error, "cold start failed");
+            return Err(error.into());
+        }
+    };
+    lambda_http::run(service_fn(move |event: lambda_http::Request| {
+        let app = app.clone();
+        async move {
+            Ok::<_, lambda_http::Error>(into_lambda_response(function.call(app, from_lambda_request(event)).await))
+        }
+    }))
+    .await
+}
+
+/// Structured JSON logs for CloudWatch; the level comes from `AWS_LAMBDA_LOG_LEVEL` or
+/// `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let level =
+        std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level.to_ascii_lowercase()))
+        .with_current_span(true)
+        .with_span_list(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+/// An API Gateway event as the request a function handles: raw body bytes, the route's path
+/// parameters and API Gateway's request id.
+pub fn from_lambda_request(event: lambda_http::Request) -> Request {
+    let params = PathParams(event.path_parameters().iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect());
+    let request_id = match event.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        _ => None,
+    };
+    let (mut parts, body) = event.into_parts();
+    parts.extensions.insert(params);
+    if let Some(id) = request_id {
+        parts.extensions.insert(RequestId::new(id));
+    }
+    let body = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    Request::from_parts(parts, body)
+}
+
+/// A function's response as API Gateway expects it: text types as text, the rest base64.
+pub fn into_lambda_response(response: Response) -> lambda_http::Response<Body> {
+    let (parts, body) = response.into_parts();
+    let textual = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/") || t.contains("json") || t.contains("xml"));
+    let body = if body.is_empty() {
+        Body::Empty
+    } else if textual {
+        match String::from_utf8(body.to_vec()) {
+            Ok(text) => Body::Text(text),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    } else {
+        Body::Binary(body.to_vec())
+    };
+    lambda_http::Response::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = r#"{
+        "version": "2.0",
+        "routeKey": "POST /wde/{method}",
+        "rawPath": "/wde/registerInteraction",
+        "rawQueryString": "a=1",
+        "headers": {"content-type": "application/json", "x-api-key": "k"},
+        "pathParameters": {"method": "registerInteraction"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "example.com",
+            "domainPrefix": "example", "requestId": "req-42", "routeKey": "POST /wde/{method}",
+            "stage": "$default", "time": "22/Nov/2026:10:00:00 +0000", "timeEpoch": 1795341600000,
+            "http": {"method": "POST", "path": "/wde/registerInteraction", "protocol": "HTTP/1.1",
+                     "sourceIp": "203.0.113.9", "userAgent": "curl/8"}
+        },
+        "body": "{\"x\":1}",
+        "isBase64Encoded": false
+    }"#;
+
+    #[test]
+    fn api_gateway_event_becomes_a_request() {
+        let event = lambda_http::request::from_str(EVENT).expect("event");
+        let req = from_lambda_request(event);
+        assert_eq!(req.method(), "POST");
+        assert_eq!(req.uri().path(), "/wde/registerInteraction");
+        assert_eq!(req.uri().query(), Some("a=1"));
+        assert_eq!(req.body().as_ref(), br#"{"x":1}"#);
+        assert_eq!(ccbridge::http::path_param(&req, "method").expect("param"), "registerInteraction");
+        assert_eq!(req.extensions().get::<RequestId>(), Some(&RequestId::new("req-42")));
+    }
+
+    #[test]
+    fn json_stays_text_and_bytes_stay_binary() {
+        let json = ccbridge::http::json_response(http::StatusCode::OK, &serde_json_value());
+        assert!(matches!(into_lambda_response(json).body(), Body::Text(_)));
+        let mut audio = Response::new(Bytes::from_static(&[0xff, 0xfb]));
+        audio.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("audio/mpeg"));
+        assert!(matches!(into_lambda_response(audio).body(), Body::Binary(_)));
+    }
+
+    fn serde_json_value() -> std::collections::BTreeMap<&'static str, u8> {
+        std::collections::BTreeMap::from([("ok", 1)])
+    }
+}

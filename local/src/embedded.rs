@@ -1,0 +1,144 @@
+//! Real-protocol DynamoDB and S3 servers started in-process on loopback.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// The key pair of the local stack: the embedded S3 checks it, DynamoDB Local wants letters
+/// and digits only.
+pub const ACCESS_KEY: &str = "ccbridgelocal";
+pub const SECRET_KEY: &str = "ccbridgelocalsecret";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("bind {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("DynamoDB database {path}: {message}")]
+    Database { path: String, message: String },
+    #[error("S3 folder {path}: {message}")]
+    Folder { path: String, message: String },
+}
+
+/// Stops the servers started with it when dropped.
+#[derive(Debug)]
+pub struct Shutdown(watch::Sender<bool>);
+
+impl Shutdown {
+    pub fn new() -> Self {
+        Self(watch::channel(false).0)
+    }
+
+    /// A receiver that sees `true` once the stack stops.
+    pub fn subscribe(&self) -> watch::Receiver<bool> {
+        self.0.subscribe()
+    }
+
+    fn signal(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.0.subscribe();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Shutdown {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), EmbeddedError> {
+    let listener = TcpListener::bind(addr).await.map_err(|source| EmbeddedError::Bind { addr, source })?;
+    let local = listener.local_addr().map_err(|source| EmbeddedError::Bind { addr, source })?;
+    Ok((listener, local))
+}
+
+/// Serves a DynamoDB on `addr`: kept in the SQLite file `path`, or in memory when `None`.
+/// Returns the endpoint URL.
+pub async fn dynamodb(addr: SocketAddr, path: Option<&Path>, shutdown: &Shutdown) -> Result<String, EmbeddedError> {
+    let db = match path {
+        Some(path) => {
+            let name = path.display().to_string();
+            dynoxide::Database::new(&name)
+                .map_err(|e| EmbeddedError::Database { path: name, message: e.to_string() })?
+        }
+        None => dynoxide::Database::memory()
+            .map_err(|e| EmbeddedError::Database { path: ":memory:".into(), message: e.to_string() })?,
+    };
+    let (listener, local) = bind(addr).await?;
+    tokio::spawn(sweep_ttl(db.clone(), shutdown.signal()));
+    let stop = shutdown.signal();
+    tokio::spawn(async move {
+        if let Err(error) = dynoxide::server::serve_with_shutdown(listener, db, stop).await {
+            tracing::error!(%error, "embedded DynamoDB stopped");
+        }
+    });
+    Ok(format!("http://{local}"))
+}
+
+/// Deletes expired items once a minute, as DynamoDB's TTL does in the background.
+async fn sweep_ttl(db: dynoxide::Database, stop: impl Future<Output = ()>) {
+    tokio::pin!(stop);
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = every.tick() => {
+                let db = db.clone();
+                match tokio::task::spawn_blocking(move || db.sweep_ttl()).await {
+                    Ok(Ok(0)) | Err(_) => {}
+                    Ok(Ok(n)) => tracing::debug!(deleted = n, "TTL sweep"),
+                    Ok(Err(error)) => tracing::warn!(%error, "TTL sweep failed"),
+                }
+            }
+        }
+    }
+}
+
+/// Serves an S3 on `addr`, keeping objects as files under `root`. Returns the endpoint URL.
+pub async fn s3(addr: SocketAddr, root: &Path, shutdown: &Shutdown) -> Result<String, EmbeddedError> {
+    let folder = |message: String| EmbeddedError::Folder { path: root.display().to_string(), message };
+    std::fs::create_dir_all(root).map_err(|e| folder(e.to_string()))?;
+    let fs = s3s_fs::FileSystem::new(root).map_err(|e| folder(format!("{e:?}")))?;
+    let mut builder = S3ServiceBuilder::new(fs);
+    builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+    let service = builder.build();
+    let (listener, local) = bind(addr).await?;
+    let stop = shutdown.signal();
+    tokio::spawn(async move {
+        tokio::pin!(stop);
+        loop {
+            let socket = tokio::select! {
+                _ = &mut stop => return,
+                accepted = listener.accept() => match accepted {
+                    Ok((socket, _)) => socket,
+                    Err(error) => {
+                        tracing::warn!(%error, "embedded S3 accept failed");
+                        continue;
+                    }
+                },
+            };
+            let service = service.clone();
+            tokio::spawn(async move {
+                let served =
+                    ConnBuilder::new(TokioExecutor::new()).serve_connection(TokioIo::new(socket), service).await;
+                if let Err(error) = served {
+                    tracing::debug!(%error, "embedded S3 connection ended");
+                }
+            });
+        }
+    });
+    Ok(format!("http://{local}"))
+}

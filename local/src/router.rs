@@ -1,0 +1,67 @@
+//! One axum router for every function, with API Gateway's routes and behaviour: path
+//! parameters from `{name}` segments, `{"message":"Not Found"}` for unmatched routes and
+//! methods, and a 10 MB payload cap.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path};
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, on};
+use ccbridge::http::{PathParams, Request, RequestId};
+use ccbridge::{App, HttpFunction};
+use http::StatusCode;
+
+/// API Gateway's payload limit.
+const API_GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
+
+pub fn router(app: Arc<App>, functions: &[HttpFunction]) -> axum::Router {
+    let mut router = axum::Router::new();
+    for function in functions.iter().copied() {
+        for route in function.routes {
+            let Some(filter) = method_filter(route.method) else {
+                tracing::error!(function = function.name, method = route.method, "unsupported method in route");
+                continue;
+            };
+            let app = app.clone();
+            let handler = move |params: Option<Path<HashMap<String, String>>>, req: axum::extract::Request| {
+                dispatch(app.clone(), function, params.map(|Path(p)| p).unwrap_or_default(), req)
+            };
+            router = router.route(route.path, on(filter, handler));
+        }
+    }
+    router.fallback(not_found).method_not_allowed_fallback(not_found).layer(DefaultBodyLimit::max(API_GATEWAY_MAX_BODY))
+}
+
+fn method_filter(method: &str) -> Option<MethodFilter> {
+    Some(match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "DELETE" => MethodFilter::DELETE,
+        "PATCH" => MethodFilter::PATCH,
+        "OPTIONS" => MethodFilter::OPTIONS,
+        _ => return None,
+    })
+}
+
+async fn not_found() -> axum::response::Response {
+    (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({"message": "Not Found"}))).into_response()
+}
+
+async fn dispatch(
+    app: Arc<App>,
+    function: HttpFunction,
+    params: HashMap<String, String>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (mut parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, API_GATEWAY_MAX_BODY).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(serde_json::json!({"message": "Request Entity Too Large"})))
+            .into_response();
+    };
+    parts.extensions.insert(PathParams(params));
+    parts.extensions.insert(RequestId::generate());
+    let response = function.call(app, Request::from_parts(parts, body)).await;
+    response.map(axum::body::Body::from)
+}

@@ -1,0 +1,428 @@
+//! The configuration document: one TOML document listing the channels (provider accounts) with
+//! their secrets, mappings and options.
+//!
+//! Locally it is a file (`CCBRIDGE_CONFIG_FILE`); deployed, an SSM SecureString parameter
+//! (`CCBRIDGE_CONFIG_PARAMETER`). It is read and validated once per cold start, and a bad
+//! document fails with one message naming the field.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Environment variable naming a local configuration file.
+pub const FILE_ENV: &str = "CCBRIDGE_CONFIG_FILE";
+/// Environment variable naming the SSM parameter holding the configuration.
+pub const PARAMETER_ENV: &str = "CCBRIDGE_CONFIG_PARAMETER";
+
+/// Default largest request body a function accepts.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Why the configuration could not be used. The message always names the field or the source.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: neither {FILE_ENV} nor {PARAMETER_ENV} is set")]
+    NoSource,
+    #[error("configuration file {path}: {message}")]
+    File { path: String, message: String },
+    #[error("configuration parameter {name}: {message}")]
+    Parameter { name: String, message: String },
+    #[error("configuration field `{field}`: {message}")]
+    Invalid { field: String, message: String },
+}
+
+impl ConfigError {
+    fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.into(), message: message.into() }
+    }
+}
+
+/// Where the configuration document comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    File(PathBuf),
+    SsmParameter(String),
+}
+
+impl ConfigSource {
+    /// The source named by the environment; a file wins over a parameter.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Some(path) = std::env::var_os(FILE_ENV).filter(|v| !v.is_empty()) {
+            return Ok(Self::File(path.into()));
+        }
+        match std::env::var(PARAMETER_ENV) {
+            Ok(name) if !name.is_empty() => Ok(Self::SsmParameter(name)),
+            _ => Err(ConfigError::NoSource),
+        }
+    }
+
+    /// Reads and validates the document.
+    pub async fn load(&self, sdk: &aws_config::SdkConfig) -> Result<Config, ConfigError> {
+        match self {
+            Self::File(path) => {
+                let text = tokio::fs::read_to_string(path)
+                    .await
+                    .map_err(|e| ConfigError::File { path: path.display().to_string(), message: e.to_string() })?;
+                Config::parse(&text)
+            }
+            Self::SsmParameter(name) => {
+                let out = aws_sdk_ssm::Client::new(sdk)
+                    .get_parameter()
+                    .name(name)
+                    .with_decryption(true)
+                    .send()
+                    .await
+                    .map_err(|e| ConfigError::Parameter {
+                    name: name.clone(),
+                    message: aws_sdk_ssm::error::DisplayErrorContext(e).to_string(),
+                })?;
+                let text = out.parameter.and_then(|p| p.value).ok_or_else(|| ConfigError::Parameter {
+                    name: name.clone(),
+                    message: "the parameter has no value".into(),
+                })?;
+                Config::parse(&text)
+            }
+        }
+    }
+}
+
+/// The whole configuration document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub service: Service,
+    #[serde(default, rename = "channel")]
+    pub channels: Vec<Channel>,
+}
+
+/// Options that apply to every function.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Self { max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+    }
+}
+
+fn default_max_body_bytes() -> usize {
+    DEFAULT_MAX_BODY_BYTES
+}
+
+/// A channel's identifier, unique in the document and stable in stored keys.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ChannelId(String);
+
+impl ChannelId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ChannelId {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let ok = !value.is_empty()
+            && value.len() <= 64
+            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err(format!("channel id {value:?} must be 1 to 64 characters of a-z, 0-9 and -"))
+        }
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One provider account. The `kind` field selects the provider.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Channel {
+    Uis(UisChannel),
+    Wde(WdeChannel),
+    GenesysCloud(GenesysCloudChannel),
+    Chatbot(ChatbotChannel),
+}
+
+impl Channel {
+    pub fn id(&self) -> &ChannelId {
+        match self {
+            Self::Uis(c) => &c.id,
+            Self::Wde(c) => &c.id,
+            Self::GenesysCloud(c) => &c.id,
+            Self::Chatbot(c) => &c.id,
+        }
+    }
+}
+
+/// A UIS (CoMagic) account sending call notifications.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UisChannel {
+    pub id: ChannelId,
+    /// The `ud_channel_token` UIS puts in every notification.
+    pub token: SecretString,
+    /// Key for the helpdesk-side history API.
+    pub api_key: SecretString,
+    /// ISO 3166 country used for numbers without a country code.
+    #[serde(default = "default_country")]
+    pub default_country: String,
+    /// UIS `employee_id` → operator.
+    #[serde(default)]
+    pub operators: BTreeMap<String, String>,
+    /// Hosts recording links may point at (HTTPS only).
+    #[serde(default)]
+    pub recording_hosts: Vec<String>,
+    /// The Genesys Cloud channel recordings are uploaded to, if any.
+    pub genesys: Option<ChannelId>,
+}
+
+fn default_country() -> String {
+    "RU".into()
+}
+
+/// A Genesys WDE installation calling the YetiForce-compatible webservice.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WdeChannel {
+    pub id: ChannelId,
+    /// The `X-API-KEY` value, also the HMAC key of `X-API-SIGNATURE`.
+    pub api_key: SecretString,
+    /// Genesys agent id → operator.
+    #[serde(default)]
+    pub operators: BTreeMap<String, String>,
+}
+
+/// A Genesys Cloud organisation reached with OAuth client credentials.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesysCloudChannel {
+    pub id: ChannelId,
+    /// Region host suffix, e.g. `mypurecloud.com` or `mypurecloud.de`.
+    pub region: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// A chatbot escalating conversations to Genesys Cloud live chat.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatbotChannel {
+    pub id: ChannelId,
+    /// Key the bot presents on every call.
+    pub api_key: SecretString,
+    /// The Genesys Cloud channel conversations are escalated to.
+    pub genesys: ChannelId,
+}
+
+impl Config {
+    /// Parses and validates a TOML document.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| toml_error("document", &e))?;
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            toml_error(if field == "." { "document" } else { &field }, e.inner())
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.service.max_body_bytes == 0 {
+            return Err(ConfigError::invalid("service.max_body_bytes", "must be greater than 0"));
+        }
+        let mut ids = HashSet::new();
+        for (i, channel) in self.channels.iter().enumerate() {
+            let at = |field: &str| format!("channel[{i}].{field}");
+            if !ids.insert(channel.id()) {
+                return Err(ConfigError::invalid(at("id"), format!("{} is used twice", channel.id())));
+            }
+            let secrets: Vec<(&str, &SecretString)> = match channel {
+                Channel::Uis(c) => {
+                    if !is_country_code(&c.default_country) {
+                        return Err(ConfigError::invalid(
+                            at("default_country"),
+                            "must be a two-letter ISO 3166 code such as RU",
+                        ));
+                    }
+                    for host in &c.recording_hosts {
+                        if host.is_empty() || host.contains(['/', ':', ' ']) {
+                            return Err(ConfigError::invalid(
+                                at("recording_hosts"),
+                                format!("{host:?} is not a host name"),
+                            ));
+                        }
+                    }
+                    if let Some(genesys) = &c.genesys {
+                        self.expect_genesys(genesys, &at("genesys"))?;
+                    }
+                    vec![("token", &c.token), ("api_key", &c.api_key)]
+                }
+                Channel::Wde(c) => vec![("api_key", &c.api_key)],
+                Channel::GenesysCloud(c) => {
+                    if c.client_id.trim().is_empty() {
+                        return Err(ConfigError::invalid(at("client_id"), "must not be empty"));
+                    }
+                    vec![("client_secret", &c.client_secret)]
+                }
+                Channel::Chatbot(c) => {
+                    self.expect_genesys(&c.genesys, &at("genesys"))?;
+                    vec![("api_key", &c.api_key)]
+                }
+            };
+            for (name, secret) in secrets {
+                if secret.expose_secret().trim().len() < 8 {
+                    return Err(ConfigError::invalid(at(name), "must be at least 8 characters"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn expect_genesys(&self, id: &ChannelId, field: &str) -> Result<(), ConfigError> {
+        match self.channel(id) {
+            Some(Channel::GenesysCloud(_)) => Ok(()),
+            Some(_) => Err(ConfigError::invalid(field, format!("channel {id} is not a genesys_cloud channel"))),
+            None => Err(ConfigError::invalid(field, format!("no channel has the id {id}"))),
+        }
+    }
+
+    pub fn channel(&self, id: &ChannelId) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.id() == id)
+    }
+}
+
+fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn toml_error(field: &str, error: &toml::de::Error) -> ConfigError {
+    let message = error.message().to_string();
+    let field = if field == "document" {
+        match error.span() {
+            Some(span) => format!("document (byte {})", span.start),
+            None => field.to_string(),
+        }
+    } else {
+        field.to_string()
+    };
+    ConfigError::invalid(field, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        [service]
+        max_body_bytes = 1024
+
+        [[channel]]
+        kind = "uis"
+        id = "uis-main"
+        token = "uis-token-123456"
+        api_key = "uis-api-key-123456"
+        genesys = "gc-eu"
+        operators = { "101" = "ivanov" }
+
+        [[channel]]
+        kind = "genesys_cloud"
+        id = "gc-eu"
+        region = "mypurecloud.de"
+        client_id = "client"
+        client_secret = "very-secret-value"
+    "#;
+
+    #[test]
+    fn parses_a_valid_document() {
+        let config = Config::parse(GOOD).expect("valid");
+        assert_eq!(config.service.max_body_bytes, 1024);
+        assert_eq!(config.channels.len(), 2);
+        let Channel::Uis(uis) = &config.channels[0] else { panic!("uis first") };
+        assert_eq!(uis.default_country, "RU");
+        assert_eq!(uis.operators["101"], "ivanov");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = Config::parse(GOOD).expect("valid");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("uis-token-123456"), "{debug}");
+        assert!(!debug.contains("very-secret-value"), "{debug}");
+        assert!(debug.contains("REDACTED"));
+    }
+
+    fn error_of(doc: &str) -> String {
+        Config::parse(doc).expect_err("invalid").to_string()
+    }
+
+    #[test]
+    fn missing_field_names_the_channel() {
+        let msg = error_of("[[channel]]\nkind = \"wde\"\nid = \"wde-a\"\n");
+        assert!(msg.contains("channel[0]") && msg.contains("api_key"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        let msg = error_of("[service]\nmax_body_bytes = \"big\"\n");
+        assert!(msg.contains("service.max_body_bytes"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_field_is_rejected() {
+        let msg = error_of("[service]\nmax_body = 3\n");
+        assert!(msg.contains("max_body"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_kind_is_rejected() {
+        let msg = error_of("[[channel]]\nkind = \"fax\"\nid = \"f\"\n");
+        assert!(msg.contains("channel[0]") && msg.contains("fax"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let doc = "[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"12345678\"\n[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"12345678\"\n";
+        assert!(error_of(doc).contains("channel[1].id"));
+    }
+
+    #[test]
+    fn short_secret_is_rejected() {
+        let msg = error_of("[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"short\"\n");
+        assert!(msg.contains("channel[0].api_key"), "{msg}");
+    }
+
+    #[test]
+    fn dangling_genesys_reference_is_rejected() {
+        let doc = "[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"12345678\"\ngenesys=\"nope\"\n";
+        let msg = error_of(doc);
+        assert!(msg.contains("channel[0].genesys") && msg.contains("nope"), "{msg}");
+    }
+
+    #[test]
+    fn bad_channel_id_is_rejected() {
+        let msg = error_of("[[channel]]\nkind=\"wde\"\nid=\"Bad Id\"\napi_key=\"12345678\"\n");
+        assert!(msg.contains("channel[0]") && msg.contains("Bad Id"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_error_says_where() {
+        let msg = error_of("[service\n");
+        assert!(msg.contains("document (byte"), "{msg}");
+    }
+}

@@ -1,0 +1,20 @@
+//! The shared library of the ccbridge functions.
+//!
+//! Everything a function needs besides its own flow lives here: the configuration document
+//! ([`config`]), the error model and its one mapping to HTTP ([`error`]), the HTTP edge
+//! ([`http`]), authentication primitives ([`auth`]), AWS clients ([`aws`]) and the store
+//! ([`store`]). Nothing in this crate knows about the Lambda runtime, so every handler can be
+//! driven by the Lambda bootstrap, the local stack and the tests alike.
+
+pub mod app;
+pub mod auth;
+pub mod aws;
+pub mod config;
+pub mod error;
+pub mod function;
+pub mod http;
+pub mod store;
+
+pub use app::App;
+pub use error::ApiError;
+pub use function::{HttpFunction, Route};

@@ -1,0 +1,363 @@
+//! Typed, idempotent access to the table.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::schema::{INDEXES, PK, SK, TTL, TYPE, VERSION};
+use crate::error::ApiError;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// How many times an optimistic update re-reads after losing a race before giving up.
+const MAX_UPDATE_ATTEMPTS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("table {table}: {message}")]
+    Backend { table: String, message: String },
+    #[error("item {key} cannot be read as {entity}: {message}")]
+    Corrupt { key: String, entity: &'static str, message: String },
+    #[error("item {0} kept changing under {MAX_UPDATE_ATTEMPTS} concurrent updates")]
+    Contention(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::Unavailable(error.to_string())
+    }
+}
+
+/// A primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self { pk: pk.into(), sk: sk.into() }
+    }
+
+    fn to_item(&self) -> Item {
+        HashMap::from([
+            (PK.to_string(), AttributeValue::S(self.pk.clone())),
+            (SK.to_string(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.pk, self.sk)
+    }
+}
+
+/// A global secondary index of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    Gsi1,
+    Gsi2,
+}
+
+impl Index {
+    fn attributes(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Gsi1 => INDEXES[0],
+            Self::Gsi2 => INDEXES[1],
+        }
+    }
+}
+
+/// Something stored as one item. Its own fields are serialised with serde; the store adds the
+/// key, the index keys, the type and the TTL.
+pub trait Entity: Serialize + DeserializeOwned {
+    /// Written to the `type` attribute.
+    const TYPE: &'static str;
+
+    fn key(&self) -> Key;
+
+    /// Index entries: (index, partition key, sort key).
+    fn index_keys(&self) -> Vec<(Index, String, String)> {
+        Vec::new()
+    }
+
+    /// When DynamoDB may delete the item, in epoch seconds.
+    fn expires_at(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// What a conditional write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Created,
+    Updated,
+    /// The item was already there (or already as wanted): nothing was written.
+    Unchanged,
+}
+
+/// Typed access to the table.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn backend<E, R>(&self, error: SdkError<E, R>) -> StoreError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        StoreError::Backend { table: self.table.clone(), message: DisplayErrorContext(error).to_string() }
+    }
+
+    /// Whether the table exists and answers.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        match self.client.describe_table().table_name(&self.table).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {
+                Err(StoreError::Backend { table: self.table.clone(), message: "the table does not exist".into() })
+            }
+            Err(e) => Err(self.backend(e)),
+        }
+    }
+
+    fn encode<E: Entity>(&self, entity: &E, version: u64) -> Result<Item, StoreError> {
+        let key = entity.key();
+        let mut item: Item = serde_dynamo::to_item(entity).map_err(|e| StoreError::Corrupt {
+            key: key.to_string(),
+            entity: E::TYPE,
+            message: e.to_string(),
+        })?;
+        item.extend(key.to_item());
+        item.insert(TYPE.into(), AttributeValue::S(E::TYPE.into()));
+        item.insert(VERSION.into(), AttributeValue::N(version.to_string()));
+        for (index, pk, sk) in entity.index_keys() {
+            let (_, pk_name, sk_name) = index.attributes();
+            item.insert(pk_name.into(), AttributeValue::S(pk));
+            item.insert(sk_name.into(), AttributeValue::S(sk));
+        }
+        if let Some(at) = entity.expires_at() {
+            item.insert(TTL.into(), AttributeValue::N(at.to_string()));
+        }
+        Ok(item)
+    }
+
+    fn decode<E: Entity>(&self, item: Item) -> Result<(E, u64), StoreError> {
+        let version = match item.get(VERSION) {
+            Some(AttributeValue::N(n)) => n.parse().unwrap_or(0),
+            _ => 0,
+        };
+        let key = match (item.get(PK), item.get(SK)) {
+            (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => format!("{pk}/{sk}"),
+            _ => "?".into(),
+        };
+        let entity = serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+            key,
+            entity: E::TYPE,
+            message: e.to_string(),
+        })?;
+        Ok((entity, version))
+    }
+
+    /// Reads an item, or `None`. Expired items count as absent.
+    pub async fn get<E: Entity>(&self, key: &Key) -> Result<Option<E>, StoreError> {
+        Ok(self.get_versioned(key).await?.map(|(entity, _)| entity))
+    }
+
+    async fn get_versioned<E: Entity>(&self, key: &Key) -> Result<Option<(E, u64)>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.backend(e))?;
+        match out.item {
+            Some(item) if !is_expired(&item) => self.decode(item).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes the entity unless an item with its key exists: one conditional write, so two
+    /// concurrent deliveries of the same provider event store it once.
+    pub async fn put_new<E: Entity>(&self, entity: &E) -> Result<Written, StoreError> {
+        let item = self.encode(entity, 1)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Created),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Ok(Written::Unchanged)
+            }
+            Err(e) => Err(self.backend(e)),
+        }
+    }
+
+    /// Merges into the item at `key`: `merge` gets the current entity (or `None`) and returns
+    /// the new one, or `None` when nothing changes, in which case nothing is written. The write
+    /// expects the version it read, so concurrent merges are re-applied, never lost.
+    pub async fn update_with<E, F>(&self, key: &Key, mut merge: F) -> Result<(Written, Option<E>), StoreError>
+    where
+        E: Entity,
+        F: FnMut(Option<&E>) -> Option<E>,
+    {
+        for _ in 0..MAX_UPDATE_ATTEMPTS {
+            let current = self.get_versioned::<E>(key).await?;
+            let Some(next) = merge(current.as_ref().map(|(e, _)| e)) else {
+                return Ok((Written::Unchanged, current.map(|(e, _)| e)));
+            };
+            if next.key() != *key {
+                return Err(StoreError::Corrupt {
+                    key: key.to_string(),
+                    entity: E::TYPE,
+                    message: format!("merge moved the item to {}", next.key()),
+                });
+            }
+            let version = current.as_ref().map_or(0, |(_, v)| *v);
+            let item = self.encode(&next, version + 1)?;
+            let mut request = self.client.put_item().table_name(&self.table).set_item(Some(item));
+            request = if current.is_some() {
+                request
+                    .condition_expression("#v = :v")
+                    .expression_attribute_names("#v", VERSION)
+                    .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
+            } else {
+                request.condition_expression("attribute_not_exists(#pk)").expression_attribute_names("#pk", PK)
+            };
+            match request.send().await {
+                Ok(_) => {
+                    let written = if current.is_some() { Written::Updated } else { Written::Created };
+                    return Ok((written, Some(next)));
+                }
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => continue,
+                Err(e) => return Err(self.backend(e)),
+            }
+        }
+        Err(StoreError::Contention(key.to_string()))
+    }
+
+    /// One page of an index partition, newest (highest sort key) first.
+    pub async fn query_index<E: Entity>(
+        &self,
+        index: Index,
+        partition: &str,
+        limit: i32,
+        after: Option<&Cursor>,
+    ) -> Result<Page<E>, StoreError> {
+        let (name, pk_name, _) = index.attributes();
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(name)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", pk_name)
+            .expression_attribute_values(":p", AttributeValue::S(partition.into()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(after.map(Cursor::to_item));
+        let out = request.send().await.map_err(|e| self.backend(e))?;
+        let mut items = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            if !is_expired(&item) {
+                items.push(self.decode::<E>(item)?.0);
+            }
+        }
+        let next = out.last_evaluated_key.and_then(|key| Cursor::from_item(&key));
+        Ok(Page { items, next })
+    }
+}
+
+/// One page of a query and where the next one starts.
+#[derive(Debug)]
+pub struct Page<E> {
+    pub items: Vec<E>,
+    pub next: Option<Cursor>,
+}
+
+/// Where a query stopped: an opaque, URL-safe token for API callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(BTreeMap<String, String>);
+
+impl Cursor {
+    fn from_item(item: &Item) -> Option<Self> {
+        item.iter()
+            .map(|(k, v)| v.as_s().ok().map(|s| (k.clone(), s.clone())))
+            .collect::<Option<BTreeMap<_, _>>>()
+            .map(Self)
+    }
+
+    fn to_item(&self) -> Item {
+        self.0.iter().map(|(k, v)| (k.clone(), AttributeValue::S(v.clone()))).collect()
+    }
+
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.0).unwrap_or_default())
+    }
+
+    /// Parses a token from a caller; anything that is not one of ours is a 400.
+    pub fn decode(token: &str) -> Result<Self, ApiError> {
+        let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not one this API returned");
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        if map.contains_key(PK) && map.contains_key(SK) { Ok(Self(map)) } else { Err(invalid()) }
+    }
+}
+
+fn is_expired(item: &Item) -> bool {
+    let Some(AttributeValue::N(at)) = item.get(TTL) else { return false };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    at.parse::<i64>().is_ok_and(|at| at <= now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_forgeries() {
+        let item: Item = [("pk", "A"), ("sk", "B"), ("gsi1pk", "C")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
+            .collect();
+        let cursor = Cursor::from_item(&item).expect("all strings");
+        let token = cursor.encode();
+        assert_eq!(Cursor::decode(&token).expect("ours"), cursor);
+        assert_eq!(cursor.to_item(), item);
+        assert_eq!(Cursor::decode("not a cursor").expect_err("forged").code(), "invalid_cursor");
+        let no_key = URL_SAFE_NO_PAD.encode(br#"{"x":"y"}"#);
+        assert!(Cursor::decode(&no_key).is_err());
+    }
+}

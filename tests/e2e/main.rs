@@ -1,0 +1,6 @@
+//! End-to-end tests: functions over HTTP, state checked through the AWS SDK, on every backend.
+
+mod blobs;
+mod status;
+mod store;
+mod template;

@@ -1,0 +1,153 @@
+//! The end-to-end test harness: a stack per test on a real-protocol DynamoDB (embedded dynoxide,
+//! or the official DynamoDB Local the test command starts) and an S3 server over HTTP, with the
+//! functions served on loopback through the same router as the local stack.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use ccbridge::config::Config;
+use ccbridge_local::stack::{DynamoDb, Options, Stack};
+
+/// Set by the test command to DynamoDB Local's endpoint.
+pub const DYNAMODB_LOCAL_ENV: &str = "CCBRIDGE_TEST_DYNAMODB_LOCAL";
+/// Set by the test command so that a missing DynamoDB Local fails the run instead of being
+/// skipped.
+pub const REQUIRE_ENV: &str = "CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL";
+
+/// The configuration the tests run with.
+pub const CONFIG: &str = include_str!("config.toml");
+
+/// A DynamoDB implementation the tests run against.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Dynoxide,
+    DynamoDbLocal(String),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Dynoxide => "dynoxide",
+            Self::DynamoDbLocal(_) => "DynamoDB Local",
+        }
+    }
+}
+
+/// dynoxide always; DynamoDB Local when the test command started it.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Dynoxide];
+    match std::env::var(DYNAMODB_LOCAL_ENV) {
+        Ok(endpoint) if !endpoint.is_empty() => all.push(Backend::DynamoDbLocal(endpoint)),
+        _ if std::env::var_os(REQUIRE_ENV).is_some() => {
+            panic!("{REQUIRE_ENV} is set but {DYNAMODB_LOCAL_ENV} is not: DynamoDB Local did not start")
+        }
+        _ => eprintln!("note: {DYNAMODB_LOCAL_ENV} is not set; running on dynoxide only"),
+    }
+    all
+}
+
+fn any_port() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
+}
+
+/// One test's stack: its own table and bucket, its API on an ephemeral port.
+pub struct TestStack {
+    pub stack: Stack,
+    pub backend: Backend,
+    pub base_url: String,
+    pub http: reqwest::Client,
+    s3_root_dir: tempfile::TempDir,
+}
+
+impl TestStack {
+    pub async fn start(backend: &Backend) -> Self {
+        Self::start_with(backend, CONFIG).await
+    }
+
+    pub async fn start_with(backend: &Backend, config: &str) -> Self {
+        let config = Config::parse(config).expect("test configuration");
+        let s3_root = tempfile::tempdir().expect("temporary folder");
+        let unique = uuid();
+        let dynamodb = match backend {
+            Backend::Dynoxide => DynamoDb::Embedded { addr: any_port(), path: None },
+            Backend::DynamoDbLocal(endpoint) => DynamoDb::External { endpoint: endpoint.clone() },
+        };
+        let options = Options {
+            dynamodb,
+            s3_addr: any_port(),
+            s3_root: s3_root.path().to_path_buf(),
+            table: format!("ccbridge-test-{unique}"),
+            bucket: format!("ccbridge-test-{unique}"),
+        };
+        let stack = Stack::start(options, config).await.expect("stack starts");
+        let addr = stack.serve(any_port(), ccbridge_local::FUNCTIONS).await.expect("API serves");
+        Self {
+            stack,
+            backend: backend.clone(),
+            base_url: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            s3_root_dir: s3_root,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        self.stack.app.store.client()
+    }
+
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.stack.app.blobs.client()
+    }
+
+    /// The folder the S3 server keeps its objects and upload state in.
+    pub fn s3_root(&self) -> &std::path::Path {
+        self.s3_root_dir.path()
+    }
+
+    pub fn table(&self) -> &str {
+        self.stack.app.store.table()
+    }
+
+    pub fn bucket(&self) -> &str {
+        self.stack.app.blobs.bucket()
+    }
+
+    /// Every item in the table, for assertions on what was (not) written.
+    pub async fn scan_all(&self) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .dynamodb()
+                .scan()
+                .table_name(self.table())
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+}
+
+fn uuid() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{:x}-{}-{}", nanos, std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Runs `scenario` once on each backend, on a fresh stack that lives until it returns.
+pub async fn on_each_backend(scenario: impl AsyncFn(&TestStack)) {
+    for backend in backends() {
+        eprintln!("-- on {}", backend.name());
+        let stack = TestStack::start(&backend).await;
+        scenario(&stack).await;
+    }
+}
