@@ -4,23 +4,18 @@
 
 use std::sync::Arc;
 
+use aws_lambda_events::dynamodb::Event;
 use bytes::Bytes;
 use ccbridge::http::{PathParams, Request, RequestId, Response};
-use ccbridge::{App, HttpFunction};
+use ccbridge::{App, HttpFunction, StreamFunction};
 use http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt, service_fn};
+use lambda_runtime::LambdaEvent;
 
 /// Runs `function` as a Lambda handler behind API Gateway (HTTP API, payload 2.0).
 pub async fn serve(function: HttpFunction) -> Result<(), lambda_http::Error> {
-    init_tracing();
-    let app = match App::from_env().await {
-        Ok(app) => Arc::new(app),
-        Err(error) => {
-            tracing::error!(function = function.name, %error, "cold start failed");
-            return Err(error.into());
-        }
-    };
+    let app = init(function.name).await?;
     lambda_http::run(service_fn(move |event: lambda_http::Request| {
         let app = app.clone();
         async move {
@@ -28,6 +23,29 @@ pub async fn serve(function: HttpFunction) -> Result<(), lambda_http::Error> {
         }
     }))
     .await
+}
+
+/// Runs `function` as a Lambda handler fed by the table's stream, reporting partial batch
+/// failures (`FunctionResponseTypes: [ReportBatchItemFailures]` in template.yaml).
+pub async fn serve_stream(function: StreamFunction) -> Result<(), lambda_http::Error> {
+    let app = init(function.name).await?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<Event>| {
+        let app = app.clone();
+        async move { Ok::<_, lambda_http::Error>(function.call(app, event.payload).await.into_response()) }
+    }))
+    .await
+}
+
+/// Logging and the per-cold-start state; a failure is logged once and ends the cold start.
+async fn init(function: &'static str) -> Result<Arc<App>, lambda_http::Error> {
+    init_tracing();
+    match App::from_env().await {
+        Ok(app) => Ok(Arc::new(app)),
+        Err(error) => {
+            tracing::error!(function, %error, "cold start failed");
+            Err(error.into())
+        }
+    }
 }
 
 /// Structured JSON logs for CloudWatch; the level comes from `AWS_LAMBDA_LOG_LEVEL` or

@@ -6,11 +6,15 @@ pub mod embedded;
 pub mod invoke;
 pub mod router;
 pub mod stack;
+pub mod streams;
 
-use ccbridge::HttpFunction;
+use ccbridge::{HttpFunction, StreamFunction};
 
 /// Every HTTP function of the collection, as template.yaml deploys them.
 pub const FUNCTIONS: &[HttpFunction] = &[status::FUNCTION];
+
+/// Every function fed by the table's stream.
+pub const STREAM_FUNCTIONS: &[StreamFunction] = &[];
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<HttpFunction> {

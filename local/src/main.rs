@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use ccbridge::config::Config;
 use ccbridge_local::stack::{DynamoDb, Options, Stack};
+use ccbridge_local::streams::FeedOptions;
 use clap::{Parser, Subcommand};
 
 const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ccbridge.toml");
@@ -85,6 +86,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match command {
         Command::Serve { port, .. } => {
             let addr = stack.serve(loopback(port), ccbridge_local::FUNCTIONS).await.map_err(|e| e.to_string())?;
+            stack.feed_streams(ccbridge_local::STREAM_FUNCTIONS, FeedOptions::new(cli.data_dir.clone())).await;
             println!("ccbridge local stack");
             println!("  API       http://{addr}");
             println!("  DynamoDB  {}  table {} in {}", stack.dynamodb_endpoint, cli.table, database.display());
@@ -100,6 +102,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 for route in function.routes {
                     println!("  {:<6} {:<48} {}", route.method, route.path, function.name);
                 }
+            }
+            for function in ccbridge_local::STREAM_FUNCTIONS {
+                println!("  stream {:<48} {}", function.item_types.join(", "), function.name);
             }
             println!("Try: curl -s http://{addr}/status");
             println!("Stop with Ctrl-C; the data stays in {}.", cli.data_dir.display());

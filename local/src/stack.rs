@@ -9,7 +9,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::Credentials;
 use ccbridge::config::Config;
 use ccbridge::store::{Blobs, Store, schema};
-use ccbridge::{App, HttpFunction};
+use ccbridge::{App, HttpFunction, StreamFunction};
 use tokio::net::TcpListener;
 
 use crate::embedded::{self, ACCESS_KEY, EmbeddedError, SECRET_KEY, Shutdown};
@@ -76,6 +76,15 @@ impl Stack {
             blobs: Blobs::new(s3, options.bucket),
         };
         Ok(Self { app: Arc::new(app), dynamodb_endpoint, s3_endpoint, shutdown })
+    }
+
+    /// Feeds `functions` from the table's stream until the stack is dropped.
+    pub async fn feed_streams(&self, functions: &[StreamFunction], options: crate::streams::FeedOptions) {
+        let sdk = sdk_config().await;
+        let client = aws_sdk_dynamodbstreams::Client::from_conf(
+            aws_sdk_dynamodbstreams::config::Builder::from(&sdk).endpoint_url(&self.dynamodb_endpoint).build(),
+        );
+        crate::streams::feed(self.app.clone(), client, functions, options, self.shutdown.subscribe());
     }
 
     /// Serves `functions` on `addr` until the stack is dropped; returns the bound address.

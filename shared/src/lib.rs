@@ -17,4 +17,4 @@ pub mod store;
 
 pub use app::App;
 pub use error::ApiError;
-pub use function::{HttpFunction, Route};
+pub use function::{BatchOutcome, HttpFunction, Route, StreamFunction};

@@ -4,4 +4,5 @@ mod blobs;
 mod events;
 mod status;
 mod store;
+mod streams;
 mod template;
