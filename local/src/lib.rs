@@ -10,7 +10,8 @@ pub mod stack;
 use ccbridge::HttpFunction;
 
 /// Every HTTP function of the collection, as template.yaml deploys them.
-pub const FUNCTIONS: &[HttpFunction] = &[status::FUNCTION];
+pub const FUNCTIONS: &[HttpFunction] =
+    &[status::FUNCTION, uis_call_started::FUNCTION, uis_call_finished::FUNCTION, uis_history::FUNCTION];
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<HttpFunction> {

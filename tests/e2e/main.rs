@@ -4,3 +4,4 @@ mod blobs;
 mod status;
 mod store;
 mod template;
+mod uis;
