@@ -7,9 +7,11 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::App;
+use ccbridge::store::recording_jobs::RecordingJob;
 use ccbridge::store::tickets::Ticket;
-use ccbridge::store::{Key, Store, calls};
+use ccbridge::store::{Entity, Key, Store, calls};
 use ccbridge::uis::call::{Call, CallSessionId};
 use ccbridge_tests::{TestStack, on_each_backend};
 use serde_json::{Value, json};
@@ -361,6 +363,48 @@ async fn history_lists_a_contacts_calls_newest_first_and_shows_one_call() {
     .await;
 }
 
+#[tokio::test]
+async fn writing_a_job_again_never_resets_its_progress() {
+    on_each_backend(async |stack| {
+        let store = &stack.stack.app.store;
+        let job = RecordingJob::pending(
+            CHANNEL,
+            CallSessionId(11),
+            "link",
+            "https://app.uiscom.ru/a",
+            "app.uiscom.ru",
+            None,
+            "2026-11-21T10:00:00Z",
+        );
+        let write = |job: &RecordingJob| job.upsert_write(store).expect("write");
+        stack.dynamodb().transact_write_items().transact_items(write(&job)).send().await.expect("create");
+        let done = RecordingJob { status: "done".into(), attempts: 2, ..job.clone() };
+        let key = done.key();
+        stack
+            .dynamodb()
+            .put_item()
+            .table_name(stack.table())
+            .item("pk", AttributeValue::S(key.pk.clone()))
+            .item("sk", AttributeValue::S(key.sk.clone()))
+            .item("status", AttributeValue::S("done".into()))
+            .item("attempts", AttributeValue::N("2".into()))
+            .item("gsi2pk", AttributeValue::S("JOBS#done".into()))
+            .item("gsi2sk", AttributeValue::S("x".into()))
+            .send()
+            .await
+            .expect("the consumer's update");
+        let again = RecordingJob { created_at: "2026-11-22T00:00:00Z".into(), ..job.clone() };
+        stack.dynamodb().transact_write_items().transact_items(write(&again)).send().await.expect("again");
+        let stored: RecordingJob = store.get(&key).await.expect("read").expect("job");
+        assert_eq!((stored.status.as_str(), stored.attempts), ("done", 2));
+        assert_eq!(stored.url, job.url, "the rest is written");
+        let item = stack.scan_all().await.pop().expect("one item");
+        assert_eq!(item.get("gsi2pk").and_then(|v| v.as_s().ok()).map(String::as_str), Some("JOBS#done"));
+        assert_eq!(item.get("type").and_then(|v| v.as_s().ok()).map(String::as_str), Some("recording_job"));
+    })
+    .await;
+}
+
 /// Records the DynamoDB operation of every request the SDK sends.
 #[derive(Debug, Clone, Default)]
 struct RequestLog(Arc<Mutex<Vec<String>>>);
@@ -470,6 +514,7 @@ async fn every_sample_event_replays_through_the_local_stack() {
         assert_eq!(detail["recordings"].as_array().map(Vec::len), Some(2));
         let (_, lost) = get(stack, "/uis/calls/3409130001", API_KEY).await;
         assert_eq!(lost["ticket"]["status"], "callback_needed");
+        assert_eq!(lost["call"]["contact_phone"], "+78123456789", "a Saint Petersburg number");
         let (_, outgoing) = get(stack, "/uis/calls/3409135555", API_KEY).await;
         assert_eq!(outgoing["call"]["state"], "talking");
         assert_eq!(outgoing["events"].as_array().map(Vec::len), Some(2));
