@@ -14,6 +14,7 @@ pub mod error;
 pub mod function;
 pub mod http;
 pub mod store;
+pub mod uis;
 
 pub use app::App;
 pub use error::ApiError;

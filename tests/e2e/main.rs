@@ -6,3 +6,4 @@ mod status;
 mod store;
 mod streams;
 mod template;
+mod uis;

@@ -5,7 +5,8 @@ use std::fmt;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -14,7 +15,8 @@ use serde::de::DeserializeOwned;
 use super::schema::{INDEXES, PK, SK, TTL, TYPE, VERSION};
 use crate::error::ApiError;
 
-type Item = HashMap<String, AttributeValue>;
+/// One raw item of the table.
+pub type Item = HashMap<String, AttributeValue>;
 
 /// How many times an optimistic update re-reads after losing a race before giving up.
 const MAX_UPDATE_ATTEMPTS: usize = 8;
@@ -233,9 +235,21 @@ impl Store {
         E: Entity,
         F: FnMut(Option<&E>) -> Option<E>,
     {
+        self.merge_with(key, |current| Ok(merge(current).map(|next| (next, Vec::new())))).await
+    }
+
+    /// Like [`Store::update_with`], but the merge also returns writes to other items (made with
+    /// [`Store::upsert_write`]) that must happen with it: they go in the same
+    /// TransactWriteItems, all or nothing, and are re-derived if the merge is re-applied.
+    /// Without other writes this is one conditional PutItem.
+    pub async fn merge_with<E, F>(&self, key: &Key, mut merge: F) -> Result<(Written, Option<E>), StoreError>
+    where
+        E: Entity,
+        F: FnMut(Option<&E>) -> Result<Option<(E, Vec<TransactWriteItem>)>, StoreError>,
+    {
         for _ in 0..MAX_UPDATE_ATTEMPTS {
             let current = self.get_versioned::<E>(key).await?;
-            let Some(next) = merge(current.as_ref().map(|(e, _)| e)) else {
+            let Some((next, writes)) = merge(current.as_ref().map(|(e, _)| e))? else {
                 return Ok((Written::Unchanged, current.map(|(e, _)| e)));
             };
             if next.key() != *key {
@@ -247,25 +261,119 @@ impl Store {
             }
             let version = current.as_ref().map_or(0, |(_, v)| *v);
             let item = self.encode(&next, version + 1)?;
-            let mut request = self.client.put_item().table_name(&self.table).set_item(Some(item));
-            request = if current.is_some() {
-                request
-                    .condition_expression("#v = :v")
-                    .expression_attribute_names("#v", VERSION)
-                    .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
+            let (condition, name, value) = if current.is_some() {
+                ("#v = :v", ("#v", VERSION), Some((":v", AttributeValue::N(version.to_string()))))
             } else {
-                request.condition_expression("attribute_not_exists(#pk)").expression_attribute_names("#pk", PK)
+                ("attribute_not_exists(#pk)", ("#pk", PK), None)
             };
-            match request.send().await {
-                Ok(_) => {
-                    let written = if current.is_some() { Written::Updated } else { Written::Created };
-                    return Ok((written, Some(next)));
+            let lost_race = if writes.is_empty() {
+                let request = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression(condition)
+                    .expression_attribute_names(name.0, name.1);
+                let request = match value {
+                    Some((n, v)) => request.expression_attribute_values(n, v),
+                    None => request,
+                };
+                match request.send().await {
+                    Ok(_) => false,
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => true,
+                    Err(e) => return Err(self.backend(e)),
                 }
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => continue,
-                Err(e) => return Err(self.backend(e)),
+            } else {
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression(condition)
+                    .expression_attribute_names(name.0, name.1)
+                    .set_expression_attribute_values(value.map(|(n, v)| HashMap::from([(n.to_string(), v)])))
+                    .build()
+                    .map_err(|e| self.invalid_write(key, e))?;
+                let all = std::iter::once(TransactWriteItem::builder().put(put).build()).chain(writes).collect();
+                match self.client.transact_write_items().set_transact_items(Some(all)).send().await {
+                    Ok(_) => false,
+                    Err(e) if is_lost_race(&e) => true,
+                    Err(e) => return Err(self.backend(e)),
+                }
+            };
+            if !lost_race {
+                let written = if current.is_some() { Written::Updated } else { Written::Created };
+                return Ok((written, Some(next)));
             }
         }
         Err(StoreError::Contention(key.to_string()))
+    }
+
+    /// A write for [`Store::merge_with`]: sets every attribute of `entity` (with its key, index
+    /// keys, type and TTL) on its item, creating it if needed, except that the attributes named
+    /// in `keep` are only set when absent, so that a later owner's changes (a job's status) are
+    /// never reset. Attributes the entity does not serialise are left as they are.
+    pub fn upsert_write<E: Entity>(&self, entity: &E, keep: &[&str]) -> Result<TransactWriteItem, StoreError> {
+        let key = entity.key();
+        let mut item = self.encode(entity, 0)?;
+        item.remove(PK);
+        item.remove(SK);
+        item.remove(VERSION);
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut assignments = Vec::new();
+        for (i, (attribute, value)) in item.into_iter().enumerate() {
+            let (n, v) = (format!("#a{i}"), format!(":a{i}"));
+            if keep.contains(&attribute.as_str()) {
+                assignments.push(format!("{n} = if_not_exists({n}, {v})"));
+            } else {
+                assignments.push(format!("{n} = {v}"));
+            }
+            names.insert(n, attribute);
+            values.insert(v, value);
+        }
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .update_expression(format!("SET {}", assignments.join(", ")))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(|e| self.invalid_write(&key, e))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn invalid_write(&self, key: &Key, error: impl fmt::Display) -> StoreError {
+        StoreError::Backend { table: self.table.clone(), message: format!("write of {key} is incomplete: {error}") }
+    }
+
+    /// Every item of one partition (`pk`), in sort-key order, as raw attributes: for reading an
+    /// aggregate (a call and what hangs off it) in one request. Pages are followed.
+    pub async fn partition(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", PK)
+                .expression_attribute_values(":p", AttributeValue::S(pk.into()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| self.backend(e))?;
+            items.extend(out.items.unwrap_or_default().into_iter().filter(|i| !is_expired(i)));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Reads one raw item of [`Store::partition`] as an entity.
+    pub fn decode_item<E: Entity>(&self, item: Item) -> Result<E, StoreError> {
+        self.decode(item).map(|(entity, _)| entity)
     }
 
     /// One page of an index partition, newest (highest sort key) first.
@@ -334,6 +442,18 @@ impl Cursor {
         let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
         if map.contains_key(PK) && map.contains_key(SK) { Ok(Self(map)) } else { Err(invalid()) }
     }
+}
+
+/// Whether a transaction was cancelled because another writer got there first (a condition
+/// failed or a concurrent transaction touched the same items): the merge is re-applied.
+fn is_lost_race<R>(error: &SdkError<TransactWriteItemsError, R>) -> bool {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error() else {
+        return false;
+    };
+    cancelled
+        .cancellation_reasons()
+        .iter()
+        .any(|r| matches!(r.code(), Some("ConditionalCheckFailed" | "TransactionConflict")))
 }
 
 fn is_expired(item: &Item) -> bool {

@@ -16,8 +16,12 @@
 //! writes are conditional, so a provider's duplicate delivery never creates a second item.
 
 mod blobs;
+pub mod calls;
+pub mod contacts;
 mod items;
+pub mod recording_jobs;
 pub mod schema;
+pub mod tickets;
 
 pub use blobs::{BlobError, Blobs, MIN_PART_SIZE, StoredObject};
-pub use items::{Cursor, Entity, Index, Key, Page, Store, StoreError, Written};
+pub use items::{Cursor, Entity, Index, Item, Key, Page, Store, StoreError, Written};

@@ -1,0 +1,495 @@
+//! The call record: one per (channel, `call_session_id`), merged from the four notifications.
+//!
+//! A record keeps what each kind of notification said ([`CallEvent`], one per kind) and the
+//! digests of the deliveries already merged; everything else (state, times, operators,
+//! ticket status) is derived from those by fixed precedence (`call_finished` over
+//! `conversation_started` over the `*_call_started` events). Merging is therefore a union of
+//! sets and a per-kind maximum, which gives the same record whatever the order or number of
+//! deliveries, and a delivery already merged changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::notification::{EventKind, Notification, NotificationError};
+use super::phone::PhoneNumber;
+use super::recording::{self, MAX_RECORDINGS, Rejection};
+use crate::config::UisChannel;
+use crate::store::contacts::contact_id;
+
+/// UIS's call identifier, shared by every notification of one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CallSessionId(pub u64);
+
+impl fmt::Display for CallSessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::str::FromStr for CallSessionId {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    In,
+    Out,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    Ringing,
+    Talking,
+    Finished,
+    Lost,
+}
+
+/// A UIS employee as a notification names them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Employee {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// What one notification says about its call, in domain types.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallEvent {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_phone: Option<PhoneNumber>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<PhoneNumber>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employee: Option<Employee>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub employees: Vec<Employee>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finish_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub talk_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// A recording named by `call_finished`: accepted (a job fetches it) or rejected with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<Rejection>,
+}
+
+/// An accepted recording link of the notification being merged, for its job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecording {
+    pub id: String,
+    pub url: String,
+}
+
+/// One delivery, parsed and checked against its channel: what gets merged.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub kind: EventKind,
+    pub call_session_id: CallSessionId,
+    /// Identifies the delivery's content (all fields but the token).
+    pub digest: String,
+    pub event: CallEvent,
+    pub recordings: BTreeMap<String, RecordingRef>,
+    pub new_recordings: Vec<NewRecording>,
+    /// Phone fields that were present but are not numbers (kept out of the record).
+    pub unreadable_phones: Vec<&'static str>,
+}
+
+impl Incoming {
+    /// Reads the fields the record uses; an unreadable call id, number, flag or list is a 400
+    /// naming the field, an unreadable phone number is left out and reported.
+    pub fn read(notification: &Notification, channel: &UisChannel) -> Result<Self, NotificationError> {
+        let n = notification;
+        let call_session_id =
+            CallSessionId(n.count("call_session_id")?.ok_or(NotificationError::Missing("call_session_id"))?);
+        let mut unreadable_phones = Vec::new();
+        let mut phone = |field: &'static str| {
+            let text = n.text(field)?;
+            match PhoneNumber::parse(&text, &channel.default_country) {
+                Ok(number) => Some(number),
+                Err(_) => {
+                    unreadable_phones.push(field);
+                    None
+                }
+            }
+        };
+        let direction = match n.text("direction").as_deref() {
+            Some("in" | "incoming") => Some(Direction::In),
+            Some("out" | "outgoing") => Some(Direction::Out),
+            _ => match n.kind {
+                EventKind::IncomingCallStarted => Some(Direction::In),
+                EventKind::OutgoingCallStarted => Some(Direction::Out),
+                _ => None,
+            },
+        };
+        let fallback_contact = match direction {
+            Some(Direction::In) => "calling_phone_number",
+            _ => "called_phone_number",
+        };
+        let contact_phone = phone("contact_phone_number").or_else(|| phone(fallback_contact));
+        let virtual_phone = phone("virtual_phone_number");
+        let employee_named = |id: &str, name: &str| n.text(id).map(|id| Employee { id, name: n.text(name) });
+        let employee = employee_named("last_talked_employee_id", "last_talked_employee_full_name")
+            .or_else(|| employee_named("employee_id", "employee_full_name"));
+        let names = n.list("employee_full_names");
+        let mut employees: Vec<Employee> = n
+            .list("employee_ids")
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| Employee { id, name: names.get(i).cloned() })
+            .collect();
+        for (id, name) in [
+            ("employee_id", "employee_full_name"),
+            ("first_talked_employee_id", "first_talked_employee_full_name"),
+            ("last_talked_employee_id", "last_talked_employee_full_name"),
+        ] {
+            employees.extend(employee_named(id, name));
+        }
+        employees.sort();
+        employees.dedup_by(|a, b| a.id == b.id);
+        let event = CallEvent {
+            notification_time: n.text("notification_time"),
+            direction,
+            virtual_phone,
+            contact_phone,
+            contact_name: n.text("contact_full_name"),
+            employee,
+            employees,
+            scenario: n.text("scenario_name"),
+            start_time: n.text("start_time"),
+            answer_time: n.text("answer_time"),
+            finish_time: n.text("finish_time"),
+            wait_seconds: n.count("wait_time_duration")?,
+            talk_seconds: n.count("talk_time_duration")?,
+            total_seconds: n.count("total_time_duration")?,
+            finish_reason: n.text("finish_reason"),
+            lost_reason: n.text("lost_reason"),
+            lost: n.flag("is_lost")?,
+            transfer: n.flag("is_transfer")?,
+            tags: n.list("tag_names"),
+        };
+        let mut recordings = BTreeMap::new();
+        let mut new_recordings = Vec::new();
+        for (i, link) in n.list("record_file_links").into_iter().enumerate() {
+            let id = recording::link_id(&link);
+            let checked = if i >= MAX_RECORDINGS {
+                Err(Rejection::TooMany(MAX_RECORDINGS))
+            } else {
+                recording::check(&link, &channel.recording_hosts)
+            };
+            let reference = match checked {
+                Ok(allowed) => {
+                    new_recordings.push(NewRecording { id: id.clone(), url: allowed.url.to_string() });
+                    RecordingRef { host: Some(allowed.host), rejected: None }
+                }
+                Err(rejection) => RecordingRef { host: None, rejected: Some(rejection) },
+            };
+            recordings.insert(id, reference);
+        }
+        let canonical = serde_json::to_vec(&(n.kind, n.fields_without_token())).unwrap_or_default();
+        let digest = hex::encode(&Sha256::digest(&canonical)[..12]);
+        Ok(Self { kind: n.kind, call_session_id, digest, event, recordings, new_recordings, unreadable_phones })
+    }
+}
+
+/// An employee of the call and the operator they map to, if the channel knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub employee_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+}
+
+/// The merged call record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    pub channel: String,
+    pub call_session_id: CallSessionId,
+    /// What each kind of notification said: the merge input.
+    pub events: BTreeMap<EventKind, CallEvent>,
+    /// Digests of the deliveries merged.
+    pub seen: BTreeSet<String>,
+    /// Recordings by link id.
+    #[serde(default)]
+    pub recordings: BTreeMap<String, RecordingRef>,
+    pub state: CallState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_phone: Option<PhoneNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<PhoneNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_reason: Option<String>,
+    pub lost: bool,
+    pub transfer: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The operator responsible for the call (the last one who talked, else the one named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Participant>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participants: Vec<Participant>,
+    /// UIS employee ids the channel has no operator for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_employees: Vec<String>,
+    /// The ticket of an incoming or outgoing call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<String>,
+}
+
+/// Order in which kinds are asked for a field: the later in the call, the more it knows.
+const PRECEDENCE: [EventKind; 4] = [
+    EventKind::CallFinished,
+    EventKind::ConversationStarted,
+    EventKind::OutgoingCallStarted,
+    EventKind::IncomingCallStarted,
+];
+
+impl Call {
+    /// Merges a delivery into the current record (or a new one); `None` when the delivery was
+    /// already merged and nothing would change.
+    pub fn merge(current: Option<&Call>, incoming: &Incoming, channel: &UisChannel) -> Option<Call> {
+        if current.is_some_and(|c| c.seen.contains(&incoming.digest)) {
+            return None;
+        }
+        let mut events = current.map(|c| c.events.clone()).unwrap_or_default();
+        let mut seen = current.map(|c| c.seen.clone()).unwrap_or_default();
+        let mut recordings = current.map(|c| c.recordings.clone()).unwrap_or_default();
+        seen.insert(incoming.digest.clone());
+        let keep_new = events.get(&incoming.kind).is_none_or(|old| later(&incoming.event, old));
+        if keep_new {
+            events.insert(incoming.kind, incoming.event.clone());
+        }
+        for (id, reference) in &incoming.recordings {
+            recordings.entry(id.clone()).or_insert_with(|| reference.clone());
+        }
+        let call = Self::derive(channel, incoming.call_session_id, events, seen, recordings);
+        (current != Some(&call)).then_some(call)
+    }
+
+    fn derive(
+        channel: &UisChannel,
+        call_session_id: CallSessionId,
+        events: BTreeMap<EventKind, CallEvent>,
+        seen: BTreeSet<String>,
+        recordings: BTreeMap<String, RecordingRef>,
+    ) -> Call {
+        let pick = |f: &dyn Fn(&CallEvent) -> Option<String>| PRECEDENCE.iter().find_map(|k| events.get(k).and_then(f));
+        let finished = events.get(&EventKind::CallFinished);
+        let direction = PRECEDENCE.iter().find_map(|k| events.get(k).and_then(|e| e.direction));
+        let talk_seconds = finished.and_then(|e| e.talk_seconds);
+        let lost = finished.is_some_and(|e| {
+            e.lost.unwrap_or(!events.contains_key(&EventKind::ConversationStarted) && talk_seconds == Some(0))
+        });
+        let state = if finished.is_some() {
+            if lost { CallState::Lost } else { CallState::Finished }
+        } else if events.contains_key(&EventKind::ConversationStarted) {
+            CallState::Talking
+        } else {
+            CallState::Ringing
+        };
+        let participant = |e: &Employee| Participant {
+            employee_id: e.id.clone(),
+            name: e.name.clone(),
+            operator: channel.operators.get(&e.id).cloned(),
+        };
+        let mut named: BTreeMap<String, Participant> = BTreeMap::new();
+        for event in PRECEDENCE.iter().rev().filter_map(|k| events.get(k)) {
+            for e in event.employees.iter().chain(&event.employee) {
+                let p = participant(e);
+                let entry = named.entry(p.employee_id.clone()).or_insert_with(|| p.clone());
+                if p.name.is_some() {
+                    entry.name = p.name;
+                }
+            }
+        }
+        let operator = PRECEDENCE.iter().find_map(|k| events.get(k).and_then(|e| e.employee.as_ref())).map(participant);
+        let unknown_employees =
+            named.values().filter(|p| p.operator.is_none()).map(|p| p.employee_id.clone()).collect();
+        let contact_phone = PRECEDENCE.iter().find_map(|k| events.get(k).and_then(|e| e.contact_phone.clone()));
+        let contact_id = contact_phone.as_ref().map(|p| contact_id(channel.id.as_str(), p));
+        let ticket_id = direction.map(|_| format!("uis-{call_session_id}"));
+        Call {
+            channel: channel.id.to_string(),
+            call_session_id,
+            state,
+            direction,
+            virtual_phone: PRECEDENCE.iter().find_map(|k| events.get(k).and_then(|e| e.virtual_phone.clone())),
+            contact_phone,
+            contact_id,
+            contact_name: pick(&|e| e.contact_name.clone()),
+            started_at: pick(&|e| e.start_time.as_deref().map(normalize_time)),
+            answered_at: pick(&|e| e.answer_time.as_deref().map(normalize_time)),
+            finished_at: pick(&|e| e.finish_time.as_deref().map(normalize_time)),
+            wait_seconds: finished.and_then(|e| e.wait_seconds),
+            talk_seconds,
+            finish_reason: finished.and_then(|e| e.finish_reason.clone()),
+            lost_reason: finished.and_then(|e| e.lost_reason.clone()),
+            lost,
+            transfer: finished.and_then(|e| e.transfer).unwrap_or(false),
+            scenario: pick(&|e| e.scenario.clone()),
+            tags: finished.map(|e| e.tags.clone()).unwrap_or_default(),
+            operator,
+            participants: named.into_values().collect(),
+            unknown_employees,
+            ticket_id,
+            events,
+            seen,
+            recordings,
+        }
+    }
+
+    /// Sort key of the call among a contact's calls: start time, then id.
+    pub fn sort_key(&self) -> String {
+        format!("{}#{:020}", self.started_at.as_deref().unwrap_or("0000"), self.call_session_id.0)
+    }
+}
+
+/// Of two deliveries of the same kind, the later notification wins; equal times are broken by
+/// content so that every replica picks the same one.
+fn later(new: &CallEvent, old: &CallEvent) -> bool {
+    match new.notification_time.cmp(&old.notification_time) {
+        std::cmp::Ordering::Equal => {
+            serde_json::to_string(new).unwrap_or_default() > serde_json::to_string(old).unwrap_or_default()
+        }
+        other => other.is_gt(),
+    }
+}
+
+/// `2026-11-21 10:15:03.123` → `2026-11-21T10:15:03.123`, so that times sort as text; other
+/// formats are kept as sent.
+fn normalize_time(text: &str) -> String {
+    let bytes = text.as_bytes();
+    if bytes.len() >= 19 && bytes[10] == b' ' && bytes[4] == b'-' && bytes[13] == b':' {
+        format!("{}T{}", &text[..10], &text[11..])
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Channel, Config};
+
+    fn channel() -> UisChannel {
+        let doc = r#"
+            [[channel]]
+            kind = "uis"
+            id = "uis-a"
+            token = "token-123456"
+            api_key = "api-key-123456"
+            recording_hosts = ["app.uiscom.ru"]
+            operators = { "11" = "olga" }
+        "#;
+        let mut config = Config::parse(doc).expect("config");
+        match config.channels.remove(0) {
+            Channel::Uis(c) => c,
+            _ => unreachable!(),
+        }
+    }
+
+    fn incoming(kind: EventKind, body: serde_json::Value) -> Incoming {
+        let n = Notification::parse(kind, body.to_string().as_bytes(), false).expect("parse");
+        Incoming::read(&n, &channel()).expect("read")
+    }
+
+    #[test]
+    fn lost_incoming_call_is_lost_and_maps_known_operators() {
+        let ch = channel();
+        let started = incoming(
+            EventKind::IncomingCallStarted,
+            serde_json::json!({"call_session_id": "77", "contact_phone_number": "89161234567",
+                "start_time": "2026-11-21 10:00:00.5", "contact_full_name": "Пётр"}),
+        );
+        let finished = incoming(
+            EventKind::CallFinished,
+            serde_json::json!({"call_session_id": 77, "is_lost": true, "employee_ids": [11, 12],
+                "employee_full_names": ["Ольга", "Иван"], "talk_time_duration": "0",
+                "record_file_links": ["https://app.uiscom.ru/a", "https://evil.example/b"]}),
+        );
+        let a = Call::merge(None, &started, &ch).expect("new");
+        let b = Call::merge(Some(&a), &finished, &ch).expect("changed");
+        assert_eq!(b.state, CallState::Lost);
+        assert_eq!(b.direction, Some(Direction::In));
+        assert_eq!(b.started_at.as_deref(), Some("2026-11-21T10:00:00.5"));
+        assert_eq!(b.contact_phone.as_ref().map(PhoneNumber::as_str), Some("+79161234567"));
+        assert_eq!(b.unknown_employees, vec!["12".to_string()]);
+        assert_eq!(b.participants[0].operator.as_deref(), Some("olga"));
+        assert_eq!(b.recordings.values().filter(|r| r.rejected.is_some()).count(), 1);
+        assert_eq!(finished.new_recordings.len(), 1);
+        assert_eq!(Call::merge(Some(&b), &finished, &ch), None, "a duplicate changes nothing");
+        let other_order = Call::merge(Some(&Call::merge(None, &finished, &ch).expect("new")), &started, &ch);
+        assert_eq!(other_order.as_ref(), Some(&b));
+    }
+
+    #[test]
+    fn missing_call_id_is_named() {
+        let n = Notification::parse(EventKind::CallFinished, br#"{"call_session_id":{{call_session_id}}}"#, false)
+            .expect("parse");
+        let err = Incoming::read(&n, &channel()).expect_err("missing");
+        assert_eq!(err.to_string(), "body.call_session_id is missing");
+    }
+}

@@ -1,0 +1,136 @@
+//! Phone numbers as UIS sends them (`74993720692`, `+7 (499) 372-06-92`, `8 499 372 06 92`),
+//! normalised to E.164 so that the same caller is one contact whatever the format.
+
+use std::fmt;
+use std::str::FromStr;
+
+use phonenumber::country::Id;
+use phonenumber::{Mode, ParseError};
+use serde::{Deserialize, Serialize};
+
+/// A valid phone number in E.164 (`+74993720692`).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+/// Why a text is not a phone number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("{0} is not an ISO 3166 country code")]
+    Country(String),
+    #[error("not a phone number: {0}")]
+    Parse(String),
+    #[error("not a valid number for its country")]
+    Invalid,
+}
+
+impl PhoneNumber {
+    /// Parses `text` in any common notation; numbers without a country code are read in
+    /// `default_country`. UIS sends Russian numbers as 11 digits starting with 7 and without
+    /// `+`, and people write the trunk prefix 8: both give the same number.
+    pub fn parse(text: &str, default_country: &str) -> Result<Self, PhoneError> {
+        let country = Id::from_str(default_country).map_err(|_| PhoneError::Country(default_country.into()))?;
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let trimmed = text.trim();
+        let candidate = if trimmed.starts_with('+') || trimmed.starts_with("00") {
+            trimmed.to_string()
+        } else if country == Id::RU && digits.len() == 11 && digits.starts_with('7') {
+            format!("+{digits}")
+        } else if country == Id::RU && digits.len() == 11 && digits.starts_with('8') {
+            // The trunk prefix 8 before a ten-digit national number.
+            format!("+7{}", &digits[1..])
+        } else if digits.len() > 10 && !(country == Id::RU && digits.starts_with('8')) {
+            // An international number without the plus, as UIS writes every number.
+            format!("+{digits}")
+        } else {
+            trimmed.to_string()
+        };
+        let number =
+            phonenumber::parse(Some(country), &candidate).map_err(|e: ParseError| PhoneError::Parse(e.to_string()))?;
+        if phonenumber::is_valid(&number) {
+            return Ok(Self(number.format().mode(Mode::E164).to_string()));
+        }
+        // The library finds no region for some valid ranges (Russian +7 8xx, such as Saint
+        // Petersburg's 812, whose 8 it then drops as a trunk prefix): an international number
+        // of a plausible length is then taken digit for digit.
+        let international: String = candidate.chars().filter(char::is_ascii_digit).collect();
+        let plausible =
+            number.country().id().is_none() && candidate.starts_with('+') && (11..=15).contains(&international.len());
+        if !plausible {
+            return Err(PhoneError::Invalid);
+        }
+        let e164 = format!("+{international}");
+        Ok(Self(e164))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The number with all but the last two digits hidden, for logs and error messages.
+    pub fn masked(&self) -> String {
+        let visible = self.0.len().saturating_sub(2);
+        format!("{}{}", "*".repeat(visible), &self.0[visible..])
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = PhoneError;
+
+    /// Reads a stored E.164 number back.
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.starts_with('+') && value.len() > 4 && value[1..].bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(value))
+        } else {
+            Err(PhoneError::Parse("a stored number is not in E.164".into()))
+        }
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(value: PhoneNumber) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_notations_are_one_number() {
+        for text in ["74993720692", "+7 (499) 372-06-92", "8 499 372 06 92", "84993720692", "4993720692"] {
+            assert_eq!(PhoneNumber::parse(text, "RU").expect(text).as_str(), "+74993720692", "{text}");
+        }
+        assert_eq!(PhoneNumber::parse("79161234567", "RU").expect("mobile").as_str(), "+79161234567");
+        for text in ["78123456789", "8 (812) 345-67-89", "+7 812 345 67 89"] {
+            assert_eq!(PhoneNumber::parse(text, "RU").expect(text).as_str(), "+78123456789", "{text}");
+        }
+    }
+
+    #[test]
+    fn foreign_numbers_keep_their_country() {
+        assert_eq!(PhoneNumber::parse("+49 30 901820", "RU").expect("de").as_str(), "+4930901820");
+        assert_eq!(PhoneNumber::parse("380441234567", "RU").expect("ua").as_str(), "+380441234567");
+    }
+
+    #[test]
+    fn garbage_and_bad_countries_are_errors() {
+        assert!(PhoneNumber::parse("hello", "RU").is_err());
+        assert!(PhoneNumber::parse("123", "RU").is_err());
+        assert_eq!(PhoneNumber::parse("+7 999 000", "RU").expect_err("short"), PhoneError::Invalid);
+        assert_eq!(PhoneNumber::parse("74993720692", "XX").expect_err("country"), PhoneError::Country("XX".into()));
+    }
+
+    #[test]
+    fn debug_hides_the_number() {
+        let number = PhoneNumber::parse("74993720692", "RU").expect("valid");
+        assert_eq!(format!("{number:?}"), "PhoneNumber(**********92)");
+    }
+}

@@ -1,0 +1,137 @@
+//! One UIS notification, end to end:
+//!
+//! 1. read the body (413 above `service.max_body_bytes`) as JSON or form fields;
+//! 2. find the channel by its token (`ud_channel_token` in the body, or the
+//!    `X-UIS-Channel-Token` header) compared in constant time — 401 otherwise, nothing written;
+//! 3. read the call id and fields into domain types (400 naming the field);
+//! 4. merge into the call record; if the delivery was merged before, stop: nothing is written;
+//! 5. otherwise write, in one transaction with the call record: the notification as received,
+//!    the contact (when first linked or named), the ticket (when it changes) and one job per
+//!    newly accepted recording.
+//!
+//! A delivery costs one consistent GetItem and, unless it is a duplicate, one
+//! TransactWriteItems; a lost race re-reads and re-merges.
+
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use http::StatusCode;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+
+use super::call::{Call, Incoming};
+use super::notification::{EventKind, Notification, NotificationError};
+use crate::App;
+use crate::config::UisChannel;
+use crate::error::ApiError;
+use crate::http::{Request, Response, body, header_str, json_response, media_type};
+use crate::store::calls::{self, CallNotification};
+use crate::store::contacts::Contact;
+use crate::store::recording_jobs::RecordingJob;
+use crate::store::tickets::Ticket;
+use crate::store::{Store, StoreError, Written};
+
+/// Header that may carry the channel token instead of the body.
+pub const TOKEN_HEADER: &str = "x-uis-channel-token";
+
+impl From<NotificationError> for ApiError {
+    fn from(error: NotificationError) -> Self {
+        ApiError::bad_request(error.code(), error.to_string())
+    }
+}
+
+/// Handles one delivery of a `kind` notification.
+pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Response, ApiError> {
+    let body = body(req, app.config.service.max_body_bytes)?;
+    let form = media_type(req).as_deref() == Some("application/x-www-form-urlencoded");
+    let notification = Notification::parse(kind, body, form)?;
+    let token = header_str(req, TOKEN_HEADER).or(notification.token());
+    let channel = super::channel_by_token(&app.config, token)?;
+    let incoming = Incoming::read(&notification, channel)?;
+    if !incoming.unreadable_phones.is_empty() {
+        tracing::warn!(fields = ?incoming.unreadable_phones, "fields that are not phone numbers were left out");
+    }
+    let now = time::OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
+    let key = calls::key(channel.id.as_str(), incoming.call_session_id);
+    let (written, call) = app
+        .store
+        .merge_with(&key, |current| {
+            let Some(call) = Call::merge(current, &incoming, channel) else { return Ok(None) };
+            let writes = writes_with(&app.store, channel, current, &call, &incoming, &notification, &now)?;
+            Ok(Some((call, writes)))
+        })
+        .await?;
+    tracing::info!(
+        channel = %channel.id,
+        call_session_id = %incoming.call_session_id,
+        event = kind.as_str(),
+        written = ?written,
+        "notification merged"
+    );
+    let rejected: Vec<_> =
+        incoming.recordings.values().filter_map(|r| r.rejected.as_ref()).map(ToString::to_string).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "call_session_id": incoming.call_session_id,
+            "event": kind,
+            "result": match written { Written::Created => "created", Written::Updated => "updated", Written::Unchanged => "unchanged" },
+            "state": call.as_ref().map(|c| c.state),
+            "ticket_id": call.as_ref().and_then(|c| c.ticket_id.clone()),
+            "contact_id": call.as_ref().and_then(|c| c.contact_id.clone()),
+            "recordings": { "accepted": incoming.new_recordings.len(), "rejected": rejected },
+        }),
+    ))
+}
+
+/// The writes that go with a merged call: only what this delivery changes.
+fn writes_with(
+    store: &Store,
+    channel: &UisChannel,
+    current: Option<&Call>,
+    call: &Call,
+    incoming: &Incoming,
+    notification: &Notification,
+    now: &str,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let channel_id = channel.id.as_str();
+    let fields = serde_json::to_string(&notification.fields_without_token()).unwrap_or_default();
+    let received = CallNotification {
+        channel: channel_id.into(),
+        call_session_id: incoming.call_session_id,
+        kind: incoming.kind,
+        digest: incoming.digest.clone(),
+        format: notification.format,
+        received_at: now.into(),
+        fields,
+    };
+    let mut writes = vec![received.put_write(store)?];
+    if let Some(phone) = &call.contact_phone {
+        let linked = |c: &Call| (c.contact_id.clone(), c.contact_name.clone());
+        if current.map(linked) != Some(linked(call)) {
+            writes.push(Contact::new(channel_id, phone.clone(), call.contact_name.clone(), now).upsert_write(store)?);
+        }
+    }
+    let ticket = Ticket::for_call(call);
+    if let Some(ticket) = &ticket
+        && current.and_then(Ticket::for_call).as_ref() != Some(ticket)
+    {
+        writes.push(ticket.upsert_write(store)?);
+    }
+    let genesys = channel.genesys.as_ref().map(ToString::to_string);
+    for recording in &incoming.new_recordings {
+        if current.is_some_and(|c| c.recordings.contains_key(&recording.id)) {
+            continue;
+        }
+        let host = call.recordings.get(&recording.id).and_then(|r| r.host.clone()).unwrap_or_default();
+        let job = RecordingJob::pending(
+            channel_id,
+            incoming.call_session_id,
+            &recording.id,
+            &recording.url,
+            &host,
+            genesys.clone(),
+            now,
+        );
+        writes.push(job.upsert_write(store)?);
+    }
+    Ok(writes)
+}

@@ -1,0 +1,523 @@
+//! UIS telephony end to end: notifications over HTTP into the table, checked through the SDK,
+//! on every backend; request counts measured with an SDK interceptor.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use ccbridge::App;
+use ccbridge::store::recording_jobs::RecordingJob;
+use ccbridge::store::tickets::Ticket;
+use ccbridge::store::{Entity, Key, Store, calls};
+use ccbridge::uis::call::{Call, CallSessionId};
+use ccbridge_tests::{TestStack, on_each_backend};
+use serde_json::{Value, json};
+
+const CHANNEL: &str = "uis-demo";
+const TOKEN: &str = "uis-demo-token-0001";
+const API_KEY: &str = "uis-demo-api-key-0001";
+const KINDS: [&str; 4] = ["incoming_call_started", "outgoing_call_started", "conversation_started", "call_finished"];
+
+/// The four notifications of one transferred incoming call, as UIS fills the templates:
+/// numbers sometimes as strings, unfilled placeholders as `null`, Cyrillic names.
+fn notifications(id: u64) -> [Value; 4] {
+    [
+        json!({
+            "ud_channel_token": TOKEN, "app_id": 54321, "call_session_id": id, "direction": "in",
+            "contact_phone_number": "79161234567", "contact_full_name": "Смирнова Анна Петровна",
+            "virtual_phone_number": "74993720692", "start_time": "2026-11-21 10:15:03.412",
+            "notification_time": "2026-11-21 10:15:03.520", "scenario_name": "Основной", "external_id": null,
+        }),
+        json!({
+            "ud_channel_token": TOKEN, "call_session_id": id.to_string(), "direction": null,
+            "contact_phone_number": "8 916 123-45-67", "employee_id": 2001, "employee_full_name": "Иванова Ольга",
+            "start_time": "2026-11-21 10:15:03.412", "notification_time": "2026-11-21 10:15:04.000",
+        }),
+        json!({
+            "ud_channel_token": TOKEN, "call_session_id": id.to_string(), "direction": "in",
+            "answer_time": "2026-11-21 10:15:21.004", "employee_id": "2001", "employee_full_name": "Иванова Ольга",
+            "contact_phone_number": "79161234567", "leg_ids": [991001, 991002], "brand_new_uis_field": {"x": 1},
+            "notification_time": "2026-11-21 10:15:21.100", "start_time": "2026-11-21 10:15:03.412",
+        }),
+        json!({
+            "ud_channel_token": TOKEN, "call_session_id": id, "direction": "in", "is_lost": false,
+            "is_transfer": "true", "employee_ids": [2001, 2002, 2999],
+            "employee_full_names": ["Иванова Ольга", "Петров Сергей", "Стажёр"],
+            "last_talked_employee_id": 2002, "last_talked_employee_full_name": "Петров Сергей",
+            "talk_time_duration": "341", "wait_time_duration": 18, "finish_reason": "subscriber_disconnects",
+            "finish_time": "2026-11-21 10:21:02.770", "tag_names": ["Повторный клиент", "Доставка"],
+            "record_file_links": [format!("https://app.uiscom.ru/system/media/talk/{id}/5f1c0a8e/")],
+            "notification_time": "2026-11-21 10:21:03.015", "start_time": "2026-11-21 10:15:03.412",
+        }),
+    ]
+}
+
+async fn post(stack: &TestStack, kind: &str, body: &Value) -> (u16, Value) {
+    post_raw(stack, kind, "application/json", body.to_string()).await
+}
+
+async fn post_raw(stack: &TestStack, kind: &str, content_type: &str, body: String) -> (u16, Value) {
+    let response = stack
+        .http
+        .post(stack.url(&format!("/uis/webhook/{kind}")))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+async fn get(stack: &TestStack, path: &str, key: &str) -> (u16, Value) {
+    let response = stack.http.get(stack.url(path)).header("x-api-key", key).send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+async fn call_and_ticket(store: &Store, id: u64) -> (Call, Option<Ticket>) {
+    let call = store.get::<Call>(&calls::key(CHANNEL, CallSessionId(id))).await.expect("read").expect("call exists");
+    let ticket =
+        store.get::<Ticket>(&Key::new(calls::partition(CHANNEL, CallSessionId(id)), "TICKET")).await.expect("read");
+    (call, ticket)
+}
+
+/// The parts of a record that do not depend on the call id.
+fn without_ids(value: impl serde::Serialize, drop: &[&str]) -> Value {
+    let mut value = serde_json::to_value(value).expect("serialisable");
+    if let Value::Object(map) = &mut value {
+        for key in drop {
+            map.remove(*key);
+        }
+    }
+    value
+}
+
+/// How many items of each type the table holds.
+async fn types(stack: &TestStack) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for item in stack.scan_all().await {
+        let kind = item.get("type").and_then(|t| t.as_s().ok()).cloned().unwrap_or_default();
+        *counts.entry(kind).or_default() += 1;
+    }
+    counts
+}
+
+fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut all = Vec::new();
+    for (i, first) in items.iter().enumerate() {
+        let mut rest = items.to_vec();
+        rest.remove(i);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, *first);
+            all.push(tail);
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn all_orders_of_the_four_events_converge() {
+    on_each_backend(async |stack| {
+        let orders = permutations(&[0, 1, 2, 3]);
+        assert_eq!(orders.len(), 24);
+        let mut results = Vec::new();
+        for (n, order) in orders.iter().enumerate() {
+            let id = 5_000_000 + n as u64;
+            let bodies = notifications(id);
+            for &i in order {
+                let (status, body) = post(stack, KINDS[i], &bodies[i]).await;
+                assert_eq!(status, 200, "{order:?} {}: {body}", KINDS[i]);
+            }
+            let (call, ticket) = call_and_ticket(&stack.stack.app.store, id).await;
+            assert_eq!(call.seen.len(), 4);
+            assert_eq!(call.recordings.len(), 1);
+            let ticket = ticket.expect("a ticket");
+            results.push((
+                // Recording ids differ because each call's links name the call.
+                without_ids(&call, &["call_session_id", "ticket_id", "seen", "recordings"]),
+                without_ids(&ticket, &["call_session_id", "ticket_id"]),
+            ));
+        }
+        let (call, ticket) = &results[0];
+        for (n, result) in results.iter().enumerate() {
+            assert_eq!(&result.0, call, "call of order {:?}", orders[n]);
+            assert_eq!(&result.1, ticket, "ticket of order {:?}", orders[n]);
+        }
+        assert_eq!(call["state"], "finished");
+        assert_eq!(call["direction"], "in");
+        assert_eq!(call["contact_phone"], "+79161234567");
+        assert_eq!(call["contact_name"], "Смирнова Анна Петровна");
+        assert_eq!(call["started_at"], "2026-11-21T10:15:03.412");
+        assert_eq!(call["answered_at"], "2026-11-21T10:15:21.004");
+        assert_eq!((call["talk_seconds"].as_u64(), call["wait_seconds"].as_u64()), (Some(341), Some(18)));
+        assert_eq!((call["transfer"].as_bool(), call["lost"].as_bool()), (Some(true), Some(false)));
+        assert_eq!(call["operator"], json!({"employee_id": "2002", "name": "Петров Сергей", "operator": "petrov"}));
+        assert_eq!(call["unknown_employees"], json!(["2999"]));
+        assert_eq!(call["tags"], json!(["Повторный клиент", "Доставка"]));
+        assert_eq!(ticket["status"], "closed");
+        assert_eq!(ticket["operator"], "petrov");
+        assert_eq!(ticket["contact_id"], call["contact_id"]);
+        let counts = types(stack).await;
+        assert_eq!(counts["uis_call"], 24);
+        assert_eq!(counts["ticket"], 24);
+        assert_eq!(counts["recording_job"], 24);
+        assert_eq!(counts["uis_notification"], 96);
+        assert_eq!(counts["contact"], 1, "every order found the same caller");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ten_concurrent_deliveries_make_one_of_everything() {
+    on_each_backend(async |stack| {
+        let mut finished = notifications(7_000_001)[3].clone();
+        finished["record_file_links"] = json!([
+            "https://app.uiscom.ru/system/media/talk/7000001/aaa/",
+            "https://app.uiscom.ru/system/media/talk/7000001/bbb/",
+            "https://169.254.169.254/latest/meta-data/",
+        ]);
+        let started = notifications(7_000_001)[0].clone();
+        for (kind, body) in [("incoming_call_started", &started), ("call_finished", &finished)] {
+            let deliveries = (0..10).map(|_| post(stack, kind, body));
+            let results = futures::future::join_all(deliveries).await;
+            for (status, body) in &results {
+                assert_eq!(*status, 200, "{body}");
+            }
+            let created = results.iter().filter(|(_, b)| b["result"] != "unchanged").count();
+            assert_eq!(created, 1, "exactly one delivery changes the call: {results:?}");
+        }
+        let counts = types(stack).await;
+        let expected: BTreeMap<String, usize> =
+            [("uis_call", 1), ("ticket", 1), ("contact", 1), ("recording_job", 2), ("uis_notification", 2)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+        assert_eq!(counts, expected);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_token_is_401_and_writes_nothing() {
+    on_each_backend(async |stack| {
+        let mut body = notifications(42)[0].clone();
+        body["ud_channel_token"] = json!("uis-demo-token-0002");
+        let (status, answer) = post(stack, "incoming_call_started", &body).await;
+        assert_eq!((status, answer["error"]["code"].as_str()), (401, Some("unauthorized")), "{answer}");
+        body.as_object_mut().expect("object").remove("ud_channel_token");
+        let (status, _) = post(stack, "incoming_call_started", &body).await;
+        assert_eq!(status, 401);
+        let api_key_as_token = json!({"ud_channel_token": API_KEY, "call_session_id": 42});
+        let (status, _) = post(stack, "call_finished", &api_key_as_token).await;
+        assert_eq!(status, 401);
+        assert!(stack.scan_all().await.is_empty(), "nothing may be written");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_bodies_are_4xx_naming_the_problem() {
+    on_each_backend(async |stack| {
+        let (status, body) =
+            post_raw(stack, "call_finished", "application/json", "{\"call_session_id\": 1,".into()).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_json")), "{body}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("not valid JSON")), "{body}");
+
+        let missing = json!({"ud_channel_token": TOKEN, "call_session_id": "{{call_session_id}}"});
+        let (status, body) = post(stack, "call_finished", &missing).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("missing_field")), "{body}");
+        assert_eq!(body["error"]["message"], "body.call_session_id is missing");
+
+        let bad_number = json!({"ud_channel_token": TOKEN, "call_session_id": 5, "talk_time_duration": "long"});
+        let (status, body) = post(stack, "call_finished", &bad_number).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{body}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| m.starts_with("body.talk_time_duration")));
+
+        let huge =
+            format!("{{\"ud_channel_token\":\"{TOKEN}\",\"call_session_id\":1,\"x\":\"{}\"}}", "я".repeat(200_000));
+        let (status, body) = post_raw(stack, "call_finished", "application/json", huge).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")), "{body}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("262144")), "{body}");
+        assert!(stack.scan_all().await.is_empty(), "nothing may be written");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_disallowed_recording_host_is_rejected_and_the_call_still_recorded() {
+    on_each_backend(async |stack| {
+        let mut finished = notifications(8_000_001)[3].clone();
+        finished["record_file_links"] = json!([
+            "https://app.uiscom.ru/system/media/talk/8000001/ok/",
+            "https://files.attacker.example/x.mp3",
+            "http://app.uiscom.ru/system/media/talk/8000001/plain/",
+        ]);
+        let (status, body) = post(stack, "call_finished", &finished).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["recordings"]["accepted"], 1);
+        let rejected = body["recordings"]["rejected"].as_array().expect("reasons");
+        assert!(rejected.iter().any(|r| r == "host files.attacker.example is not an allowed recording host"));
+        assert!(rejected.iter().any(|r| r == "scheme http is not https"));
+        let (call, ticket) = call_and_ticket(&stack.stack.app.store, 8_000_001).await;
+        assert_eq!(call.talk_seconds, Some(341));
+        assert_eq!(call.recordings.len(), 3);
+        assert_eq!(call.recordings.values().filter(|r| r.rejected.is_some()).count(), 2);
+        assert!(ticket.is_some());
+        let counts = types(stack).await;
+        assert_eq!(counts["recording_job"], 1);
+        let jobs: Vec<_> = stack
+            .scan_all()
+            .await
+            .into_iter()
+            .filter(|i| i.get("type").and_then(|t| t.as_s().ok()).is_some_and(|t| t == "recording_job"))
+            .collect();
+        let job = &jobs[0];
+        let s = |name: &str| job.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+        assert_eq!(s("status"), "pending");
+        assert_eq!(s("gsi2pk"), "JOBS#pending");
+        assert_eq!(s("url"), "https://app.uiscom.ru/system/media/talk/8000001/ok/");
+        assert_eq!(s("channel"), CHANNEL);
+        assert_eq!(s("genesys_channel"), "genesys-demo");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn form_bodies_and_a_lost_call_open_a_callback_ticket() {
+    on_each_backend(async |stack| {
+        let form = "ud_channel_token=uis-demo-token-0001&call_session_id=9000001&direction=%22in%22\
+            &contact_phone_number=%2278123456789%22&contact_full_name=null&is_lost=true&talk_time_duration=0\
+            &wait_time_duration=41&record_file_links=%5B%5D&employee_id={{employee_id}}\
+            &lost_reason=%22%D0%90%D0%B1%D0%BE%D0%BD%D0%B5%D0%BD%D1%82%20%D0%BF%D0%BE%D0%BB%D0%BE%D0%B6%D0%B8%D0%BB%20%D1%82%D1%80%D1%83%D0%B1%D0%BA%D1%83%22";
+        let (status, body) = post_raw(stack, "call_finished", "application/x-www-form-urlencoded", form.into()).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["state"], "lost");
+        let (call, ticket) = call_and_ticket(&stack.stack.app.store, 9_000_001).await;
+        assert!(call.lost);
+        assert_eq!(call.lost_reason.as_deref(), Some("Абонент положил трубку"));
+        assert_eq!(call.contact_phone.as_ref().map(|p| p.as_str()), Some("+78123456789"));
+        let ticket = serde_json::to_value(ticket.expect("ticket")).expect("json");
+        assert_eq!(ticket["status"], "callback_needed");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn history_lists_a_contacts_calls_newest_first_and_shows_one_call() {
+    on_each_backend(async |stack| {
+        for (n, id) in [6_000_001u64, 6_000_002, 6_000_003].into_iter().enumerate() {
+            for (i, mut body) in notifications(id).into_iter().enumerate() {
+                if i != 1 {
+                    body["start_time"] = json!(format!("2026-11-2{} 10:00:00.000", n + 1));
+                    post(stack, KINDS[i], &body).await;
+                }
+            }
+        }
+        let (status, _) = get(stack, "/uis/contacts?phone=%2B79161234567", "wrong-key-000000").await;
+        assert_eq!(status, 401);
+        let (status, contact) = get(stack, "/uis/contacts?phone=8%20(916)%20123-45-67", API_KEY).await;
+        assert_eq!(status, 200, "{contact}");
+        assert_eq!(contact["name"], "Смирнова Анна Петровна");
+        let contact_id = contact["contact_id"].as_str().expect("id");
+
+        let (status, page) = get(stack, &format!("/uis/contacts/{contact_id}/calls?limit=2"), API_KEY).await;
+        assert_eq!(status, 200, "{page}");
+        let ids: Vec<_> =
+            page["calls"].as_array().expect("calls").iter().map(|c| c["call_session_id"].clone()).collect();
+        assert_eq!(ids, vec![json!(6_000_003), json!(6_000_002)]);
+        assert!(page["calls"][0].get("events").is_none(), "bookkeeping stays inside");
+        let cursor = page["next_cursor"].as_str().expect("more pages");
+        let (_, next) = get(stack, &format!("/uis/contacts/{contact_id}/calls?limit=2&cursor={cursor}"), API_KEY).await;
+        let ids: Vec<_> =
+            next["calls"].as_array().expect("calls").iter().map(|c| c["call_session_id"].clone()).collect();
+        assert_eq!(ids, vec![json!(6_000_001)]);
+        let (status, bad) = get(stack, &format!("/uis/contacts/{contact_id}/calls?cursor=forged"), API_KEY).await;
+        assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_cursor")));
+
+        let (status, detail) = get(stack, "/uis/calls/6000002", API_KEY).await;
+        assert_eq!(status, 200, "{detail}");
+        assert_eq!(detail["call"]["state"], "finished");
+        assert_eq!(detail["events"].as_array().map(Vec::len), Some(3));
+        assert!(
+            detail["events"].as_array().expect("events").iter().all(|e| e["fields"].get("ud_channel_token").is_none())
+        );
+        let conversation =
+            detail["events"].as_array().expect("events").iter().find(|e| e["event"] == "conversation_started");
+        assert_eq!(
+            conversation.map(|e| &e["fields"]["brand_new_uis_field"]),
+            Some(&json!({"x": 1})),
+            "unknown fields kept"
+        );
+        assert_eq!(detail["ticket"]["status"], "closed");
+        assert_eq!(detail["recordings"][0]["status"], "pending");
+        let (status, _) = get(stack, "/uis/calls/404", API_KEY).await;
+        assert_eq!(status, 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn writing_a_job_again_never_resets_its_progress() {
+    on_each_backend(async |stack| {
+        let store = &stack.stack.app.store;
+        let job = RecordingJob::pending(
+            CHANNEL,
+            CallSessionId(11),
+            "link",
+            "https://app.uiscom.ru/a",
+            "app.uiscom.ru",
+            None,
+            "2026-11-21T10:00:00Z",
+        );
+        let write = |job: &RecordingJob| job.upsert_write(store).expect("write");
+        stack.dynamodb().transact_write_items().transact_items(write(&job)).send().await.expect("create");
+        let done = RecordingJob { status: "done".into(), attempts: 2, ..job.clone() };
+        let key = done.key();
+        stack
+            .dynamodb()
+            .put_item()
+            .table_name(stack.table())
+            .item("pk", AttributeValue::S(key.pk.clone()))
+            .item("sk", AttributeValue::S(key.sk.clone()))
+            .item("status", AttributeValue::S("done".into()))
+            .item("attempts", AttributeValue::N("2".into()))
+            .item("gsi2pk", AttributeValue::S("JOBS#done".into()))
+            .item("gsi2sk", AttributeValue::S("x".into()))
+            .send()
+            .await
+            .expect("the consumer's update");
+        let again = RecordingJob { created_at: "2026-11-22T00:00:00Z".into(), ..job.clone() };
+        stack.dynamodb().transact_write_items().transact_items(write(&again)).send().await.expect("again");
+        let stored: RecordingJob = store.get(&key).await.expect("read").expect("job");
+        assert_eq!((stored.status.as_str(), stored.attempts), ("done", 2));
+        assert_eq!(stored.url, job.url, "the rest is written");
+        let item = stack.scan_all().await.pop().expect("one item");
+        assert_eq!(item.get("gsi2pk").and_then(|v| v.as_s().ok()).map(String::as_str), Some("JOBS#done"));
+        assert_eq!(item.get("type").and_then(|v| v.as_s().ok()).map(String::as_str), Some("recording_job"));
+    })
+    .await;
+}
+
+/// Records the DynamoDB operation of every request the SDK sends.
+#[derive(Debug, Clone, Default)]
+struct RequestLog(Arc<Mutex<Vec<String>>>);
+
+impl RequestLog {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().expect("lock"))
+    }
+}
+
+impl Intercept for RequestLog {
+    fn name(&self) -> &'static str {
+        "RequestLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or("?");
+        let operation = target.rsplit('.').next().unwrap_or(target).to_string();
+        self.0.lock().expect("lock").push(operation);
+        Ok(())
+    }
+}
+
+fn webhook_request(kind: &str, body: &Value) -> ccbridge::http::Request {
+    http::Request::builder()
+        .method("POST")
+        .uri(format!("/uis/webhook/{kind}"))
+        .header("content-type", "application/json")
+        .body(bytes::Bytes::from(body.to_string()))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn each_notification_costs_two_requests_and_a_duplicate_one() {
+    on_each_backend(async |stack| {
+        let log = RequestLog::default();
+        let config = stack.dynamodb().config().to_builder().interceptor(log.clone()).build();
+        let store = Store::new(aws_sdk_dynamodb::Client::from_conf(config), stack.table());
+        let app = Arc::new(App { store, ..(*stack.stack.app).clone() });
+        let mut finished = notifications(4_000_001)[3].clone();
+        finished["record_file_links"] =
+            json!(["https://app.uiscom.ru/talk/4000001/a/", "https://app.uiscom.ru/talk/4000001/b/"]);
+        let [incoming, outgoing, conversation, _] = notifications(4_000_001);
+        let two = vec!["GetItem".to_string(), "TransactWriteItems".to_string()];
+        for (kind, body) in [
+            ("incoming_call_started", &incoming),
+            ("outgoing_call_started", &outgoing),
+            ("conversation_started", &conversation),
+            ("call_finished", &finished),
+        ] {
+            let function =
+                if kind == "call_finished" { uis_call_finished::FUNCTION } else { uis_call_started::FUNCTION };
+            let response = function.call(app.clone(), webhook_request(kind, body)).await;
+            assert_eq!(response.status(), 200);
+            let first = log.take();
+            let response = function.call(app.clone(), webhook_request(kind, body)).await;
+            assert_eq!(response.status(), 200);
+            let duplicate = log.take();
+            eprintln!("requests for {kind}: first {first:?}, duplicate {duplicate:?}");
+            assert_eq!(first, two, "{kind}");
+            assert_eq!(duplicate, vec!["GetItem".to_string()], "{kind} duplicate");
+        }
+
+        let started = notifications(4_000_002)[0].clone();
+        let deliveries = (0..10)
+            .map(|_| uis_call_started::FUNCTION.call(app.clone(), webhook_request("incoming_call_started", &started)));
+        for response in futures::future::join_all(deliveries).await {
+            assert_eq!(response.status(), 200);
+        }
+        let concurrent = log.take();
+        let writes = concurrent.iter().filter(|op| *op == "TransactWriteItems").count();
+        eprintln!("ten concurrent deliveries: {} requests, {writes} TransactWriteItems", concurrent.len());
+        assert!(writes >= 1 && concurrent.len() <= 10 * 2 + 9 * 2, "{concurrent:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_sample_event_replays_through_the_local_stack() {
+    on_each_backend(async |stack| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+        let mut replayed = 0;
+        for function in ["uis-call-started", "uis-call-finished", "uis-history"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(function))
+                .expect("events folder")
+                .map(|e| e.expect("entry").path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            for file in files {
+                let text = std::fs::read_to_string(&file).expect("event");
+                let f = ccbridge_local::function(function).expect("function");
+                let response =
+                    ccbridge_local::invoke::invoke(stack.stack.app.clone(), f, &text).await.expect("invokes");
+                assert_eq!(response["statusCode"], 200, "{}: {response}", file.display());
+                replayed += 1;
+            }
+        }
+        assert_eq!(replayed, 9);
+        let (_, detail) = get(stack, "/uis/calls/3409127754", API_KEY).await;
+        assert_eq!(detail["call"]["transfer"], true);
+        assert_eq!(detail["recordings"].as_array().map(Vec::len), Some(2));
+        let (_, lost) = get(stack, "/uis/calls/3409130001", API_KEY).await;
+        assert_eq!(lost["ticket"]["status"], "callback_needed");
+        assert_eq!(lost["call"]["contact_phone"], "+78123456789", "a Saint Petersburg number");
+        let (_, outgoing) = get(stack, "/uis/calls/3409135555", API_KEY).await;
+        assert_eq!(outgoing["call"]["state"], "talking");
+        assert_eq!(outgoing["events"].as_array().map(Vec::len), Some(2));
+    })
+    .await;
+}
