@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::App;
 use ccbridge::store::recording_jobs::RecordingJob;
 use ccbridge::store::tickets::Ticket;
-use ccbridge::store::{Entity, Key, Store, calls};
+use ccbridge::store::{Entity, Index, Key, Store, calls};
 use ccbridge::uis::call::{Call, CallSessionId};
 use ccbridge_tests::{TestStack, on_each_backend};
 use serde_json::{Value, json};
@@ -317,6 +317,14 @@ async fn form_bodies_and_a_lost_call_open_a_callback_ticket() {
         assert_eq!(call.contact_phone.as_ref().map(|p| p.as_str()), Some("+78123456789"));
         let ticket = serde_json::to_value(ticket.expect("ticket")).expect("json");
         assert_eq!(ticket["status"], "callback_needed");
+        let to_call_back = stack
+            .stack
+            .app
+            .store
+            .query_index::<Ticket>(Index::Gsi2, "TICKETS#uis-demo#callback_needed", 10, None)
+            .await
+            .expect("query");
+        assert_eq!(to_call_back.items.len(), 1, "the work list of calls to return");
     })
     .await;
 }
