@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::App;
 use ccbridge::store::recording_jobs::RecordingJob;
 use ccbridge::store::tickets::Ticket;
-use ccbridge::store::{Entity, Key, Store, calls};
+use ccbridge::store::{Entity, Index, Key, Store, calls};
 use ccbridge::uis::call::{Call, CallSessionId};
 use ccbridge_tests::{TestStack, on_each_backend};
 use serde_json::{Value, json};
@@ -298,6 +298,18 @@ async fn form_bodies_and_a_lost_call_open_a_callback_ticket() {
             &lost_reason=%22%D0%90%D0%B1%D0%BE%D0%BD%D0%B5%D0%BD%D1%82%20%D0%BF%D0%BE%D0%BB%D0%BE%D0%B6%D0%B8%D0%BB%20%D1%82%D1%80%D1%83%D0%B1%D0%BA%D1%83%22";
         let (status, body) = post_raw(stack, "call_finished", "application/x-www-form-urlencoded", form.into()).await;
         assert_eq!(status, 200, "{body}");
+        let without_token = form.replace("ud_channel_token=uis-demo-token-0001&", "");
+        let response = stack
+            .http
+            .post(stack.url("/uis/webhook/call_finished"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-uis-channel-token", TOKEN)
+            .body(without_token)
+            .send()
+            .await
+            .expect("request");
+        let again: Value = response.json().await.expect("JSON");
+        assert_eq!(again["result"], "unchanged", "the token may come in a header: {again}");
         assert_eq!(body["state"], "lost");
         let (call, ticket) = call_and_ticket(&stack.stack.app.store, 9_000_001).await;
         assert!(call.lost);
@@ -305,6 +317,14 @@ async fn form_bodies_and_a_lost_call_open_a_callback_ticket() {
         assert_eq!(call.contact_phone.as_ref().map(|p| p.as_str()), Some("+78123456789"));
         let ticket = serde_json::to_value(ticket.expect("ticket")).expect("json");
         assert_eq!(ticket["status"], "callback_needed");
+        let to_call_back = stack
+            .stack
+            .app
+            .store
+            .query_index::<Ticket>(Index::Gsi2, "TICKETS#uis-demo#callback_needed", 10, None)
+            .await
+            .expect("query");
+        assert_eq!(to_call_back.items.len(), 1, "the work list of calls to return");
     })
     .await;
 }

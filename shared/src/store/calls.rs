@@ -109,6 +109,7 @@ impl CallDetail {
                 _ => {}
             }
         }
+        notifications.sort_by(|a: &CallNotification, b| a.received_at.cmp(&b.received_at));
         Ok(call.map(|call| Self { call, notifications, ticket, recordings }))
     }
 }

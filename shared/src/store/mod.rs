@@ -14,6 +14,9 @@
 //! Both indexes project all attributes. The table streams new and old images, which is how
 //! work (recording jobs) reaches the functions that do it. Every entity implements [`Entity`];
 //! writes are conditional, so a provider's duplicate delivery never creates a second item.
+//!
+//! Entities, one module each, with their item layout in the module docs: [`calls`] (UIS call
+//! records and stored notifications), [`contacts`], [`tickets`], [`recording_jobs`].
 
 mod blobs;
 pub mod calls;

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `pk` / `sk` | `CALL#<channel>#<call_session_id>` / `TICKET` (read with its call) |
 //! | `gsi1pk` / `gsi1sk` | `TICKETS#<channel>#<contact_id>` / call sort key: a contact's tickets |
-//! | `gsi2pk` / `gsi2sk` | `TICKETS#<channel>#callback_needed` / call sort key, for lost incoming calls |
+//! | `gsi2pk` / `gsi2sk` | `TICKETS#<channel>#<status>` / call sort key: work lists such as `callback_needed` |
 //! | `type` | `ticket` |
 //!
 //! Everything in a ticket is derived from its call record and written in the same transaction,
@@ -28,6 +28,17 @@ pub enum TicketStatus {
     CallbackNeeded,
     /// An outgoing call that did not get through.
     Unanswered,
+}
+
+impl TicketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::CallbackNeeded => "callback_needed",
+            Self::Unanswered => "unanswered",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,9 +75,7 @@ impl Entity for Ticket {
         if let Some(contact) = &self.contact_id {
             keys.push((Index::Gsi1, format!("TICKETS#{}#{contact}", self.channel), self.sort_key.clone()));
         }
-        if self.status == TicketStatus::CallbackNeeded {
-            keys.push((Index::Gsi2, format!("TICKETS#{}#callback_needed", self.channel), self.sort_key.clone()));
-        }
+        keys.push((Index::Gsi2, format!("TICKETS#{}#{}", self.channel, self.status.as_str()), self.sort_key.clone()));
         keys
     }
 }

@@ -29,6 +29,10 @@ use crate::store::recording_jobs::RecordingJob;
 use crate::store::tickets::Ticket;
 use crate::store::{Store, StoreError, Written};
 
+/// The largest notification (as JSON) kept for audit: DynamoDB items hold at most 400 KB,
+/// and a larger `service.max_body_bytes` must not make every delivery fail.
+const MAX_STORED_FIELDS: usize = 300 * 1024;
+
 /// Header that may carry the channel token instead of the body.
 pub const TOKEN_HEADER: &str = "x-uis-channel-token";
 
@@ -93,7 +97,10 @@ fn writes_with(
     now: &str,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let channel_id = channel.id.as_str();
-    let fields = serde_json::to_string(&notification.fields_without_token()).unwrap_or_default();
+    let mut fields = serde_json::to_string(&notification.fields_without_token()).unwrap_or_default();
+    if fields.len() > MAX_STORED_FIELDS {
+        fields = serde_json::json!({ "not_stored": format!("{} bytes of fields", fields.len()) }).to_string();
+    }
     let received = CallNotification {
         channel: channel_id.into(),
         call_session_id: incoming.call_session_id,
