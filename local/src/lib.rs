@@ -10,7 +10,7 @@ pub mod stack;
 use ccbridge::HttpFunction;
 
 /// Every HTTP function of the collection, as template.yaml deploys them.
-pub const FUNCTIONS: &[HttpFunction] = &[status::FUNCTION];
+pub const FUNCTIONS: &[HttpFunction] = &[status::FUNCTION, wde_interaction::FUNCTION, screen_pop::FUNCTION];
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<HttpFunction> {

@@ -4,3 +4,5 @@ mod blobs;
 mod status;
 mod store;
 mod template;
+mod wde;
+mod wde_events;

@@ -16,7 +16,13 @@
 //! writes are conditional, so a provider's duplicate delivery never creates a second item.
 
 mod blobs;
+pub mod companies;
+pub mod consents;
+pub mod crm_contacts;
+pub mod history;
+pub mod interactions;
 mod items;
+pub mod lookup;
 pub mod schema;
 
 pub use blobs::{BlobError, Blobs, MIN_PART_SIZE, StoredObject};
