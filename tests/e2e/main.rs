@@ -5,4 +5,5 @@ mod status;
 mod store;
 mod template;
 mod wde;
+mod wde_costs;
 mod wde_events;
