@@ -295,6 +295,7 @@ impl Config {
             return Err(ConfigError::invalid("service.max_body_bytes", "must be greater than 0"));
         }
         let mut ids = HashSet::new();
+        let mut wde_keys = HashSet::new();
         for (i, channel) in self.channels.iter().enumerate() {
             let at = |field: &str| format!("channel[{i}].{field}");
             if !ids.insert(channel.id()) {
@@ -323,6 +324,10 @@ impl Config {
                 }
                 Channel::Wde(c) => {
                     validate_wde(c, &at)?;
+                    // The key is what tells WDE channels apart on the shared webservice path.
+                    if !wde_keys.insert(c.api_key.expose_secret()) {
+                        return Err(ConfigError::invalid(at("api_key"), "is the key of another wde channel"));
+                    }
                     let mut secrets = vec![("api_key", &c.api_key), ("card_secret", &c.card_secret)];
                     if let Some(token) = &c.listener_token {
                         secrets.push(("listener_token", token));
@@ -489,6 +494,12 @@ mod tests {
     fn duplicate_ids_are_rejected() {
         let doc = format!("{WDE}{WDE}");
         assert!(error_of(&doc).contains("channel[1].id"));
+    }
+
+    #[test]
+    fn wde_channels_need_distinct_keys() {
+        let msg = error_of(&format!("{WDE}{}", WDE.replace("\"a\"", "\"b\"")));
+        assert!(msg.contains("channel[1].api_key"), "{msg}");
     }
 
     #[test]
