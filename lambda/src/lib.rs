@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
 use bytes::Bytes;
-use ccbridge::http::{PathParams, Request, RequestId, Response};
+use ccbridge::http::{ClientIp, PathParams, Request, RequestId, Response};
 use ccbridge::{App, HttpFunction, StreamFunction};
 use http::header;
 use lambda_http::request::RequestContext;
@@ -67,14 +67,19 @@ pub fn init_tracing() {
 /// parameters and API Gateway's request id.
 pub fn from_lambda_request(event: lambda_http::Request) -> Request {
     let params = PathParams(event.path_parameters().iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect());
-    let request_id = match event.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
-        _ => None,
+    let (request_id, source_ip) = match event.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            (ctx.request_id.clone(), ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()))
+        }
+        _ => (None, None),
     };
     let (mut parts, body) = event.into_parts();
     parts.extensions.insert(params);
     if let Some(id) = request_id {
         parts.extensions.insert(RequestId::new(id));
+    }
+    if let Some(ip) = source_ip {
+        parts.extensions.insert(ClientIp(ip));
     }
     let body = match body {
         Body::Empty => Bytes::new(),
@@ -138,6 +143,7 @@ mod tests {
         assert_eq!(req.body().as_ref(), br#"{"x":1}"#);
         assert_eq!(ccbridge::http::path_param(&req, "method").expect("param"), "registerInteraction");
         assert_eq!(req.extensions().get::<RequestId>(), Some(&RequestId::new("req-42")));
+        assert_eq!(ccbridge::http::client_ip(&req), "203.0.113.9".parse().ok());
     }
 
     #[test]

@@ -11,8 +11,14 @@ pub mod streams;
 use ccbridge::{HttpFunction, StreamFunction};
 
 /// Every HTTP function of the collection, as template.yaml deploys them.
-pub const FUNCTIONS: &[HttpFunction] =
-    &[status::FUNCTION, uis_call_started::FUNCTION, uis_call_finished::FUNCTION, uis_history::FUNCTION];
+pub const FUNCTIONS: &[HttpFunction] = &[
+    status::FUNCTION,
+    uis_call_started::FUNCTION,
+    uis_call_finished::FUNCTION,
+    uis_history::FUNCTION,
+    wde_interaction::FUNCTION,
+    screen_pop::FUNCTION,
+];
 
 /// Every function fed by the table's stream.
 pub const STREAM_FUNCTIONS: &[StreamFunction] = &[];

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path};
 use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, on};
-use ccbridge::http::{PathParams, Request, RequestId};
+use ccbridge::http::{ClientIp, PathParams, Request, RequestId};
 use ccbridge::{App, HttpFunction};
 use http::StatusCode;
 
@@ -41,6 +41,13 @@ fn method_filter(method: &str) -> Option<MethodFilter> {
         "DELETE" => MethodFilter::DELETE,
         "PATCH" => MethodFilter::PATCH,
         "OPTIONS" => MethodFilter::OPTIONS,
+        "ANY" => MethodFilter::GET
+            .or(MethodFilter::POST)
+            .or(MethodFilter::PUT)
+            .or(MethodFilter::DELETE)
+            .or(MethodFilter::PATCH)
+            .or(MethodFilter::OPTIONS)
+            .or(MethodFilter::HEAD),
         _ => return None,
     })
 }
@@ -62,6 +69,9 @@ async fn dispatch(
     };
     parts.extensions.insert(PathParams(params));
     parts.extensions.insert(RequestId::generate());
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().copied() {
+        parts.extensions.insert(ClientIp(peer.ip()));
+    }
     let response = function.call(app, Request::from_parts(parts, body)).await;
     response.map(axum::body::Body::from)
 }

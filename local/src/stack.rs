@@ -94,7 +94,7 @@ impl Stack {
         let router = crate::router::router(self.app.clone(), functions);
         let mut stop = self.shutdown.subscribe();
         tokio::spawn(async move {
-            let served = axum::serve(listener, router)
+            let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|stop| *stop).await;
                 })

@@ -206,6 +206,54 @@ pub struct WdeChannel {
     /// Genesys agent id → operator.
     #[serde(default)]
     pub operators: BTreeMap<String, String>,
+    /// Operator campaign interactions are assigned to when their agent is not mapped
+    /// (YetiForce falls back to the administrator).
+    pub default_operator: Option<String>,
+    /// Addresses allowed to call; empty allows any (the key still has to match).
+    #[serde(default)]
+    pub allowed_ips: Vec<std::net::IpAddr>,
+    /// ISO 3166 country used for numbers without a country code.
+    #[serde(default = "default_wde_country")]
+    pub default_country: String,
+    /// Media types (`messenger`, `voice in`, …) whose unknown customers become new contacts.
+    #[serde(default = "default_create_contacts_for")]
+    pub create_contacts_for: Vec<String>,
+    /// Key signing the screen-pop links; anyone holding it can forge a card link.
+    pub card_secret: SecretString,
+    /// Public base URL of the card page (`https://api.example.com/card`); when unset, the host
+    /// the webservice was called on.
+    pub card_base_url: Option<String>,
+    /// How long a screen-pop link stays valid.
+    #[serde(default = "default_card_ttl_seconds")]
+    pub card_ttl_seconds: u64,
+    /// Port of the agent's local WDE HTTP listener (`CLICKTODIAL`, `CLICKTOMAIL`).
+    #[serde(default = "default_listener_port")]
+    pub listener_port: u16,
+    /// `Token-Api` header value the WDE listener expects, if any.
+    pub listener_token: Option<SecretString>,
+    /// `servicevalue` sent with click-to-dial (the outbound number to use).
+    pub service_value_phone: Option<String>,
+    /// `servicevalue` sent with click-to-mail (the mailbox to use).
+    pub service_value_email: Option<String>,
+}
+
+fn default_wde_country() -> String {
+    "PL".into()
+}
+
+fn default_create_contacts_for() -> Vec<String> {
+    vec!["messenger".into()]
+}
+
+/// Longest screen-pop link lifetime accepted: a week.
+pub const MAX_CARD_TTL_SECONDS: u64 = 7 * 24 * 3600;
+
+fn default_card_ttl_seconds() -> u64 {
+    3600
+}
+
+fn default_listener_port() -> u16 {
+    6999
 }
 
 /// A Genesys Cloud organisation reached with OAuth client credentials.
@@ -247,6 +295,7 @@ impl Config {
             return Err(ConfigError::invalid("service.max_body_bytes", "must be greater than 0"));
         }
         let mut ids = HashSet::new();
+        let mut wde_keys = HashSet::new();
         for (i, channel) in self.channels.iter().enumerate() {
             let at = |field: &str| format!("channel[{i}].{field}");
             if !ids.insert(channel.id()) {
@@ -273,7 +322,18 @@ impl Config {
                     }
                     vec![("token", &c.token), ("api_key", &c.api_key)]
                 }
-                Channel::Wde(c) => vec![("api_key", &c.api_key)],
+                Channel::Wde(c) => {
+                    validate_wde(c, &at)?;
+                    // The key is what tells WDE channels apart on the shared webservice path.
+                    if !wde_keys.insert(c.api_key.expose_secret()) {
+                        return Err(ConfigError::invalid(at("api_key"), "is the key of another wde channel"));
+                    }
+                    let mut secrets = vec![("api_key", &c.api_key), ("card_secret", &c.card_secret)];
+                    if let Some(token) = &c.listener_token {
+                        secrets.push(("listener_token", token));
+                    }
+                    secrets
+                }
                 Channel::GenesysCloud(c) => {
                     if c.client_id.trim().is_empty() {
                         return Err(ConfigError::invalid(at("client_id"), "must not be empty"));
@@ -305,6 +365,41 @@ impl Config {
     pub fn channel(&self, id: &ChannelId) -> Option<&Channel> {
         self.channels.iter().find(|c| c.id() == id)
     }
+}
+
+fn validate_wde(c: &WdeChannel, at: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+    // WDE's X-API-KEY header only passes YetiForce's sanitizer when it is `[A-Za-z0-9_]`.
+    if !c.api_key.expose_secret().chars().all(crate::wde::fields::is_alnum) {
+        return Err(ConfigError::invalid(at("api_key"), "must be letters, digits and _ only"));
+    }
+    if !is_country_code(&c.default_country) || crate::e164::region(&c.default_country).is_none() {
+        return Err(ConfigError::invalid(at("default_country"), "must be a two-letter ISO 3166 code such as PL"));
+    }
+    for media in &c.create_contacts_for {
+        if crate::wde::MediaType::parse(media).is_none() {
+            return Err(ConfigError::invalid(at("create_contacts_for"), format!("{media:?} is not a WDE media type")));
+        }
+    }
+    if c.card_secret.expose_secret().len() < 32 {
+        return Err(ConfigError::invalid(at("card_secret"), "must be at least 32 characters"));
+    }
+    if let Some(url) = &c.card_base_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(ConfigError::invalid(at("card_base_url"), "must be an http(s) URL"));
+    }
+    if c.card_ttl_seconds == 0 || c.card_ttl_seconds > MAX_CARD_TTL_SECONDS {
+        return Err(ConfigError::invalid(at("card_ttl_seconds"), "must be between 1 and 604800"));
+    }
+    if c.listener_port == 0 {
+        return Err(ConfigError::invalid(at("listener_port"), "must be a port number"));
+    }
+    if let Some(op) = &c.default_operator
+        && op.trim().is_empty()
+    {
+        return Err(ConfigError::invalid(at("default_operator"), "must not be empty"));
+    }
+    Ok(())
 }
 
 fn is_country_code(code: &str) -> bool {
@@ -397,13 +492,19 @@ mod tests {
 
     #[test]
     fn duplicate_ids_are_rejected() {
-        let doc = "[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"12345678\"\n[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"12345678\"\n";
-        assert!(error_of(doc).contains("channel[1].id"));
+        let doc = format!("{WDE}{WDE}");
+        assert!(error_of(&doc).contains("channel[1].id"));
+    }
+
+    #[test]
+    fn wde_channels_need_distinct_keys() {
+        let msg = error_of(&format!("{WDE}{}", WDE.replace("\"a\"", "\"b\"")));
+        assert!(msg.contains("channel[1].api_key"), "{msg}");
     }
 
     #[test]
     fn short_secret_is_rejected() {
-        let msg = error_of("[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"short\"\n");
+        let msg = error_of(&WDE.replace("wdeApiKey01", "short"));
         assert!(msg.contains("channel[0].api_key"), "{msg}");
     }
 
@@ -416,8 +517,41 @@ mod tests {
 
     #[test]
     fn bad_channel_id_is_rejected() {
-        let msg = error_of("[[channel]]\nkind=\"wde\"\nid=\"Bad Id\"\napi_key=\"12345678\"\n");
+        let msg = error_of(&WDE.replace("\"a\"", "\"Bad Id\""));
         assert!(msg.contains("channel[0]") && msg.contains("Bad Id"), "{msg}");
+    }
+
+    const WDE: &str = "[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"wdeApiKey01\"\ncard_secret=\"0123456789abcdef0123456789abcdef\"\n";
+
+    #[test]
+    fn wde_defaults_follow_the_yetiforce_connector() {
+        let config = Config::parse(WDE).expect("valid");
+        let Channel::Wde(wde) = &config.channels[0] else { panic!("wde") };
+        assert_eq!(wde.listener_port, 6999);
+        assert_eq!(wde.default_country, "PL");
+        assert_eq!(wde.create_contacts_for, vec!["messenger".to_string()]);
+        assert_eq!(wde.card_ttl_seconds, 3600);
+    }
+
+    #[test]
+    fn wde_fields_are_validated_by_name() {
+        let cases = [
+            ("default_country = \"XX\"", "default_country"),
+            ("create_contacts_for = [\"fax\"]", "create_contacts_for"),
+            ("card_ttl_seconds = 0", "card_ttl_seconds"),
+            ("card_base_url = \"ftp://x\"", "card_base_url"),
+            ("listener_token = \"short\"", "listener_token"),
+        ];
+        let msg = error_of(&WDE.replace("wdeApiKey01", "wde-api-key-01"));
+        assert!(msg.contains("channel[0].api_key"), "{msg}");
+        for (line, field) in cases {
+            let msg = error_of(&format!("{WDE}{line}\n"));
+            assert!(msg.contains(&format!("channel[0].{field}")), "{line}: {msg}");
+        }
+        let msg = error_of(&format!("{WDE}allowed_ips = [\"10.0.0.300\"]\n"));
+        assert!(msg.contains("channel[0]") && msg.contains("IP address"), "{msg}");
+        let msg = error_of(&WDE.replace("0123456789abcdef0123456789abcdef", "too-short-secret"));
+        assert!(msg.contains("channel[0].card_secret"), "{msg}");
     }
 
     #[test]

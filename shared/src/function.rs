@@ -29,6 +29,11 @@ impl Route {
     pub const fn post(path: &'static str) -> Self {
         Self { method: "POST", path }
     }
+
+    /// Every method: the handler answers preflights and 405s itself.
+    pub const fn any(path: &'static str) -> Self {
+        Self { method: "ANY", path }
+    }
 }
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Response, ApiError>> + Send>>;

@@ -18,6 +18,16 @@ pub type Response = http::Response<Bytes>;
 #[derive(Debug, Clone, Default)]
 pub struct PathParams(pub HashMap<String, String>);
 
+/// The address the request came from (API Gateway's `sourceIp`, or the peer locally), for
+/// allow-lists. Absent when the transport does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// The client address set by whoever received the request.
+pub fn client_ip(req: &Request) -> Option<std::net::IpAddr> {
+    req.extensions().get::<ClientIp>().map(|c| c.0)
+}
+
 /// The correlation id of one request, carried in every log line and error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(String);

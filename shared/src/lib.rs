@@ -10,11 +10,13 @@ pub mod app;
 pub mod auth;
 pub mod aws;
 pub mod config;
+pub mod e164;
 pub mod error;
 pub mod function;
 pub mod http;
 pub mod store;
 pub mod uis;
+pub mod wde;
 
 pub use app::App;
 pub use error::ApiError;

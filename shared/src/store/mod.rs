@@ -20,8 +20,14 @@
 
 mod blobs;
 pub mod calls;
+pub mod companies;
+pub mod consents;
 pub mod contacts;
+pub mod crm_contacts;
+pub mod history;
+pub mod interactions;
 mod items;
+pub mod lookup;
 pub mod recording_jobs;
 pub mod schema;
 pub mod tickets;

@@ -1,0 +1,277 @@
+//! The screen-pop card: one server-rendered HTML page about the customer of an interaction,
+//! readable without JavaScript. Every value is escaped; phone and e-mail links go to the
+//! agent's local WDE listener (`CLICKTODIAL`, `CLICKTOMAIL`), and a small script adds the
+//! listener's `Token-Api` header when the channel has one.
+
+use std::fmt::Write;
+
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::store::companies::Company;
+use crate::store::crm_contacts::CrmContact;
+use crate::store::history::HistoryEntry;
+use crate::store::interactions::Interaction;
+
+/// The agent's local WDE listener, from the channel's configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Listener<'a> {
+    pub port: u16,
+    pub token: Option<&'a SecretString>,
+    pub service_value_phone: Option<&'a str>,
+    pub service_value_email: Option<&'a str>,
+}
+
+impl Listener<'_> {
+    /// The origin the card's script may call (for the Content-Security-Policy).
+    pub fn origin(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    /// `CLICKTODIAL?dialednumber=…&crmsourceid=…[&servicevalue=…]`, values URL-encoded (a `+`
+    /// arrives as `+`, unlike YetiForce's unencoded links).
+    pub fn dial_url(&self, phone: &str, record: Option<&str>) -> String {
+        let mut query = vec![("dialednumber", phone)];
+        query.extend(record.map(|r| ("crmsourceid", r)));
+        query.extend(self.service_value_phone.map(|v| ("servicevalue", v)));
+        format!("{}/CLICKTODIAL?{}", self.origin(), serde_urlencoded::to_string(query).unwrap_or_default())
+    }
+
+    /// `CLICKTOMAIL?customeremail=…[&crmsourceid=…][&servicevalue=…]`.
+    pub fn mail_url(&self, email: &str, record: Option<&str>) -> String {
+        let mut query = vec![("customeremail", email)];
+        query.extend(record.map(|r| ("crmsourceid", r)));
+        query.extend(self.service_value_email.map(|v| ("servicevalue", v)));
+        format!("{}/CLICKTOMAIL?{}", self.origin(), serde_urlencoded::to_string(query).unwrap_or_default())
+    }
+}
+
+/// Everything the card shows.
+#[derive(Debug)]
+pub struct Card<'a> {
+    pub interaction: &'a Interaction,
+    pub contact: Option<&'a CrmContact>,
+    pub company: Option<&'a Company>,
+    /// Contacts an ambiguous key matched, for the agent to choose from.
+    pub candidates: &'a [CrmContact],
+    pub history: &'a [HistoryEntry],
+    pub listener: Listener<'a>,
+    pub expires_at: OffsetDateTime,
+    /// Nonce of the one inline script, also in the Content-Security-Policy.
+    pub nonce: &'a str,
+}
+
+/// Escapes text for HTML content and quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn when(at: Option<OffsetDateTime>) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.and_then(|t| t.to_offset(time::UtcOffset::UTC).format(format).ok()).unwrap_or_else(|| "-".into())
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2733;background:#f6f8fa}\
+h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.05rem;margin:1.4rem 0 .4rem;color:#35506b}\
+section{background:#fff;border:1px solid #d5dde5;border-radius:6px;padding:.8rem 1rem;margin-bottom:1rem}\
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e4e9ee}\
+.meta{color:#5b6b7b}.warn{background:#fff4d6;border-color:#e0b94f}.accepted{color:#1b7a36;font-weight:600}\
+.withdrawn{color:#b3261e;font-weight:600}a.wde{font-weight:600}#wde-status{color:#35506b}";
+
+/// The listener links call WDE with its `Token-Api` header and show WDE's description; without
+/// JavaScript (or without a token) they stay plain links.
+const SCRIPT: &str = "document.addEventListener('click',function(e){var a=e.target.closest('a.wde');\
+var t=document.body.dataset.wdeToken;if(!a||!t)return;e.preventDefault();\
+var s=document.getElementById('wde-status');fetch(a.href,{headers:{'Token-Api':t}})\
+.then(function(r){return r.json()}).then(function(j){s.textContent=(j.data&&j.data.description)||''})\
+.catch(function(){s.textContent='WDE did not answer'})});";
+
+/// The page.
+pub fn render(card: &Card<'_>) -> String {
+    let i = card.interaction;
+    let record = card.contact.map(|c| c.id.to_string());
+    let record = record.as_deref();
+    let mut html = String::new();
+    let token_attr =
+        card.listener.token.map(|t| format!(" data-wde-token=\"{}\"", escape(t.expose_secret()))).unwrap_or_default();
+    let title = card
+        .contact
+        .map(CrmContact::display_name)
+        .or_else(|| card.company.map(|c| c.name.clone()))
+        .unwrap_or_else(|| "Unknown customer".into());
+    let _ = write!(
+        html,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"><style>{STYLE}</style></head><body{token_attr}>\
+         <header><h1 id=\"customer\">{t}</h1><p class=\"meta\" id=\"interaction\">{media} · {call_type} · queue {queue} · \
+         started {started} · interaction {id}</p></header>",
+        t = escape(&title),
+        media = escape(&i.media_type),
+        call_type = escape(&i.call_type),
+        queue = escape(i.queue_name.as_deref().unwrap_or("-")),
+        started = when(i.started_at),
+        id = i.id,
+    );
+    render_subject(&mut html, card, record);
+    render_ambiguities(&mut html, card);
+    render_consents(&mut html, card);
+    render_history(&mut html, card);
+    let _ = write!(
+        html,
+        "<p id=\"wde-status\" role=\"status\"></p><footer class=\"meta\">This link is valid until {}.</footer>\
+         <script nonce=\"{}\">{SCRIPT}</script></body></html>",
+        when(Some(card.expires_at)),
+        escape(card.nonce),
+    );
+    html
+}
+
+fn render_subject(html: &mut String, card: &Card<'_>, record: Option<&str>) {
+    let i = card.interaction;
+    let listener = card.listener;
+    let phone = card.contact.and_then(|c| c.phone.as_ref()).or(i.phone.as_ref());
+    let email = card.contact.and_then(|c| c.email.as_ref()).or(i.email.as_ref());
+    html.push_str("<section id=\"contact\"><h2>Contact</h2><table>");
+    match card.contact {
+        Some(c) => {
+            let _ = write!(html, "<tr><th>Name</th><td>{}</td></tr>", escape(&c.display_name()));
+        }
+        None => html.push_str("<tr><th>Name</th><td>No contact matched this interaction</td></tr>"),
+    }
+    if let Some(phone) = phone {
+        let _ = write!(
+            html,
+            "<tr><th>Phone</th><td><a class=\"wde\" id=\"dial\" href=\"{}\">{}</a></td></tr>",
+            escape(&listener.dial_url(phone.as_str(), record)),
+            escape(phone.as_str())
+        );
+    }
+    if let Some(email) = email {
+        let _ = write!(
+            html,
+            "<tr><th>E-mail</th><td><a class=\"wde\" id=\"mail\" href=\"{}\">{}</a></td></tr>",
+            escape(&listener.mail_url(email.as_str(), record)),
+            escape(email.as_str())
+        );
+    }
+    if let Some(m) = card.contact.and_then(|c| c.messenger_id.as_ref()).or(i.messenger_id.as_ref()) {
+        let _ = write!(html, "<tr><th>Messenger</th><td>{}</td></tr>", escape(m.as_str()));
+    }
+    if let Some(company) = card.company {
+        let _ = write!(
+            html,
+            "<tr><th>Company</th><td id=\"company\">{} (tax id {})</td></tr>",
+            escape(&company.name),
+            escape(company.tax_id.as_str())
+        );
+    }
+    html.push_str("</table></section>");
+}
+
+fn render_ambiguities(html: &mut String, card: &Card<'_>) {
+    if card.interaction.ambiguities.is_empty() {
+        return;
+    }
+    html.push_str("<section class=\"warn\" id=\"ambiguous\"><h2>Several matches, none chosen</h2><ul>");
+    for a in &card.interaction.ambiguities {
+        let names: Vec<String> = a
+            .candidates
+            .iter()
+            .map(|id| {
+                card.candidates
+                    .iter()
+                    .find(|c| c.id.as_str() == id)
+                    .map_or_else(|| escape(id), |c| format!("{} ({})", escape(&c.display_name()), escape(id)))
+            })
+            .collect();
+        let _ =
+            write!(html, "<li>{} records share this {}: {}</li>", a.candidates.len(), escape(&a.key), names.join(", "));
+    }
+    html.push_str("</ul></section>");
+}
+
+fn render_consents(html: &mut String, card: &Card<'_>) {
+    html.push_str("<section id=\"consents\"><h2>Consents</h2>");
+    match card.contact.filter(|c| !c.consents.is_empty()) {
+        None => html.push_str("<p class=\"meta\">No consent recorded.</p>"),
+        Some(c) => {
+            html.push_str("<table><tr><th>Consent</th><th>State</th><th>Since</th><th>Interaction</th></tr>");
+            for (name, state) in &c.consents {
+                let _ = write!(
+                    html,
+                    "<tr><td>{}</td><td class=\"{label}\">{label}</td><td>{}</td><td>{}</td></tr>",
+                    escape(name),
+                    when(Some(state.at)),
+                    state.interaction,
+                    label = state.decision.label(),
+                );
+            }
+            html.push_str("</table>");
+        }
+    }
+    html.push_str("</section>");
+}
+
+fn render_history(html: &mut String, card: &Card<'_>) {
+    html.push_str("<section id=\"history\"><h2>Recent interactions and calls</h2>");
+    if card.history.is_empty() {
+        html.push_str("<p class=\"meta\">None yet.</p></section>");
+        return;
+    }
+    html.push_str(
+        "<table><tr><th>Started</th><th>Channel</th><th>Type</th><th>Queue</th><th>Result</th><th>Handle time</th></tr>",
+    );
+    for entry in card.history {
+        match entry {
+            HistoryEntry::Wde(i) => {
+                let end = i.end.as_ref();
+                let _ = write!(
+                    html,
+                    "<tr><td>{}</td><td>WDE</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    when(i.started_at),
+                    escape(&i.call_type),
+                    escape(i.queue_name.as_deref().unwrap_or("-")),
+                    escape(end.and_then(|e| e.result.as_deref()).unwrap_or("-")),
+                    end.and_then(|e| e.handle_time).map_or_else(|| "-".into(), |s| format!("{s} s")),
+                );
+            }
+        }
+    }
+    html.push_str("</table></section>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            escape(r#"<script>"x" & 'y'</script>"#),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn listener_links_encode_their_values() {
+        let listener =
+            Listener { port: 6999, token: None, service_value_phone: Some("+48221234567"), service_value_email: None };
+        assert_eq!(
+            listener.dial_url("+48884998123", Some("c1")),
+            "http://localhost:6999/CLICKTODIAL?dialednumber=%2B48884998123&crmsourceid=c1&servicevalue=%2B48221234567"
+        );
+        assert_eq!(listener.mail_url("a@b.pl", None), "http://localhost:6999/CLICKTOMAIL?customeremail=a%40b.pl");
+    }
+}

@@ -1,0 +1,189 @@
+//! What each webservice method does to the store, once the request is authenticated and
+//! parsed: the flows of YetiForce's `GenesysWdeWhirly` action, idempotent and safe to retry.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::customer;
+use super::request::{Agent, RegisterCampaign, RegisterInteraction, UpdateInteraction};
+use crate::ApiError;
+use crate::config::WdeChannel;
+use crate::store::Store;
+use crate::store::consents::{self, ConsentEntry, ConsentState};
+use crate::store::interactions::{self, Interaction, InteractionEnd, InteractionId};
+
+/// The operator an interaction is assigned to: the agent (`TransferAgentID` first) mapped in
+/// the channel's `operators`. Unmapped is 404 `User not found`, except for campaigns, which
+/// fall back to `default_operator`.
+pub fn operator(channel: &WdeChannel, agent: &Agent, campaign: bool) -> Result<Option<String>, ApiError> {
+    match agent.effective().and_then(|id| channel.operators.get(id)) {
+        Some(operator) => Ok(Some(operator.clone())),
+        None if campaign => Ok(channel.default_operator.clone()),
+        None => Err(ApiError::NotFound("User not found".into())),
+    }
+}
+
+fn as_json(values: BTreeMap<String, Value>) -> BTreeMap<String, String> {
+    values.into_iter().map(|(k, v)| (k, v.to_string())).collect()
+}
+
+/// YetiForce's `callhistorytype`; `-` for media types it does not map.
+fn label(media: Option<super::MediaType>) -> String {
+    media.map_or("-", super::MediaType::call_history_type).to_owned()
+}
+
+/// `registerInteraction`: finds (or creates) the customer, stores the interaction once,
+/// registers its consents. Returns the interaction as stored (the first registration's,
+/// when WDE repeats itself).
+pub async fn register(
+    store: &Store,
+    channel: &WdeChannel,
+    req: RegisterInteraction,
+    operator: Option<String>,
+    ip: Option<IpAddr>,
+    now: OffsetDateTime,
+) -> Result<Interaction, ApiError> {
+    let id = InteractionId::derive(channel.id.as_str(), &req.genesys_id);
+    let stored = match interactions::get(store, channel.id.as_str(), id).await? {
+        Some(stored) => stored,
+        None => {
+            let creates = req.media.is_some_and(|m| channel.create_contacts_for.iter().any(|c| c == m.name()));
+            let origin = format!("wde:{}:{}", channel.id, req.genesys_id);
+            let found = customer::resolve(store, &req.customer, creates.then_some(origin.as_str()), now).await?;
+            let interaction = Interaction {
+                id,
+                channel: channel.id.to_string(),
+                genesys_id: req.genesys_id.clone(),
+                campaign: false,
+                call_type: label(req.media),
+                media_type: req.media_type.clone(),
+                operator,
+                agent_login: req.agent.agent_id.clone(),
+                queue_name: req.queue_name.clone(),
+                queue_time: req.queue_time,
+                service_type: req.service_type.clone(),
+                service_value: req.service_value.clone(),
+                dialed_number: req.dialed_number.clone(),
+                outbound_call_id: req.outbound_call_id.clone(),
+                phone: req.customer.phone.clone(),
+                email: req.customer.email.clone(),
+                messenger_id: req.customer.messenger_id.clone(),
+                customer_token: req.customer.token.clone(),
+                tax_id: req.customer.tax_id.as_ref().map(|t| t.as_str().to_owned()),
+                source_crm_id: req.source_crm_id,
+                previous_crm_id: req.previous_crm_id,
+                ip_address: ip.map(|ip| ip.to_string()),
+                started_at: Some(req.started_at),
+                contact: found.contact,
+                company: found.company,
+                ambiguities: found.ambiguities,
+                attached: as_json(req.attached.clone()),
+                end: None,
+            };
+            stored_after(store, channel, interactions::register(store, &interaction).await?, interaction).await?
+        }
+    };
+    for agreement in &req.agreements {
+        let entry = ConsentEntry {
+            name: agreement.name.clone(),
+            state: ConsentState { decision: agreement.decision, at: req.started_at, interaction: stored.id },
+            contact: stored.contact.clone(),
+            channel: channel.id.to_string(),
+        };
+        consents::record(store, &entry).await?;
+    }
+    Ok(stored)
+}
+
+/// The interaction as stored after a conditional write: ours, or the one a concurrent or
+/// earlier delivery stored first.
+async fn stored_after(
+    store: &Store,
+    channel: &WdeChannel,
+    written: crate::store::Written,
+    ours: Interaction,
+) -> Result<Interaction, ApiError> {
+    if written == crate::store::Written::Created {
+        return Ok(ours);
+    }
+    let stored = interactions::get(store, channel.id.as_str(), ours.id).await?;
+    match stored {
+        Some(stored) if stored.genesys_id == ours.genesys_id => Ok(stored),
+        _ => Err(ApiError::Conflict("the interaction id is taken by another interaction".into())),
+    }
+}
+
+/// `updateInteraction`: records the end on the interaction named by `CRMInteractionID`, else
+/// by `GenesysIDInteraction`; neither found is 404 `Genesys Interaction ID Not Found`.
+pub async fn update(store: &Store, channel: &WdeChannel, req: UpdateInteraction) -> Result<Interaction, ApiError> {
+    let end = InteractionEnd {
+        ended_at: req.ended_at,
+        handle_time: req.handle_time,
+        status: req.status,
+        personal_callback: req.personal_callback,
+        result: req.result,
+        transfer_agent_id: req.agent.transfer_agent_id,
+        agent_login: req.agent.agent_id,
+        session_id: req.session_id,
+        attached: as_json(req.attached),
+    };
+    let by_crm_id = req.crm_id.and_then(InteractionId::from_number);
+    let by_genesys_id = req.genesys_id.as_deref().map(|g| InteractionId::derive(channel.id.as_str(), g));
+    for id in [by_crm_id, by_genesys_id].into_iter().flatten() {
+        if let Some((_, stored)) = interactions::finish(store, channel.id.as_str(), id, &end).await? {
+            return Ok(stored);
+        }
+    }
+    Err(ApiError::NotFound("Genesys Interaction ID Not Found".into()))
+}
+
+/// `registerInteractionCampaign`: stores the campaign interaction once, matched to a known
+/// contact or company; campaigns never create contacts and carry no consents.
+pub async fn register_campaign(
+    store: &Store,
+    channel: &WdeChannel,
+    req: RegisterCampaign,
+    operator: Option<String>,
+    ip: Option<IpAddr>,
+    now: OffsetDateTime,
+) -> Result<Interaction, ApiError> {
+    let id = InteractionId::derive(channel.id.as_str(), &req.genesys_id);
+    if let Some(stored) = interactions::get(store, channel.id.as_str(), id).await? {
+        return Ok(stored);
+    }
+    let found = customer::resolve(store, &req.customer, None, now).await?;
+    let interaction = Interaction {
+        id,
+        channel: channel.id.to_string(),
+        genesys_id: req.genesys_id.clone(),
+        campaign: true,
+        call_type: label(req.media),
+        media_type: req.media_type,
+        operator,
+        agent_login: req.agent.agent_id.clone(),
+        queue_name: None,
+        queue_time: None,
+        service_type: req.service_type,
+        service_value: req.service_value,
+        dialed_number: req.dialed_number,
+        outbound_call_id: req.outbound_call_id,
+        phone: req.customer.phone,
+        email: req.customer.email,
+        messenger_id: None,
+        customer_token: None,
+        tax_id: req.customer.tax_id.map(|t| t.as_str().to_owned()),
+        source_crm_id: None,
+        previous_crm_id: None,
+        ip_address: ip.map(|ip| ip.to_string()),
+        started_at: req.started_at,
+        contact: found.contact,
+        company: found.company,
+        ambiguities: found.ambiguities,
+        attached: as_json(req.attached),
+        end: req.ended_at.map(|ended_at| InteractionEnd { ended_at: Some(ended_at), ..InteractionEnd::default() }),
+    };
+    stored_after(store, channel, interactions::register(store, &interaction).await?, interaction).await
+}
