@@ -16,8 +16,11 @@
 //! writes are conditional, so a provider's duplicate delivery never creates a second item.
 
 mod blobs;
+pub mod chat_integrations;
+pub mod chat_sessions;
 mod items;
 pub mod schema;
+pub mod transcripts;
 
 pub use blobs::{BlobError, Blobs, MIN_PART_SIZE, StoredObject};
 pub use items::{Cursor, Entity, Index, Key, Page, Store, StoreError, Written};
