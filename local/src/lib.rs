@@ -10,7 +10,8 @@ pub mod stack;
 use ccbridge::HttpFunction;
 
 /// Every HTTP function of the collection, as template.yaml deploys them.
-pub const FUNCTIONS: &[HttpFunction] = &[status::FUNCTION];
+pub const FUNCTIONS: &[HttpFunction] =
+    &[status::FUNCTION, chat_escalation::FUNCTION, genesys_messaging_inbound::FUNCTION];
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<HttpFunction> {
