@@ -1,6 +1,7 @@
 //! End-to-end tests: functions over HTTP, state checked through the AWS SDK, on every backend.
 
 mod blobs;
+mod chat;
 mod genesys_client;
 mod status;
 mod store;
