@@ -5,10 +5,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ccbridge::chat::provisioning::{Action, provision};
+use ccbridge::chat::provisioning::Action;
 use ccbridge::chat::webhook::sign;
 use ccbridge::config::{Channel, ChatbotChannel};
-use ccbridge::genesys::GenesysClient;
 use ccbridge::store::Written;
 use ccbridge_tests::genesys_cloud::GenesysCloud;
 use ccbridge_tests::{TestStack, backends};
@@ -102,10 +101,8 @@ impl Chat {
     }
 
     async fn provision(&self) -> Vec<ccbridge::chat::provisioning::Provisioned> {
-        let config = &self.stack.stack.app.config;
-        let genesys = ccbridge::chat::genesys_channel(config, self.bot()).expect("genesys channel");
-        let client = GenesysClient::for_channel(genesys).expect("client");
-        provision(&self.stack.stack.app.store, &client, self.bot()).await.expect("provisioned")
+        let app = &self.stack.stack.app;
+        ccbridge_admin::provision_chat(&app.config, &app.store, self.bot().id.as_str()).await.expect("provisioned")
     }
 
     fn integration_named(&self, name: &str) -> String {

@@ -2,6 +2,7 @@
 
 mod blobs;
 mod chat;
+mod chat_events;
 mod genesys_client;
 mod status;
 mod store;

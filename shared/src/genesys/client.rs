@@ -40,7 +40,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(2),
             max_retry_after: Duration::from_secs(10),
-            attempt_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(5),
         }
     }
 }
