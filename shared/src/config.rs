@@ -150,6 +150,8 @@ impl fmt::Display for ChannelId {
 }
 
 /// One provider account. The `kind` field selects the provider.
+// Parsed once per cold start and never moved around: variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Channel {
@@ -626,13 +628,13 @@ mod tests {
             integration_ids = { Marketing = "6685901b-6d0e-43db-95ff-d64406e9dce2" }
         "#);
         let config = Config::parse(&doc).expect("valid");
-        let Channel::Chatbot(bot) = &config.channels[1] else { panic!("chatbot") };
-        assert_eq!(bot.integration_prefix(), "DYDU bot connector");
-        assert_eq!(bot.identity.id_type, IdentityType::Email);
-        assert_eq!(bot.custom_attributes[0].attribute, "contractId");
+        let Channel::Chatbot(chatbot) = &config.channels[1] else { panic!("chatbot") };
+        assert_eq!(chatbot.integration_prefix(), "DYDU bot connector");
+        assert_eq!(chatbot.identity.id_type, IdentityType::Email);
+        assert_eq!(chatbot.custom_attributes[0].attribute, "contractId");
         let plain = Config::parse(&bot("")).expect("valid");
-        let Channel::Chatbot(bot) = &plain.channels[1] else { panic!("chatbot") };
-        assert_eq!(bot.integration_prefix(), "ccbridge bot");
+        let Channel::Chatbot(chatbot) = &plain.channels[1] else { panic!("chatbot") };
+        assert_eq!(chatbot.integration_prefix(), "ccbridge bot");
     }
 
     #[test]

@@ -18,10 +18,13 @@ const API_KEY: &str = "bot-demo-api-key-0001";
 const WEBHOOK_SECRET: &str = "bot-demo-webhook-secret-0001";
 const CALLBACK_SECRET: &str = "bot-demo-callback-secret";
 
+/// What the callback received: the signature header and the raw body of each POST.
+type Calls = Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>>;
+
 /// The bot's callback endpoint: records every POST, fails the ones it is told to.
 struct BotCallback {
     url: String,
-    received: Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>>,
+    received: Calls,
     failures: Arc<AtomicU32>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -34,7 +37,7 @@ impl Drop for BotCallback {
 
 impl BotCallback {
     async fn start() -> Self {
-        let received: Arc<Mutex<Vec<(Option<String>, Vec<u8>)>>> = Arc::default();
+        let received: Calls = Arc::default();
         let failures = Arc::new(AtomicU32::new(0));
         let (r, f) = (received.clone(), failures.clone());
         let router = axum::Router::new().fallback(move |request: axum::extract::Request| {

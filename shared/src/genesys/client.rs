@@ -316,7 +316,7 @@ impl GenesysClient {
             }
             let correlation_id = correlation_id.or_else(|| body.context_id.clone());
             tracing::warn!(%method, path, attempt, status = status.as_u16(), code = %body.code, correlation_id, "Genesys Cloud error");
-            return Err(GenesysError::Api { status: status.as_u16(), body, correlation_id });
+            return Err(GenesysError::Api { status: status.as_u16(), body: Box::new(body), correlation_id });
         }
     }
 }

@@ -33,7 +33,7 @@ pub struct ErrorDetail {
 pub enum GenesysError {
     /// The platform answered with an error status (after any retries).
     #[error("Genesys Cloud answered {status} {}: {} (correlation id {})", body.code, body.message, correlation_id.as_deref().unwrap_or("-"))]
-    Api { status: u16, body: ErrorBody, correlation_id: Option<String> },
+    Api { status: u16, body: Box<ErrorBody>, correlation_id: Option<String> },
     /// Still rate limited, or asked to wait longer than the retry budget allows.
     #[error("Genesys Cloud rate limit: retry after {}s (correlation id {})", retry_after.as_secs(), correlation_id.as_deref().unwrap_or("-"))]
     RateLimited { retry_after: Duration, correlation_id: Option<String> },
@@ -96,7 +96,7 @@ mod tests {
         .expect("body");
         assert_eq!(body.code, "too.many.requests.retry.after");
         assert_eq!(body.context_id.as_deref(), Some("c-1"));
-        let error = GenesysError::Api { status: 429, body, correlation_id: Some("c-1".into()) };
+        let error = GenesysError::Api { status: 429, body: Box::new(body), correlation_id: Some("c-1".into()) };
         assert!(error.to_string().contains("c-1"));
     }
 
@@ -108,7 +108,7 @@ mod tests {
             status: 400,
             ..Default::default()
         };
-        let api: ApiError = GenesysError::Api { status: 400, body, correlation_id: None }.into();
+        let api: ApiError = GenesysError::Api { status: 400, body: Box::new(body), correlation_id: None }.into();
         assert_eq!(api.code(), "genesys_rejected");
         let api: ApiError = GenesysError::Transport("refused".into()).into();
         assert_eq!(api.status(), http::StatusCode::SERVICE_UNAVAILABLE);
