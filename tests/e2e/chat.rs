@@ -204,6 +204,7 @@ async fn chat_round_trip() {
             )
             .await;
         assert_eq!(status, 201, "{sent}");
+        assert_eq!(sent["delivery"], json!({"state": "done"}));
         let (status, _) = chat
             .call(
                 http::Method::POST,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::webhook::sign;
 use crate::genesys::GenesysClient;
 use crate::genesys::open_messaging::MediaType;
-use crate::store::transcripts::{Direction, EntryKind, TranscriptEntry};
+use crate::store::transcripts::{Delivery, Direction, EntryKind, TranscriptEntry};
 use crate::store::{Blobs, MIN_PART_SIZE};
 
 /// The header carrying the callback's signature: `sha256=` + base64 HMAC-SHA256 of the body
@@ -50,6 +50,9 @@ pub struct MessageView {
     pub status: Option<String>,
     pub at: String,
     pub received_at: String,
+    /// User messages: whether Genesys has it (`done`) or a retry of the post is needed
+    /// (`pending`). Agent messages: the callback's outcome.
+    pub delivery: Delivery,
     /// Pass as `after` to read what follows this entry.
     pub cursor: String,
 }
@@ -81,6 +84,7 @@ pub async fn view(blobs: &Blobs, entry: &TranscriptEntry) -> MessageView {
         status: entry.status.clone(),
         at: entry.at.clone(),
         received_at: entry.received_at.clone(),
+        delivery: entry.delivery.clone(),
         cursor: entry.cursor(),
     }
 }
