@@ -38,6 +38,9 @@ pub const FUNCTION: HttpFunction = HttpFunction {
 
 /// The longest an attachment copy may take inside the webhook's 10 s.
 const COPY_TIMEOUT: Duration = Duration::from_secs(4);
+/// Everything after the entry is stored (copy, callback, receipt) ends by then; what did not
+/// finish is left pending on the entry for the next delivery of the webhook.
+const FINISH_BUDGET: Duration = Duration::from_secs(7);
 
 fn answer(status: &str) -> Response {
     json_response(StatusCode::OK, &serde_json::json!({ "status": status }))
@@ -144,6 +147,7 @@ async fn finish(
     user: &str,
     entry: &TranscriptEntry,
 ) -> Result<(), ApiError> {
+    let started = tokio::time::Instant::now();
     let mut done = entry.clone();
     let mut copy_failed = None;
     for (i, attachment) in done.attachments.iter_mut().enumerate() {
@@ -188,11 +192,16 @@ async fn finish(
         };
         send_receipt(genesys, integration, message, user, outcome).await
     };
-    let (delivery, receipt_sent) = tokio::join!(callback, receipt);
-    if let Some(delivery) = delivery {
-        done.delivery = delivery;
+    let left = FINISH_BUDGET.saturating_sub(started.elapsed());
+    match tokio::time::timeout(left, async { tokio::join!(callback, receipt) }).await {
+        Ok((delivery, receipt_sent)) => {
+            if let Some(delivery) = delivery {
+                done.delivery = delivery;
+            }
+            done.receipt_sent |= receipt_sent;
+        }
+        Err(_) => tracing::warn!(channel = %bot.id, id = message.id, "out of time; the rest waits for a redelivery"),
     }
-    done.receipt_sent |= receipt_sent;
     if done != *entry {
         transcripts::update(&app.store, entry, |e| {
             e.attachments.clone_from(&done.attachments);

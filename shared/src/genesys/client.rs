@@ -49,11 +49,11 @@ impl RetryPolicy {
     /// For calls made while Genesys waits for our webhook answer: a few seconds in all.
     pub fn within_webhook() -> Self {
         Self {
-            max_attempts: 3,
+            max_attempts: 2,
             base_delay: Duration::from_millis(200),
-            max_delay: Duration::from_millis(800),
-            max_retry_after: Duration::from_secs(2),
-            attempt_timeout: Duration::from_secs(2),
+            max_delay: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(1),
+            attempt_timeout: Duration::from_millis(1500),
         }
     }
 
