@@ -3,6 +3,7 @@
 mod blobs;
 mod chat;
 mod chat_events;
+mod chat_round_trips;
 mod genesys_client;
 mod status;
 mod store;
