@@ -98,7 +98,7 @@ pub struct TranscriptEntry {
 }
 
 impl TranscriptEntry {
-    /// A new entry received now; `dedupe` is what makes two deliveries the same entry.
+    /// A new entry that reached us at `received_at`; [`record`] makes it unique.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         channel: &str,
