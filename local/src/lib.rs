@@ -18,6 +18,8 @@ pub const FUNCTIONS: &[HttpFunction] = &[
     uis_history::FUNCTION,
     wde_interaction::FUNCTION,
     screen_pop::FUNCTION,
+    chat_escalation::FUNCTION,
+    genesys_messaging_inbound::FUNCTION,
 ];
 
 /// Every function fed by the table's stream.

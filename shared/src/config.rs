@@ -150,6 +150,8 @@ impl fmt::Display for ChannelId {
 }
 
 /// One provider account. The `kind` field selects the provider.
+// Parsed once per cold start and never moved around: variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Channel {
@@ -261,21 +263,100 @@ fn default_listener_port() -> u16 {
 #[serde(deny_unknown_fields)]
 pub struct GenesysCloudChannel {
     pub id: ChannelId,
-    /// Region host suffix, e.g. `mypurecloud.com` or `mypurecloud.de`.
+    /// Region key (`eu_central_1`) or domain (`mypurecloud.de`); see `genesys::regions`.
     pub region: String,
     pub client_id: String,
     pub client_secret: SecretString,
+    /// Overrides the region's `https://api.<domain>` (local runs and tests).
+    #[serde(default)]
+    pub api_base_url: Option<String>,
+    /// Overrides the region's `https://login.<domain>` (local runs and tests).
+    #[serde(default)]
+    pub login_base_url: Option<String>,
 }
 
-/// A chatbot escalating conversations to Genesys Cloud live chat.
+/// The most custom-attribute mappings a chatbot channel may have.
+pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
+/// Genesys wants webhook signature secrets longer than 15 characters.
+pub const MIN_WEBHOOK_SECRET_LEN: usize = 16;
+
+/// A chatbot escalating conversations to Genesys Cloud live chat (open messaging).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChatbotChannel {
     pub id: ChannelId,
-    /// Key the bot presents on every call.
+    /// Key the bot presents on every call (`X-API-Key`).
     pub api_key: SecretString,
     /// The Genesys Cloud channel conversations are escalated to.
     pub genesys: ChannelId,
+    /// Integrations are named "<prefix> (<skill>)", and "<prefix>" for no skill; defaults to
+    /// "ccbridge <id>". Genesys admins map these names to queues, so they must not change.
+    #[serde(default)]
+    pub integration_prefix: Option<String>,
+    /// The bot's live-chat skills; each gets its own integration (hence queue).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Our public webhook URL (`…/genesys/messaging/webhook`, HTTPS on port 443), given to
+    /// Genesys when the integrations are provisioned.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// The integrations' `X-Hub-Signature-256` secret (more than 15 characters).
+    pub webhook_secret: SecretString,
+    /// Which bot variables describe the user to the agent.
+    #[serde(default)]
+    pub identity: IdentityMapping,
+    /// Bot variables passed as Genesys custom attributes (participant data), at most 10.
+    #[serde(default)]
+    pub custom_attributes: Vec<CustomAttributeMapping>,
+    /// Where agent messages are pushed to (signed POST); without it the bot polls.
+    #[serde(default)]
+    pub callback_url: Option<String>,
+    /// Key of the callback's `X-Ccbridge-Signature` (required with `callback_url`).
+    #[serde(default)]
+    pub callback_secret: Option<SecretString>,
+    /// Integration id of the no-skill integration when it was created outside ccbridge.
+    #[serde(default)]
+    pub default_integration_id: Option<String>,
+    /// Skill → integration id, for integrations created outside ccbridge.
+    #[serde(default)]
+    pub integration_ids: BTreeMap<String, String>,
+}
+
+impl ChatbotChannel {
+    /// The name prefix of this bot's integrations.
+    pub fn integration_prefix(&self) -> String {
+        self.integration_prefix.clone().unwrap_or_else(|| format!("ccbridge {}", self.id))
+    }
+}
+
+/// Which bot variable holds each identity field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityMapping {
+    /// What `from.id` is: the bot's user id (`opaque`) or the user's email (`email`).
+    #[serde(default)]
+    pub id_type: IdentityType,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub nickname: Option<String>,
+}
+
+/// The `idType` of the users a bot escalates.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityType {
+    #[default]
+    Opaque,
+    Email,
+}
+
+/// One bot variable → Genesys custom attribute.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomAttributeMapping {
+    pub variable: String,
+    pub attribute: String,
 }
 
 impl Config {
@@ -338,11 +419,30 @@ impl Config {
                     if c.client_id.trim().is_empty() {
                         return Err(ConfigError::invalid(at("client_id"), "must not be empty"));
                     }
+                    if crate::genesys::Region::find(&c.region).is_none() {
+                        return Err(ConfigError::invalid(
+                            at("region"),
+                            format!(
+                                "{:?} is not a Genesys Cloud region (e.g. eu_central_1 or mypurecloud.de)",
+                                c.region
+                            ),
+                        ));
+                    }
+                    for (name, url) in [("api_base_url", &c.api_base_url), ("login_base_url", &c.login_base_url)] {
+                        if let Some(url) = url {
+                            check_url(url, false).map_err(|m| ConfigError::invalid(at(name), m))?;
+                        }
+                    }
                     vec![("client_secret", &c.client_secret)]
                 }
                 Channel::Chatbot(c) => {
                     self.expect_genesys(&c.genesys, &at("genesys"))?;
-                    vec![("api_key", &c.api_key)]
+                    validate_chatbot(c, &at)?;
+                    let mut secrets = vec![("api_key", &c.api_key), ("webhook_secret", &c.webhook_secret)];
+                    if let Some(secret) = &c.callback_secret {
+                        secrets.push(("callback_secret", secret));
+                    }
+                    secrets
                 }
             };
             for (name, secret) in secrets {
@@ -398,6 +498,87 @@ fn validate_wde(c: &WdeChannel, at: &dyn Fn(&str) -> String) -> Result<(), Confi
         && op.trim().is_empty()
     {
         return Err(ConfigError::invalid(at("default_operator"), "must not be empty"));
+    }
+    Ok(())
+}
+
+fn validate_chatbot(c: &ChatbotChannel, at: &dyn Fn(&str) -> String) -> Result<(), ConfigError> {
+    if c.webhook_secret.expose_secret().chars().count() < MIN_WEBHOOK_SECRET_LEN {
+        return Err(ConfigError::invalid(at("webhook_secret"), "must be longer than 15 characters (Genesys Cloud)"));
+    }
+    if let Some(prefix) = &c.integration_prefix
+        && (prefix.trim().is_empty() || prefix.len() > 100)
+    {
+        return Err(ConfigError::invalid(at("integration_prefix"), "must be 1 to 100 characters"));
+    }
+    let mut skills = HashSet::new();
+    for skill in &c.skills {
+        if skill.trim().is_empty() || skill.len() > 100 || skill.contains(['(', ')']) {
+            return Err(ConfigError::invalid(
+                at("skills"),
+                format!("{skill:?} must be 1 to 100 characters without parentheses"),
+            ));
+        }
+        if !skills.insert(skill.as_str()) {
+            return Err(ConfigError::invalid(at("skills"), format!("{skill:?} is listed twice")));
+        }
+    }
+    for skill in c.integration_ids.keys() {
+        if !skills.contains(skill.as_str()) {
+            return Err(ConfigError::invalid(at("integration_ids"), format!("{skill:?} is not one of the skills")));
+        }
+    }
+    let pinned = c.default_integration_id.iter().map(|id| ("default_integration_id", id));
+    for (name, id) in pinned.chain(c.integration_ids.values().map(|id| ("integration_ids", id))) {
+        crate::genesys::open_messaging::IntegrationId::try_from(id.clone())
+            .map_err(|m| ConfigError::invalid(at(name), m))?;
+    }
+    if let Some(url) = &c.webhook_url {
+        check_url(url, true).map_err(|m| ConfigError::invalid(at("webhook_url"), m))?;
+    }
+    match (&c.callback_url, &c.callback_secret) {
+        (Some(url), Some(_)) => check_url(url, false).map_err(|m| ConfigError::invalid(at("callback_url"), m))?,
+        (Some(_), None) => return Err(ConfigError::invalid(at("callback_secret"), "is required with callback_url")),
+        (None, Some(_)) => return Err(ConfigError::invalid(at("callback_url"), "is required with callback_secret")),
+        (None, None) => {}
+    }
+    if c.identity.id_type == IdentityType::Email && c.identity.email.is_none() {
+        return Err(ConfigError::invalid(at("identity.email"), "is required when identity.id_type is email"));
+    }
+    if c.custom_attributes.len() > MAX_CUSTOM_ATTRIBUTES {
+        return Err(ConfigError::invalid(
+            at("custom_attributes"),
+            format!("at most {MAX_CUSTOM_ATTRIBUTES} mappings, found {}", c.custom_attributes.len()),
+        ));
+    }
+    let mut attributes = HashSet::new();
+    for mapping in &c.custom_attributes {
+        if mapping.variable.trim().is_empty() || mapping.attribute.trim().is_empty() {
+            return Err(ConfigError::invalid(at("custom_attributes"), "variable and attribute must not be empty"));
+        }
+        if !attributes.insert(mapping.attribute.as_str()) {
+            return Err(ConfigError::invalid(
+                at("custom_attributes"),
+                format!("attribute {:?} is mapped twice", mapping.attribute),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An absolute URL we call or give out: HTTPS, or HTTP on loopback for local runs. A webhook
+/// URL for Genesys must be HTTPS on port 443.
+fn check_url(url: &str, genesys_webhook: bool) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback && !genesys_webhook => {}
+        _ => return Err(format!("{url:?} must be an https URL")),
+    }
+    if genesys_webhook && parsed.port().is_some() {
+        return Err(format!("{url:?}: Genesys Cloud calls webhooks on port 443 only"));
     }
     Ok(())
 }
@@ -510,7 +691,7 @@ mod tests {
 
     #[test]
     fn dangling_genesys_reference_is_rejected() {
-        let doc = "[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"12345678\"\ngenesys=\"nope\"\n";
+        let doc = "[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"12345678\"\ngenesys=\"nope\"\nwebhook_secret=\"0123456789abcdef\"\n";
         let msg = error_of(doc);
         assert!(msg.contains("channel[0].genesys") && msg.contains("nope"), "{msg}");
     }
@@ -558,5 +739,68 @@ mod tests {
     fn syntax_error_says_where() {
         let msg = error_of("[service\n");
         assert!(msg.contains("document (byte"), "{msg}");
+    }
+
+    const GENESYS: &str = "[[channel]]\nkind=\"genesys_cloud\"\nid=\"gc\"\nregion=\"eu_central_1\"\nclient_id=\"c\"\nclient_secret=\"secret-123\"\n";
+
+    fn bot(extra: &str) -> String {
+        format!(
+            "{GENESYS}[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-123\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
+        )
+    }
+
+    #[test]
+    fn chatbot_channel_with_every_option_parses() {
+        let doc = bot(r#"
+            integration_prefix = "DYDU bot connector"
+            skills = ["Marketing", "Paiement"]
+            webhook_url = "https://abc.execute-api.eu-west-1.amazonaws.com/genesys/messaging/webhook"
+            callback_url = "https://bot.example.com/livechat"
+            callback_secret = "callback-secret-1"
+            identity = { id_type = "email", email = "mail", first_name = "prenom", last_name = "nom" }
+            custom_attributes = [{ variable = "contrat", attribute = "contractId" }]
+            integration_ids = { Marketing = "6685901b-6d0e-43db-95ff-d64406e9dce2" }
+        "#);
+        let config = Config::parse(&doc).expect("valid");
+        let Channel::Chatbot(chatbot) = &config.channels[1] else { panic!("chatbot") };
+        assert_eq!(chatbot.integration_prefix(), "DYDU bot connector");
+        assert_eq!(chatbot.identity.id_type, IdentityType::Email);
+        assert_eq!(chatbot.custom_attributes[0].attribute, "contractId");
+        let plain = Config::parse(&bot("")).expect("valid");
+        let Channel::Chatbot(chatbot) = &plain.channels[1] else { panic!("chatbot") };
+        assert_eq!(chatbot.integration_prefix(), "ccbridge bot");
+    }
+
+    #[test]
+    fn chatbot_rules_name_the_field() {
+        let cases = [
+            ("webhook_secret=\"short-secret\"\n", "webhook_secret"),
+            ("skills = [\"A\", \"A\"]\n", "skills"),
+            ("skills = [\"A (x)\"]\n", "skills"),
+            ("callback_url = \"https://bot.example.com/cb\"\n", "callback_secret"),
+            ("callback_url = \"http://bot.example.com/cb\"\ncallback_secret = \"cb-secret-123\"\n", "callback_url"),
+            ("webhook_url = \"https://x.example.com:8443/genesys/messaging/webhook\"\n", "webhook_url"),
+            ("identity = { id_type = \"email\" }\n", "identity.email"),
+            ("integration_ids = { Nope = \"abc\" }\n", "integration_ids"),
+            ("default_integration_id = \"../x\"\n", "default_integration_id"),
+        ];
+        for (extra, field) in cases {
+            let doc = bot(extra).replace("webhook_secret=\"0123456789abcdef\"\nwebhook_secret", "webhook_secret");
+            let msg = error_of(&doc);
+            assert!(msg.contains(&format!("channel[1].{field}")), "{extra}: {msg}");
+        }
+        let eleven: Vec<String> = (0..11).map(|i| format!("{{ variable = \"v{i}\", attribute = \"a{i}\" }}")).collect();
+        let msg = error_of(&bot(&format!("custom_attributes = [{}]\n", eleven.join(", "))));
+        assert!(msg.contains("channel[1].custom_attributes") && msg.contains("at most 10"), "{msg}");
+    }
+
+    #[test]
+    fn genesys_region_and_base_urls_are_checked() {
+        let msg = error_of(&GENESYS.replace("eu_central_1", "mars_1"));
+        assert!(msg.contains("channel[0].region"), "{msg}");
+        let doc = format!("{GENESYS}api_base_url = \"ftp://x\"\n");
+        assert!(error_of(&doc).contains("channel[0].api_base_url"));
+        let doc = format!("{GENESYS}api_base_url = \"http://127.0.0.1:3303\"\n");
+        assert!(Config::parse(&doc).is_ok());
     }
 }

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 
 use ccbridge_tests::on_each_backend;
 
+/// Folders whose samples need a Genesys Cloud to talk to: `chat_events.rs` replays them
+/// against the local Genesys Cloud contract server.
+const REPLAYED_WITH_GENESYS: &[&str] = &["chat-escalation", "genesys-messaging-inbound"];
+
 fn expected_status(file: &Path) -> Option<u64> {
     let stem = file.file_stem()?.to_str()?;
     let (_, code) = stem.rsplit_once('-')?;
@@ -26,6 +30,9 @@ async fn every_sample_event_replays() {
             .collect();
         files.sort();
         assert!(!files.is_empty(), "events/{} has no sample", function.name);
+        if REPLAYED_WITH_GENESYS.contains(&function.name) {
+            continue;
+        }
         samples.extend(files.into_iter().map(|f| (*function, f)));
     }
     on_each_backend(async |stack| {

@@ -2,6 +2,8 @@
 //! or the official DynamoDB Local the test command starts) and an S3 server over HTTP, with the
 //! functions served on loopback through the same router as the local stack.
 
+pub mod genesys_cloud;
+
 use std::net::{Ipv4Addr, SocketAddr};
 
 use ccbridge::config::Config;

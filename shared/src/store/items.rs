@@ -227,6 +227,40 @@ impl Store {
         }
     }
 
+    /// Writes every item, each only if its key is new, in one transaction: all or nothing.
+    /// `Unchanged` when any of them exists already. Build the items with [`Store::item_of`].
+    pub async fn put_all_new(&self, items: Vec<Item>) -> Result<Written, StoreError> {
+        let mut request = self.client.transact_write_items();
+        for item in items {
+            let put = aws_sdk_dynamodb::types::Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build()
+                .map_err(|e| StoreError::Backend { table: self.table.clone(), message: e.to_string() })?;
+            request = request.transact_items(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build());
+        }
+        match request.send().await {
+            Ok(_) => Ok(Written::Created),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t))
+                        if t.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
+                ) =>
+            {
+                Ok(Written::Unchanged)
+            }
+            Err(e) => Err(self.backend(e)),
+        }
+    }
+
+    /// The item `entity` is written as by [`Store::put_new`], for [`Store::put_all_new`].
+    pub fn item_of<E: Entity>(&self, entity: &E) -> Result<HashMap<String, AttributeValue>, StoreError> {
+        self.encode(entity, 1)
+    }
+
     /// Merges into the item at `key`: `merge` gets the current entity (or `None`) and returns
     /// the new one, or `None` when nothing changes, in which case nothing is written. The write
     /// expects the version it read, so concurrent merges are re-applied, never lost.

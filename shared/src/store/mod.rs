@@ -20,6 +20,8 @@
 
 mod blobs;
 pub mod calls;
+pub mod chat_integrations;
+pub mod chat_sessions;
 pub mod companies;
 pub mod consents;
 pub mod contacts;
@@ -31,6 +33,7 @@ pub mod lookup;
 pub mod recording_jobs;
 pub mod schema;
 pub mod tickets;
+pub mod transcripts;
 
 pub use blobs::{BlobError, Blobs, MIN_PART_SIZE, StoredObject};
 pub use items::{Cursor, Entity, Index, Item, Key, Page, Store, StoreError, Written};

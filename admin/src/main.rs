@@ -1,0 +1,70 @@
+//! `ccbridge-admin`: operator commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ccbridge::config::{ConfigSource, FILE_ENV};
+use ccbridge::store::Store;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "ccbridge operator commands")]
+struct Cli {
+    /// The configuration document; default: CCBRIDGE_CONFIG_FILE or CCBRIDGE_CONFIG_PARAMETER (SSM).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// The DynamoDB table; default: TABLE_NAME.
+    #[arg(long, global = true)]
+    table: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (or find by name and reuse) the open-messaging integrations of a chatbot channel,
+    /// one per skill plus one without, and record their ids. Idempotent.
+    ProvisionChat {
+        /// The chatbot channel id, e.g. bot-demo.
+        #[arg(long)]
+        channel: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ccbridge-admin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let sdk = ccbridge::aws::sdk_config().await;
+    let source = match cli.config {
+        Some(path) => ConfigSource::File(path),
+        None => ConfigSource::from_env().map_err(|e| format!("{e} (or pass --config; {FILE_ENV} names a file)"))?,
+    };
+    let config = source.load(&sdk).await.map_err(|e| e.to_string())?;
+    let table = cli
+        .table
+        .or_else(|| std::env::var(ccbridge::app::TABLE_ENV).ok().filter(|t| !t.is_empty()))
+        .ok_or("no table: pass --table or set TABLE_NAME")?;
+    let store = Store::new(ccbridge::aws::dynamodb(&sdk), table);
+    match cli.command {
+        Command::ProvisionChat { channel } => {
+            for done in ccbridge_admin::provision_chat(&config, &store, &channel).await? {
+                let action = format!("{:?}", done.action).to_lowercase();
+                println!("{action:<8} {}  {}", done.integration_id, done.name);
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The bot's side: starting an escalation and posting the user's messages, turned into
+//! open-messaging inbound bodies with the channel's identity and custom-attribute mappings.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::config::{ChatbotChannel, IdentityType};
+use crate::error::ApiError;
+use crate::genesys::open_messaging::{
+    ChannelMetadata, EventChannel, FromRecipient, IdType, InboundAttachment, InboundChannel, InboundContent,
+    InboundEvent, InboundMessage, IntegrationId, MediaType, OpenEvent,
+};
+use crate::store::chat_integrations;
+use crate::store::chat_sessions::{ChatSession, SessionId};
+use crate::store::{Store, StoreError};
+
+/// `POST /chat/sessions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    /// The bot's id for the session; makes retries of the start idempotent.
+    pub session_id: Option<String>,
+    pub user_id: String,
+    /// One of the channel's skills; none routes to the no-skill integration.
+    pub skill: Option<String>,
+    /// The bot's variables: identity and custom attributes are read from them.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+}
+
+/// The attachment a user sends: a link Genesys can fetch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentRequest {
+    pub url: String,
+    pub mime: String,
+    pub filename: Option<String>,
+    pub media_type: Option<MediaType>,
+}
+
+/// `POST /chat/sessions/{id}/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostRequest {
+    /// The bot's id for the message; makes retries idempotent.
+    pub message_id: Option<String>,
+    pub text: Option<String>,
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRequest>,
+    /// A typing indicator instead of a message.
+    #[serde(default)]
+    pub typing: bool,
+    pub typing_duration_ms: Option<u64>,
+}
+
+/// What the user did, validated.
+#[derive(Debug)]
+pub enum UserPost {
+    Typing { duration_ms: Option<u64> },
+    Message { id: String, text: Option<String>, attachments: Vec<InboundAttachment> },
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_field", message)
+}
+
+impl PostRequest {
+    pub fn validate(self) -> Result<UserPost, ApiError> {
+        let text = self.text.filter(|t| !t.trim().is_empty());
+        if self.typing {
+            if text.is_some() || !self.attachments.is_empty() {
+                return Err(invalid("body.typing: a typing event carries no text or attachments"));
+            }
+            return Ok(UserPost::Typing { duration_ms: self.typing_duration_ms });
+        }
+        if text.is_none() && self.attachments.is_empty() {
+            return Err(ApiError::bad_request("missing_field", "body: text or attachments is required"));
+        }
+        let id = match self.message_id {
+            Some(id) if id.is_empty() || id.len() > 128 || id.chars().any(char::is_control) => {
+                return Err(invalid("body.message_id: must be 1 to 128 printable characters"));
+            }
+            Some(id) => id,
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let mut attachments = Vec::new();
+        for (i, a) in self.attachments.into_iter().enumerate() {
+            let url = reqwest::Url::parse(&a.url).ok().filter(|u| u.scheme() == "https");
+            if url.is_none() {
+                return Err(invalid(format!("body.attachments[{i}].url: must be an https URL Genesys can fetch")));
+            }
+            if !a.mime.contains('/') {
+                return Err(invalid(format!("body.attachments[{i}].mime: must be a media type such as image/png")));
+            }
+            attachments.push(InboundAttachment {
+                media_type: a.media_type.unwrap_or_else(|| MediaType::of_mime(&a.mime)),
+                url: a.url,
+                mime: a.mime,
+                filename: a.filename,
+                text: None,
+            });
+        }
+        Ok(UserPost::Message { id, text, attachments })
+    }
+}
+
+fn variable<'a>(variables: &'a BTreeMap<String, String>, name: Option<&String>) -> Option<&'a str> {
+    let value = variables.get(name?)?.trim();
+    (!value.is_empty()).then_some(value)
+}
+
+/// `channel.from`: the user as the agent sees them, from the identity mapping.
+pub fn identity(
+    bot: &ChatbotChannel,
+    user_id: &str,
+    variables: &BTreeMap<String, String>,
+) -> Result<FromRecipient, ApiError> {
+    let mapping = &bot.identity;
+    let email = variable(variables, mapping.email.as_ref()).map(str::to_owned);
+    let (id, id_type) = match mapping.id_type {
+        IdentityType::Opaque => (user_id.to_owned(), IdType::Opaque),
+        IdentityType::Email => {
+            let email = email.clone().filter(|e| e.contains('@')).ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_field",
+                    format!(
+                        "body.variables.{}: an email address is required",
+                        mapping.email.as_deref().unwrap_or("email")
+                    ),
+                )
+            })?;
+            (email, IdType::Email)
+        }
+    };
+    Ok(FromRecipient {
+        id,
+        id_type,
+        nickname: variable(variables, mapping.nickname.as_ref()).map(str::to_owned),
+        first_name: variable(variables, mapping.first_name.as_ref()).map(str::to_owned),
+        last_name: variable(variables, mapping.last_name.as_ref()).map(str::to_owned),
+        email,
+    })
+}
+
+/// The configured custom attributes that have a value.
+pub fn custom_attributes(bot: &ChatbotChannel, variables: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    bot.custom_attributes
+        .iter()
+        .filter_map(|m| variable(variables, Some(&m.variable)).map(|v| (m.attribute.clone(), v.to_owned())))
+        .collect()
+}
+
+/// The integration of `skill` (none: the no-skill one): pinned in configuration, or recorded
+/// by provisioning.
+pub async fn integration_for(
+    store: &Store,
+    bot: &ChatbotChannel,
+    skill: Option<&str>,
+) -> Result<IntegrationId, ApiError> {
+    let pinned = match skill {
+        Some(skill) => bot.integration_ids.get(skill),
+        None => bot.default_integration_id.as_ref(),
+    };
+    let id = match pinned {
+        Some(id) => id.clone(),
+        None => chat_integrations::get(store, bot.id.as_str(), skill)
+            .await
+            .map_err(ApiError::from)?
+            .map(|i| i.integration_id)
+            .ok_or_else(|| {
+                ApiError::Conflict(format!(
+                    "no open-messaging integration is provisioned for {}; run ccbridge-admin provision-chat --channel {}",
+                    skill.map_or("the no-skill escalation".to_string(), |s| format!("skill {s}")),
+                    bot.id
+                ))
+            })?,
+    };
+    IntegrationId::try_from(id).map_err(|e| ApiError::Unavailable(format!("recorded integration id: {e}")))
+}
+
+/// A new session from a validated start request.
+pub async fn start_session(
+    store: &Store,
+    bot: &ChatbotChannel,
+    request: StartRequest,
+    now: &str,
+    expires_at: i64,
+) -> Result<ChatSession, ApiError> {
+    let user_id = request.user_id.trim();
+    if user_id.is_empty() || user_id.len() > 256 {
+        return Err(invalid("body.user_id: must be 1 to 256 characters"));
+    }
+    if let Some(skill) = &request.skill
+        && !bot.skills.contains(skill)
+    {
+        return Err(ApiError::bad_request(
+            "unknown_skill",
+            format!("body.skill: {skill:?} is not a skill of this bot"),
+        ));
+    }
+    let session_id = match &request.session_id {
+        Some(id) => SessionId::parse(id, "body.session_id")?,
+        None => SessionId::generate(),
+    };
+    let from = identity(bot, user_id, &request.variables)?;
+    let integration = integration_for(store, bot, request.skill.as_deref()).await?;
+    Ok(ChatSession {
+        channel: bot.id.to_string(),
+        session_id,
+        user_id: user_id.to_owned(),
+        skill: request.skill,
+        integration_id: integration.to_string(),
+        from,
+        custom_attributes: custom_attributes(bot, &request.variables),
+        created_at: now.to_owned(),
+        expires_at,
+    })
+}
+
+/// The integration a session posts to.
+pub fn session_integration(session: &ChatSession) -> Result<IntegrationId, StoreError> {
+    IntegrationId::try_from(session.integration_id.clone()).map_err(|message| StoreError::Corrupt {
+        key: session.session_id.to_string(),
+        entity: "chat_session",
+        message,
+    })
+}
+
+/// The open-messaging body of a user's message in `session`.
+pub fn inbound_message(
+    session: &ChatSession,
+    message_id: &str,
+    text: Option<String>,
+    attachments: Vec<InboundAttachment>,
+    time: &str,
+) -> InboundMessage {
+    let metadata = (!session.custom_attributes.is_empty())
+        .then(|| ChannelMetadata { custom_attributes: session.custom_attributes.clone() });
+    InboundMessage {
+        channel: InboundChannel {
+            from: session.from.clone(),
+            time: time.to_owned(),
+            message_id: Some(message_id.to_owned()),
+            metadata,
+        },
+        text,
+        content: attachments.into_iter().map(|attachment| InboundContent { attachment }).collect(),
+    }
+}
+
+/// The open-messaging body of "the user is typing".
+pub fn typing_event(session: &ChatSession, duration_ms: Option<u64>, time: &str) -> InboundEvent {
+    InboundEvent {
+        channel: EventChannel { from: session.from.clone(), time: time.to_owned() },
+        events: vec![OpenEvent::typing_on(duration_ms)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Channel, Config};
+
+    fn bot(extra: &str) -> ChatbotChannel {
+        let doc = format!(
+            "[[channel]]\nkind=\"genesys_cloud\"\nid=\"gc\"\nregion=\"mypurecloud.de\"\nclient_id=\"c\"\nclient_secret=\"secret-123\"\n\
+             [[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-123\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
+        );
+        let mut config = Config::parse(&doc).expect("config");
+        match config.channels.remove(1) {
+            Channel::Chatbot(bot) => bot,
+            _ => panic!("chatbot"),
+        }
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn identity_mapping_fills_from() {
+        let bot =
+            bot("identity = { id_type = \"email\", email = \"mail\", first_name = \"prenom\", last_name = \"nom\" }\n");
+        let from = identity(&bot, "u1", &vars(&[("mail", "jane@example.com"), ("prenom", "Jane"), ("nom", " ")]))
+            .expect("identity");
+        assert_eq!(from.id, "jane@example.com");
+        assert_eq!(from.id_type, IdType::Email);
+        assert_eq!(from.first_name.as_deref(), Some("Jane"));
+        assert_eq!(from.last_name, None, "blank values are not sent");
+        let err = identity(&bot, "u1", &vars(&[])).expect_err("email required");
+        assert!(err.to_string().contains("variables.mail"), "{err}");
+        let opaque = identity(&self::bot(""), "u1", &vars(&[])).expect("opaque");
+        assert_eq!((opaque.id.as_str(), opaque.id_type), ("u1", IdType::Opaque));
+    }
+
+    #[test]
+    fn only_mapped_attributes_with_a_value_are_sent() {
+        let bot = bot(
+            "custom_attributes = [{ variable = \"contrat\", attribute = \"contractId\" }, { variable = \"langue\", attribute = \"language\" }]\n",
+        );
+        let attributes = custom_attributes(&bot, &vars(&[("contrat", "C-7"), ("langue", ""), ("other", "x")]));
+        assert_eq!(attributes, vars(&[("contractId", "C-7")]));
+    }
+
+    #[test]
+    fn posts_are_validated() {
+        let post = |json: &str| serde_json::from_str::<PostRequest>(json).expect("json").validate();
+        assert!(matches!(post(r#"{"typing":true}"#), Ok(UserPost::Typing { .. })));
+        assert!(post(r#"{"typing":true,"text":"x"}"#).is_err());
+        assert_eq!(post("{}").expect_err("empty").code(), "missing_field");
+        let err = post(r#"{"attachments":[{"url":"http://x/a.png","mime":"image/png"}]}"#).expect_err("http");
+        assert!(err.to_string().contains("attachments[0].url"), "{err}");
+        let Ok(UserPost::Message { attachments, .. }) =
+            post(r#"{"attachments":[{"url":"https://x.example/a.png","mime":"image/png"}]}"#)
+        else {
+            panic!("valid")
+        };
+        assert_eq!(attachments[0].media_type, MediaType::Image);
+    }
+}

@@ -1,0 +1,401 @@
+//! Requests to the Platform API with auth and bounded retries.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::{Method, RequestBuilder, StatusCode, header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::auth::{Credentials, Token, TokenCache, TokenResponse};
+use super::error::{ErrorBody, GenesysError};
+use super::regions::Region;
+use crate::config::GenesysCloudChannel;
+
+/// The response header carrying the platform's correlation id (equal to the body's `contextId`).
+pub const CORRELATION_HEADER: &str = "inin-correlation-id";
+
+/// How hard a call tries. Every bound is explicit so a caller with a deadline (a webhook must
+/// answer Genesys within 10 s) can pick one that fits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; a renewal after a 401 does not count.
+    pub max_attempts: u32,
+    /// Backoff before the second attempt; doubled each time up to `max_delay`.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// A 429 asking to wait longer than this fails at once with [`GenesysError::RateLimited`].
+    pub max_retry_after: Duration,
+    /// Time limit of one attempt, body included.
+    pub attempt_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(2),
+            max_retry_after: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// For calls made while Genesys waits for our webhook answer: a few seconds in all.
+    pub fn within_webhook() -> Self {
+        Self {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(1),
+            attempt_timeout: Duration::from_millis(1500),
+        }
+    }
+
+    /// The wait after failed attempt number `attempt` (1-based).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: Bytes,
+    pub correlation_id: Option<String>,
+}
+
+impl ApiResponse {
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, GenesysError> {
+        serde_json::from_slice(&self.body).map_err(|e| GenesysError::Decode(e.to_string()))
+    }
+}
+
+/// A client of one Genesys Cloud organisation (one OAuth client).
+#[derive(Debug, Clone)]
+pub struct GenesysClient {
+    http: reqwest::Client,
+    api_base: String,
+    login_base: String,
+    /// Hosts attachment links may point at: the region's `api-downloads` and `api` hosts.
+    download_hosts: Vec<String>,
+    credentials: Credentials,
+    tokens: Arc<TokenCache>,
+    policy: RetryPolicy,
+}
+
+static CLIENTS: LazyLock<Mutex<HashMap<String, GenesysClient>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+impl GenesysClient {
+    /// A client of `api_base` (e.g. `https://api.mypurecloud.de`) logging in at `login_base`.
+    pub fn new(api_base: &str, login_base: &str, credentials: Credentials) -> Result<Self, GenesysError> {
+        let http =
+            crate::outbound::http_client(Duration::from_secs(30)).map_err(|e| GenesysError::Config(e.to_string()))?;
+        Ok(Self {
+            http,
+            api_base: base_url(api_base)?,
+            login_base: base_url(login_base)?,
+            download_hosts: Vec::new(),
+            credentials,
+            tokens: Arc::default(),
+            policy: RetryPolicy::default(),
+        })
+    }
+
+    /// The client of a configured channel. Clients are kept for the life of the process, so
+    /// warm invocations reuse the token and the connections.
+    pub fn for_channel(channel: &GenesysCloudChannel) -> Result<Self, GenesysError> {
+        let region = Region::find(&channel.region)
+            .ok_or_else(|| GenesysError::Config(format!("unknown region {}", channel.region)))?;
+        let api = channel.api_base_url.clone().unwrap_or_else(|| region.api_base_url());
+        let login = channel.login_base_url.clone().unwrap_or_else(|| region.login_base_url());
+        let cache_key = format!("{}|{api}|{login}|{}", channel.id, channel.client_id);
+        let mut clients = CLIENTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = clients.get(&cache_key) {
+            return Ok(client.clone());
+        }
+        let credentials =
+            Credentials { client_id: channel.client_id.clone(), client_secret: channel.client_secret.clone() };
+        let mut client = Self::new(&api, &login, credentials)?;
+        client.download_hosts = vec![region.downloads_host(), format!("api.{}", region.domain)];
+        clients.insert(cache_key, client.clone());
+        Ok(client)
+    }
+
+    /// The same client (token and connections shared) with another retry policy.
+    pub fn with_policy(&self, policy: RetryPolicy) -> Self {
+        Self { policy, ..self.clone() }
+    }
+
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    pub fn api_base_url(&self) -> &str {
+        &self.api_base
+    }
+
+    /// Whether `url` is one Genesys serves attachments from: HTTPS on the region's
+    /// `api-downloads` or `api` host, or the configured API base (local runs). A webhook body
+    /// cannot make us fetch anything else.
+    pub fn is_download_url(&self, url: &str) -> bool {
+        let Ok(parsed) = reqwest::Url::parse(url) else { return false };
+        if let Ok(base) = reqwest::Url::parse(&self.api_base)
+            && parsed.origin() == base.origin()
+        {
+            return true;
+        }
+        let host = parsed.host_str().unwrap_or_default();
+        parsed.scheme() == "https" && parsed.port().is_none() && self.download_hosts.iter().any(|h| h == host)
+    }
+
+    /// `GET` and decode JSON.
+    pub async fn get_json<R: DeserializeOwned>(&self, path: &str) -> Result<R, GenesysError> {
+        self.request(Method::GET, path, None).await?.json()
+    }
+
+    /// `method` with a JSON body, decoding the JSON answer.
+    pub async fn send_json<B: Serialize, R: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<R, GenesysError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| GenesysError::Decode(e.to_string()))?;
+        self.request(method, path, Some(Bytes::from(bytes))).await?.json()
+    }
+
+    /// One API call: bearer auth, retries per the policy, typed error.
+    pub async fn request(&self, method: Method, path: &str, body: Option<Bytes>) -> Result<ApiResponse, GenesysError> {
+        if !path.starts_with("/api/") {
+            return Err(GenesysError::Config(format!("{path} is not a Platform API path")));
+        }
+        let url = format!("{}{path}", self.api_base);
+        let response = self
+            .execute(&method, path, true, |token| {
+                let mut request = self.http.request(method.clone(), &url);
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                match &body {
+                    Some(body) => request.header(header::CONTENT_TYPE, "application/json").body(body.clone()),
+                    None => request,
+                }
+            })
+            .await?;
+        read(response).await
+    }
+
+    /// Starts a download of an attachment link (bearer auth, same retries); the caller streams
+    /// the body.
+    pub async fn download(&self, url: &str) -> Result<reqwest::Response, GenesysError> {
+        if !self.is_download_url(url) {
+            return Err(GenesysError::Config("the attachment link is not on a Genesys Cloud download host".into()));
+        }
+        let path = reqwest::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
+        self.execute(&Method::GET, &path, true, |token| {
+            let request = self.http.get(url);
+            match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
+        })
+        .await
+    }
+
+    async fn token(&self) -> Result<SecretString, GenesysError> {
+        self.tokens.get(|| Box::pin(self.fetch_token())).await
+    }
+
+    /// The client-credentials grant: Basic auth, form body.
+    async fn fetch_token(&self) -> Result<Token, GenesysError> {
+        let url = format!("{}/oauth/token", self.login_base);
+        let sent = self
+            .execute(&Method::POST, "/oauth/token", false, |_| {
+                self.http
+                    .post(&url)
+                    .header(header::AUTHORIZATION, self.credentials.basic_authorization())
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body("grant_type=client_credentials")
+            })
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(GenesysError::Api { status, body, .. }) => {
+                return Err(GenesysError::Login { status, message: body.message });
+            }
+            Err(other) => return Err(other),
+        };
+        let body = read(response).await?;
+        let token: TokenResponse = body.json()?;
+        tracing::debug!(expires_in = token.expires_in, "Genesys Cloud token obtained");
+        Ok(Token::new(token, Instant::now()))
+    }
+
+    /// Sends what `build` makes until it succeeds or the policy gives up. `build` gets the
+    /// bearer token when `auth` is set.
+    async fn execute<F>(
+        &self,
+        method: &Method,
+        path: &str,
+        auth: bool,
+        build: F,
+    ) -> Result<reqwest::Response, GenesysError>
+    where
+        F: Fn(Option<&str>) -> RequestBuilder,
+    {
+        let policy = &self.policy;
+        let mut attempt = 0;
+        let mut renewed = false;
+        loop {
+            attempt += 1;
+            let last = attempt >= policy.max_attempts;
+            let token = if auth { Some(Box::pin(self.token()).await?) } else { None };
+            let request = build(token.as_ref().map(|t| t.expose_secret())).timeout(policy.attempt_timeout);
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) => {
+                    let message = transport_message(&error);
+                    if last {
+                        tracing::warn!(%method, path, attempt, error = %message, "Genesys Cloud unreachable, giving up");
+                        return Err(GenesysError::Transport(message));
+                    }
+                    let delay = policy.backoff(attempt);
+                    tracing::warn!(%method, path, attempt, error = %message, delay_ms = delay.as_millis() as u64, "Genesys Cloud unreachable, retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            };
+            let status = response.status();
+            let correlation_id = header_value(&response, CORRELATION_HEADER);
+            if status.is_success() {
+                tracing::debug!(%method, path, status = status.as_u16(), correlation_id, "Genesys Cloud call");
+                return Ok(response);
+            }
+            if status == StatusCode::UNAUTHORIZED && auth && !renewed {
+                renewed = true;
+                attempt -= 1;
+                if let Some(token) = &token {
+                    self.tokens.invalidate(token).await;
+                }
+                tracing::info!(%method, path, correlation_id, "Genesys Cloud refused the token, renewing it once");
+                continue;
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                let wait = retry_after(&response).unwrap_or_else(|| policy.backoff(attempt));
+                if last || wait > policy.max_retry_after {
+                    tracing::warn!(%method, path, attempt, correlation_id, retry_after_s = wait.as_secs(), "Genesys Cloud rate limit, giving up");
+                    return Err(GenesysError::RateLimited { retry_after: wait, correlation_id });
+                }
+                tracing::warn!(%method, path, attempt, correlation_id, retry_after_s = wait.as_secs(), "Genesys Cloud rate limit, waiting");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let retryable = matches!(status.as_u16(), 500 | 502 | 503 | 504);
+            if retryable && !last {
+                let delay = policy.backoff(attempt);
+                tracing::warn!(%method, path, attempt, status = status.as_u16(), correlation_id, delay_ms = delay.as_millis() as u64, "Genesys Cloud server error, retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            let text = response.bytes().await.unwrap_or_default();
+            let mut body: ErrorBody = serde_json::from_slice(&text).unwrap_or_else(|_| ErrorBody {
+                message: String::from_utf8_lossy(&text).chars().take(200).collect(),
+                status: status.as_u16(),
+                ..Default::default()
+            });
+            if body.message.is_empty() {
+                body.message = status.canonical_reason().unwrap_or("error").to_owned();
+            }
+            let correlation_id = correlation_id.or_else(|| body.context_id.clone());
+            tracing::warn!(%method, path, attempt, status = status.as_u16(), code = %body.code, correlation_id, "Genesys Cloud error");
+            return Err(GenesysError::Api { status: status.as_u16(), body: Box::new(body), correlation_id });
+        }
+    }
+}
+
+async fn read(response: reqwest::Response) -> Result<ApiResponse, GenesysError> {
+    let status = response.status().as_u16();
+    let correlation_id = header_value(&response, CORRELATION_HEADER);
+    let body = response.bytes().await.map_err(|e| GenesysError::Transport(transport_message(&e)))?;
+    Ok(ApiResponse { status, body, correlation_id })
+}
+
+fn base_url(url: &str) -> Result<String, GenesysError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| GenesysError::Config(format!("{url}: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(GenesysError::Config(format!("{url} is not an http(s) URL")));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+fn header_value(response: &reqwest::Response, name: &str) -> Option<String> {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// `Retry-After` in seconds (the only form Genesys sends).
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    header_value(response, "retry-after")?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn transport_message(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    // Only the URL's path: never a query string that could hold something private.
+    let path = error.url().map(|u| u.path().to_owned()).unwrap_or_default();
+    format!("{kind} on {path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff(1), Duration::from_millis(250));
+        assert_eq!(policy.backoff(2), Duration::from_millis(500));
+        assert_eq!(policy.backoff(4), Duration::from_secs(2));
+        assert_eq!(policy.backoff(40), Duration::from_secs(2));
+    }
+
+    fn client() -> GenesysClient {
+        let credentials = Credentials { client_id: "id".into(), client_secret: SecretString::from("secret") };
+        let mut client = GenesysClient::new("https://api.mypurecloud.de/", "https://login.mypurecloud.de", credentials)
+            .expect("client");
+        client.download_hosts = vec!["api-downloads.mypurecloud.de".into(), "api.mypurecloud.de".into()];
+        client
+    }
+
+    #[test]
+    fn downloads_only_from_genesys_hosts() {
+        let client = client();
+        assert_eq!(client.api_base_url(), "https://api.mypurecloud.de");
+        assert!(client.is_download_url("https://api-downloads.mypurecloud.de/api/v2/downloads/abc"));
+        assert!(client.is_download_url("https://api.mypurecloud.de/api/v2/downloads/abc"));
+        assert!(!client.is_download_url("http://api-downloads.mypurecloud.de/api/v2/downloads/abc"));
+        assert!(!client.is_download_url("https://api-downloads.mypurecloud.de:8443/x"));
+        assert!(!client.is_download_url("https://169.254.169.254/latest/meta-data"));
+        assert!(!client.is_download_url("https://api-downloads.mypurecloud.de.evil.example/x"));
+        assert!(!client.is_download_url("not a url"));
+    }
+
+    #[test]
+    fn bad_base_urls_are_refused() {
+        let credentials = Credentials { client_id: "id".into(), client_secret: SecretString::from("secret") };
+        assert!(GenesysClient::new("ftp://x", "https://login.x", credentials.clone()).is_err());
+        assert!(GenesysClient::new("nonsense", "https://login.x", credentials).is_err());
+    }
+}

@@ -1,0 +1,116 @@
+//! What a Genesys Cloud call can fail with, with the platform's error body parsed.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::ApiError;
+
+/// The platform's `ErrorBody`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ErrorBody {
+    pub message: String,
+    pub code: String,
+    pub status: u16,
+    pub context_id: Option<String>,
+    pub details: Vec<ErrorDetail>,
+    pub errors: Vec<ErrorBody>,
+}
+
+/// One entry of `ErrorBody.details`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ErrorDetail {
+    pub error_code: Option<String>,
+    pub field_name: Option<String>,
+    pub entity_id: Option<String>,
+    pub entity_name: Option<String>,
+}
+
+/// A failed Genesys Cloud call.
+#[derive(Debug, thiserror::Error)]
+pub enum GenesysError {
+    /// The platform answered with an error status (after any retries).
+    #[error("Genesys Cloud answered {status} {}: {} (correlation id {})", body.code, body.message, correlation_id.as_deref().unwrap_or("-"))]
+    Api { status: u16, body: Box<ErrorBody>, correlation_id: Option<String> },
+    /// Still rate limited, or asked to wait longer than the retry budget allows.
+    #[error("Genesys Cloud rate limit: retry after {}s (correlation id {})", retry_after.as_secs(), correlation_id.as_deref().unwrap_or("-"))]
+    RateLimited { retry_after: Duration, correlation_id: Option<String> },
+    /// The token endpoint refused the client credentials.
+    #[error("Genesys Cloud login failed with {status}: {message}")]
+    Login { status: u16, message: String },
+    /// No answer: connection refused, timeout, TLS.
+    #[error("Genesys Cloud unreachable: {0}")]
+    Transport(String),
+    /// An answer we could not read.
+    #[error("Genesys Cloud answer could not be read: {0}")]
+    Decode(String),
+    /// The channel's configuration cannot be used (bad URL, bad id).
+    #[error("Genesys Cloud client: {0}")]
+    Config(String),
+}
+
+impl GenesysError {
+    /// The HTTP status Genesys answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } | Self::Login { status, .. } => Some(*status),
+            Self::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The platform's error code (`bad.request`, `not.found`, …).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { body, .. } => Some(&body.code),
+            _ => None,
+        }
+    }
+}
+
+/// Genesys refusing what we built from the caller's input is the caller's problem (400, with
+/// Genesys's message); everything else is a backend failure worth a retry (503).
+impl From<GenesysError> for ApiError {
+    fn from(error: GenesysError) -> Self {
+        match &error {
+            GenesysError::Api { status: 400 | 404 | 413 | 415, body, .. } => ApiError::bad_request(
+                "genesys_rejected",
+                format!("Genesys Cloud refused the message: {}", body.message),
+            ),
+            _ => ApiError::Unavailable(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_parses_the_normalised_429() {
+        let body: ErrorBody = serde_json::from_str(
+            r#"{"message":"Rate limit exceeded the maximum. Retry the request in [42] seconds","code":"too.many.requests.retry.after","status":429,"contextId":"c-1","details":[],"errors":[]}"#,
+        )
+        .expect("body");
+        assert_eq!(body.code, "too.many.requests.retry.after");
+        assert_eq!(body.context_id.as_deref(), Some("c-1"));
+        let error = GenesysError::Api { status: 429, body: Box::new(body), correlation_id: Some("c-1".into()) };
+        assert!(error.to_string().contains("c-1"));
+    }
+
+    #[test]
+    fn rejection_is_a_400_and_outage_a_503() {
+        let body = ErrorBody {
+            message: "text too long".into(),
+            code: "bad.request".into(),
+            status: 400,
+            ..Default::default()
+        };
+        let api: ApiError = GenesysError::Api { status: 400, body: Box::new(body), correlation_id: None }.into();
+        assert_eq!(api.code(), "genesys_rejected");
+        let api: ApiError = GenesysError::Transport("refused".into()).into();
+        assert_eq!(api.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

@@ -1,0 +1,44 @@
+//! HTTP clients for the calls we make (Genesys Cloud, a bot's callback URL), on the TLS stack
+//! the AWS SDK already links: rustls with the aws-lc-rs provider and the platform's root
+//! certificates. No second crypto library ends up in a Lambda bootstrap.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why an outbound client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("outbound HTTP client: {0}")]
+pub struct ClientError(String);
+
+/// A client with `timeout` per request (connect included) and no automatic retries.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ClientError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    let (added, _) = roots.add_parsable_certificates(native.certs);
+    if added == 0 {
+        tracing::warn!(errors = native.errors.len(), "no platform root certificates found; HTTPS calls will fail");
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(3)))
+        .user_agent(concat!("ccbridge/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ClientError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_builds_on_the_sdk_tls_stack() {
+        assert!(http_client(Duration::from_secs(1)).is_ok());
+    }
+}
