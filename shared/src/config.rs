@@ -472,7 +472,7 @@ fn validate_wde(c: &WdeChannel, at: &dyn Fn(&str) -> String) -> Result<(), Confi
     if !c.api_key.expose_secret().chars().all(crate::wde::fields::is_alnum) {
         return Err(ConfigError::invalid(at("api_key"), "must be letters, digits and _ only"));
     }
-    if !is_country_code(&c.default_country) || crate::e164::region(&c.default_country).is_none() {
+    if !is_country_code(&c.default_country) {
         return Err(ConfigError::invalid(at("default_country"), "must be a two-letter ISO 3166 code such as PL"));
     }
     for media in &c.create_contacts_for {
@@ -583,8 +583,9 @@ fn check_url(url: &str, genesys_webhook: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// A two-letter ISO 3166 code the numbering plan knows (`RU`, `PL`).
 fn is_country_code(code: &str) -> bool {
-    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) && crate::phone::is_known_country(code)
 }
 
 fn toml_error(field: &str, error: &toml::de::Error) -> ConfigError {

@@ -1,44 +1,10 @@
 //! How many DynamoDB requests an agent webhook costs, counted by an SDK interceptor.
 
-use std::sync::{Arc, Mutex};
-
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use bytes::Bytes;
-use ccbridge::App;
 use ccbridge::chat::webhook::sign;
-use ccbridge::store::Store;
 use ccbridge_tests::genesys_cloud::GenesysCloud;
 use ccbridge_tests::{TestStack, backends};
 use secrecy::SecretString;
-
-/// Records the `X-Amz-Target` (operation) of every request sent.
-#[derive(Debug, Clone, Default)]
-struct Operations(Arc<Mutex<Vec<String>>>);
-
-impl Intercept for Operations {
-    fn name(&self) -> &'static str {
-        "count-operations"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let target = context.request().headers().get("x-amz-target").unwrap_or("?");
-        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
-        self.0.lock().expect("operations").push(operation);
-        Ok(())
-    }
-}
-
-impl Operations {
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().expect("operations"))
-    }
-}
 
 fn webhook(body: &str) -> ccbridge::http::Request {
     let signature = sign(&SecretString::from("bot-demo-webhook-secret-0001"), body.as_bytes());
@@ -71,11 +37,7 @@ async fn agent_message_costs_four_requests_and_a_redelivery_writes_nothing() {
             .expect("start");
         assert_eq!(response.status(), 201);
 
-        let operations = Operations::default();
-        let config = stack.dynamodb().config().to_builder().interceptor(operations.clone()).build();
-        let counted =
-            App { store: Store::new(aws_sdk_dynamodb::Client::from_conf(config), stack.table()), ..(*app).clone() };
-        let counted = Arc::new(counted);
+        let (counted, operations) = stack.app_counting_calls();
         let body = serde_json::json!({
             "id": "g-count", "type": "Text", "text": "hello", "direction": "Outbound",
             "channel": {"id": integration, "to": {"id": "user-42", "idType": "Opaque"}, "time": "2026-11-22T10:01:00.000Z"},

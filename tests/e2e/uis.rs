@@ -2,13 +2,8 @@
 //! on every backend; request counts measured with an SDK interceptor.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use ccbridge::App;
 use ccbridge::store::recording_jobs::RecordingJob;
 use ccbridge::store::tickets::Ticket;
 use ccbridge::store::{Entity, Index, Key, Store, calls};
@@ -425,34 +420,6 @@ async fn writing_a_job_again_never_resets_its_progress() {
     .await;
 }
 
-/// Records the DynamoDB operation of every request the SDK sends.
-#[derive(Debug, Clone, Default)]
-struct RequestLog(Arc<Mutex<Vec<String>>>);
-
-impl RequestLog {
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().expect("lock"))
-    }
-}
-
-impl Intercept for RequestLog {
-    fn name(&self) -> &'static str {
-        "RequestLog"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let target = context.request().headers().get("x-amz-target").unwrap_or("?");
-        let operation = target.rsplit('.').next().unwrap_or(target).to_string();
-        self.0.lock().expect("lock").push(operation);
-        Ok(())
-    }
-}
-
 fn webhook_request(kind: &str, body: &Value) -> ccbridge::http::Request {
     http::Request::builder()
         .method("POST")
@@ -465,10 +432,7 @@ fn webhook_request(kind: &str, body: &Value) -> ccbridge::http::Request {
 #[tokio::test]
 async fn each_notification_costs_two_requests_and_a_duplicate_one() {
     on_each_backend(async |stack| {
-        let log = RequestLog::default();
-        let config = stack.dynamodb().config().to_builder().interceptor(log.clone()).build();
-        let store = Store::new(aws_sdk_dynamodb::Client::from_conf(config), stack.table());
-        let app = Arc::new(App { store, ..(*stack.stack.app).clone() });
+        let (app, log) = stack.app_counting_calls();
         let mut finished = notifications(4_000_001)[3].clone();
         finished["record_file_links"] =
             json!(["https://app.uiscom.ru/talk/4000001/a/", "https://app.uiscom.ru/talk/4000001/b/"]);

@@ -3,7 +3,7 @@
 //! vector, idempotent re-registration, ambiguous matches, consents, and the card's link.
 
 use ccbridge::auth::{SignatureEncoding, hmac_sha256};
-use ccbridge::e164::PhoneNumber;
+use ccbridge::phone::PhoneNumber;
 use ccbridge::store::companies::{self, Company, CompanyId, TaxId};
 use ccbridge::store::consents::Decision;
 use ccbridge::store::crm_contacts::{self, ContactId, ContactKey, CrmContact, Email};
@@ -103,7 +103,7 @@ fn register_body(genesys_id: &str, extra: Value) -> Value {
 
 async fn seed_contact(stack: &TestStack, name: &str, email: Option<&str>, phone: Option<&str>) -> ContactId {
     let email = email.map(|e| Email::parse(e).expect("email"));
-    let phone = phone.map(|p| PhoneNumber::parse(p, None).expect("phone"));
+    let phone = phone.map(|p| PhoneNumber::parse(p, "PL").expect("phone"));
     let key = email.clone().map(ContactKey::Email).or_else(|| phone.clone().map(ContactKey::Phone)).expect("a key");
     let mut id = ContactId::for_key(&key);
     if crm_contacts::get(&stack.stack.app.store, &id).await.expect("read").is_some() {

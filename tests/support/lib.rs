@@ -4,7 +4,15 @@
 
 pub mod genesys_cloud;
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use ccbridge::App;
+use ccbridge::store::Store;
 
 use ccbridge::config::Config;
 use ccbridge_local::stack::{DynamoDb, Options, Stack};
@@ -116,6 +124,14 @@ impl TestStack {
         self.stack.app.blobs.bucket()
     }
 
+    /// The stack's state with a DynamoDB client that records every request it sends.
+    pub fn app_counting_calls(&self) -> (Arc<App>, DynamoDbCalls) {
+        let calls = DynamoDbCalls::default();
+        let config = self.dynamodb().config().to_builder().interceptor(calls.clone()).build();
+        let store = Store::new(aws_sdk_dynamodb::Client::from_conf(config), self.table());
+        (Arc::new(App { store, ..(*self.stack.app).clone() }), calls)
+    }
+
     /// Every item in the table, for assertions on what was (not) written.
     pub async fn scan_all(&self) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
         let mut items = Vec::new();
@@ -152,4 +168,48 @@ pub async fn on_each_backend(scenario: impl AsyncFn(&TestStack)) {
         let stack = TestStack::start(&backend).await;
         scenario(&stack).await;
     }
+}
+
+/// The DynamoDB operation (`GetItem`, `TransactWriteItems`, …) of every request a client sent,
+/// retries included: round trips are counted, not guessed.
+#[derive(Debug, Clone, Default)]
+pub struct DynamoDbCalls(Arc<Mutex<Vec<String>>>);
+
+impl DynamoDbCalls {
+    /// The operations sent since the last call, in order.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().expect("calls"))
+    }
+
+    /// The operations sent since the last call, counted by name.
+    pub fn take_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for operation in self.take() {
+            *counts.entry(operation).or_default() += 1;
+        }
+        counts
+    }
+}
+
+impl Intercept for DynamoDbCalls {
+    fn name(&self) -> &'static str {
+        "DynamoDbCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or("?");
+        let operation = target.rsplit('.').next().unwrap_or(target).to_string();
+        self.0.lock().expect("calls").push(operation);
+        Ok(())
+    }
+}
+
+/// Expected operation counts, for comparing with [`DynamoDbCalls::take_counts`].
+pub fn counts(expected: &[(&str, usize)]) -> BTreeMap<String, usize> {
+    expected.iter().map(|(op, n)| ((*op).to_string(), *n)).collect()
 }

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use ccbridge::error::json_error;
 use ccbridge::http::{Request, Response, header_str, json_response, path_param, query_pairs};
+use ccbridge::phone::PhoneNumber;
 use ccbridge::store::calls::{self, CallDetail};
 use ccbridge::store::contacts::Contact;
 use ccbridge::store::{Cursor, Store};
 use ccbridge::uis::call::{Call, CallSessionId};
-use ccbridge::uis::phone::PhoneNumber;
 use ccbridge::uis::{API_KEY_HEADER, channel_by_api_key};
 use ccbridge::{ApiError, App, HttpFunction, Route};
 use http::StatusCode;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::items::{Entity, Key, Store, StoreError, Written};
 use super::lookup::{self, LookupItem, Match};
-use crate::e164::PhoneNumber;
+use crate::phone::PhoneNumber;
 
 /// A company's id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Entity, Key, Store, StoreError};
-use crate::uis::phone::PhoneNumber;
+use crate::phone::PhoneNumber;
 
 pub const TYPE: &str = "contact";
 

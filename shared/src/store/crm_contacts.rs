@@ -16,7 +16,7 @@ use super::companies::CompanyId;
 use super::consents::ConsentState;
 use super::items::{Entity, Key, Store, StoreError, Written};
 use super::lookup::{self, LookupItem, Match};
-use crate::e164::PhoneNumber;
+use crate::phone::PhoneNumber;
 
 /// A contact's id (`c` and 20 hex digits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -246,7 +246,7 @@ mod tests {
     fn ids_follow_the_creating_key() {
         let email = ContactKey::Email(Email::parse("a@b.pl").expect("email"));
         assert_eq!(ContactId::for_key(&email), ContactId::for_key(&email.clone()));
-        let phone = ContactKey::Phone(PhoneNumber::parse("+48884998123", None).expect("phone"));
+        let phone = ContactKey::Phone(PhoneNumber::parse("+48884998123", "PL").expect("phone"));
         assert_ne!(ContactId::for_key(&email), ContactId::for_key(&phone));
         let id = ContactId::for_key(&phone);
         assert_eq!(ContactId::parse(id.as_str()), Some(id));

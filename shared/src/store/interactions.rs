@@ -15,7 +15,7 @@ use super::companies::CompanyId;
 use super::crm_contacts::{ContactId, Email, MessengerId};
 use super::history;
 use super::items::{Entity, Index, Key, Store, StoreError, Written};
-use crate::e164::PhoneNumber;
+use crate::phone::PhoneNumber;
 
 /// The CRM-side id of an interaction: a positive integer below 2^53, so that every JSON
 /// client (WDE's .NET, browsers) reads it exactly.

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::notification::{EventKind, Notification, NotificationError};
-use super::phone::PhoneNumber;
 use super::recording::{self, MAX_RECORDINGS, Rejection};
 use crate::config::UisChannel;
+use crate::phone::PhoneNumber;
 use crate::store::contacts::contact_id;
 
 /// UIS's call identifier, shared by every notification of one call.

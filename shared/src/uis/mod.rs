@@ -10,7 +10,6 @@
 
 pub mod call;
 pub mod notification;
-pub mod phone;
 pub mod recording;
 pub mod webhook;
 

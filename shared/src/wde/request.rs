@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::fields::{Fields, not_allowed};
 use super::media::MediaType;
 use crate::ApiError;
-use crate::e164::{PhoneNumber, region};
+use crate::phone::PhoneNumber;
 use crate::store::companies::TaxId;
 use crate::store::consents::Decision;
 use crate::store::crm_contacts::{Email, MessengerId};
@@ -200,7 +200,7 @@ fn phone(fields: &Fields, key: &str, country: &str) -> Result<Option<PhoneNumber
     match fields.alnum_type2(key)? {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("anonymous") => Ok(None),
-        Some(v) => PhoneNumber::parse(&v, region(country))
+        Some(v) => PhoneNumber::parse(&v, country)
             .map(Some)
             .map_err(|_| ApiError::NotFound(format!("Invalid phone number: {key}"))),
     }

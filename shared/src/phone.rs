@@ -1,5 +1,6 @@
-//! Phone numbers as UIS sends them (`74993720692`, `+7 (499) 372-06-92`, `8 499 372 06 92`),
-//! normalised to E.164 so that the same caller is one contact whatever the format.
+//! Phone numbers in E.164 (`+74993720692`): the one form phones are stored, matched and
+//! compared in, whatever the provider sent — UIS's `74993720692`, a person's
+//! `8 499 372 06 92`, WDE's `0048 884-998-123` — so one caller is one contact.
 
 use std::fmt;
 use std::str::FromStr;
@@ -24,6 +25,11 @@ pub enum PhoneError {
     Invalid,
 }
 
+/// Whether `code` is an ISO 3166 country the numbering plan knows.
+pub fn is_known_country(code: &str) -> bool {
+    Id::from_str(code).is_ok()
+}
+
 impl PhoneNumber {
     /// Parses `text` in any common notation; numbers without a country code are read in
     /// `default_country`. UIS sends Russian numbers as 11 digits starting with 7 and without
@@ -39,7 +45,7 @@ impl PhoneNumber {
         } else if country == Id::RU && digits.len() == 11 && digits.starts_with('8') {
             // The trunk prefix 8 before a ten-digit national number.
             format!("+7{}", &digits[1..])
-        } else if digits.len() > 10 && !(country == Id::RU && digits.starts_with('8')) {
+        } else if digits.len() > 10 && !digits.starts_with('0') && !(country == Id::RU && digits.starts_with('8')) {
             // An international number without the plus, as UIS writes every number.
             format!("+{digits}")
         } else {
@@ -50,12 +56,14 @@ impl PhoneNumber {
         if phonenumber::is_valid(&number) {
             return Ok(Self(number.format().mode(Mode::E164).to_string()));
         }
-        // The library finds no region for some valid ranges (Russian +7 8xx, such as Saint
-        // Petersburg's 812, whose 8 it then drops as a trunk prefix): an international number
-        // of a plausible length is then taken digit for digit.
+        // The library finds no region for some valid Russian ranges (+7 8xx, such as Saint
+        // Petersburg's 812, whose 8 it then drops as a trunk prefix): a +7 number of eleven
+        // digits is then taken digit for digit.
         let international: String = candidate.chars().filter(char::is_ascii_digit).collect();
-        let plausible =
-            number.country().id().is_none() && candidate.starts_with('+') && (11..=15).contains(&international.len());
+        let plausible = number.country().id().is_none()
+            && candidate.starts_with('+')
+            && international.len() == 11
+            && international.starts_with('7');
         if !plausible {
             return Err(PhoneError::Invalid);
         }
@@ -126,6 +134,31 @@ mod tests {
         assert!(PhoneNumber::parse("123", "RU").is_err());
         assert_eq!(PhoneNumber::parse("+7 999 000", "RU").expect_err("short"), PhoneError::Invalid);
         assert_eq!(PhoneNumber::parse("74993720692", "XX").expect_err("country"), PhoneError::Country("XX".into()));
+    }
+
+    #[test]
+    fn national_and_international_forms_meet_in_e164() {
+        for input in ["+48884998123", "884 998 123", "884-998-123", "0048 884 998 123", "+48 884 998 123"] {
+            assert_eq!(PhoneNumber::parse(input, "PL").expect(input).as_str(), "+48884998123", "{input}");
+        }
+        assert_eq!(PhoneNumber::parse("030 901820", "DE").expect("de").as_str(), "+4930901820");
+    }
+
+    #[test]
+    fn invalid_numbers_are_refused() {
+        for input in ["", "anonymous", "123", "+48 12", "+999 123 456 789"] {
+            assert!(PhoneNumber::parse(input, "PL").is_err(), "{input}");
+        }
+    }
+
+    #[test]
+    fn stored_values_round_trip() {
+        let phone = PhoneNumber::parse("+48884998123", "PL").expect("valid");
+        let json = serde_json::to_string(&phone).expect("json");
+        assert_eq!(json, "\"+48884998123\"");
+        assert_eq!(serde_json::from_str::<PhoneNumber>(&json).expect("back"), phone);
+        assert!(serde_json::from_str::<PhoneNumber>("\"884998123\"").is_err());
+        assert!(is_known_country("PL") && !is_known_country("XX"));
     }
 
     #[test]
