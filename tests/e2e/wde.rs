@@ -492,6 +492,17 @@ async fn card_shows_the_customer_and_refuses_bad_links() {
         assert!(html.contains(r#"<td class="accepted">accepted</td>"#), "{html}");
         assert!(html.contains("<td>Messenger</td><td>Sales</td><td>ended</td><td>42 s</td>"), "{html}");
 
+        // A UIS call from the same number, on the UIS channel, joins the card's history.
+        let call = json!({"ud_channel_token": "uis-demo-token-0001", "call_session_id": 777001,
+            "contact_phone_number": "48600700800", "virtual_phone_number": "74993720692",
+            "start_time": "2026-11-21 10:00:00", "finish_time": "2026-11-21 10:03:00",
+            "talk_time_duration": 170, "scenario_name": "Sprzedaż", "direction": "in"});
+        let posted = stack.http.post(stack.url("/uis/webhook/call_finished")).json(&call).send().await.expect("uis");
+        assert_eq!(posted.status(), 200, "{}", posted.text().await.unwrap_or_default());
+        let (status, html) = card_of(stack, &url).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("<td>UIS</td><td>Incoming call</td><td>Sprzedaż</td><td>finished</td><td>170 s</td>"), "{html}");
+
         let token = url.rsplit('/').next().expect("token");
         let (payload, signature) = token.split_once('.').expect("two parts");
         let flipped = if signature.starts_with('0') { "1" } else { "0" };

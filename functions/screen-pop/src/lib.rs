@@ -65,10 +65,14 @@ async fn handle(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
         (None, Some(company)) => Some(Subject::Company(company)),
         (None, None) => None,
     };
-    let history = match subject {
+    let mut history = match subject {
         Some(subject) => history::recent(&app.store, subject, HISTORY_LIMIT).await?,
         None => Vec::new(),
     };
+    if let Some(phone) = contact.as_ref().and_then(|c| c.phone.as_ref()) {
+        history.extend(history::uis_calls(&app.store, &app.config, phone, HISTORY_LIMIT).await?);
+        history::newest_first(&mut history, HISTORY_LIMIT as usize);
+    }
     let listener = Listener {
         port: channel.listener_port,
         token: channel.listener_token.as_ref(),

@@ -4,17 +4,23 @@
 //!
 //! Joining another channel: its call entity sets `gsi1pk = contact_partition(contact)` (and
 //! `gsi2pk = company_partition(company)`) with `sort_key(started_at, "<SOURCE>#<id>")`, and
-//! gets a variant in [`HistoryEntry`]. UIS calls join here once their contacts are unified
-//! with [`crm_contacts`](super::crm_contacts).
+//! gets a variant in [`HistoryEntry`]. UIS calls keep their own per-channel contacts (keyed
+//! by E.164 number), so [`uis_calls`] finds them by the CRM contact's phone on every UIS
+//! channel and [`newest_first`] merges them in.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
+use super::calls;
 use super::companies::CompanyId;
+use super::contacts;
 use super::crm_contacts::ContactId;
 use super::interactions::Interaction;
 use super::items::{Entity, Store, StoreError};
 use super::schema::{INDEXES, TYPE};
+use crate::config::{Channel, Config};
+use crate::phone::PhoneNumber;
+use crate::uis::call::Call;
 
 pub fn contact_partition(contact: &ContactId) -> String {
     format!("HISTORY#CONTACT#{contact}")
@@ -33,6 +39,46 @@ pub fn sort_key(started_at: Option<OffsetDateTime>, source_id: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HistoryEntry {
     Wde(Box<Interaction>),
+    UisCall(Box<Call>),
+}
+
+impl HistoryEntry {
+    /// When it started. UIS gives account-local times without an offset; they are read as UTC,
+    /// which only matters for ordering against other channels within the offset.
+    pub fn started_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Wde(interaction) => interaction.started_at,
+            Self::UisCall(call) => {
+                let text = call.started_at.as_deref()?.get(..19)?;
+                let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+                time::PrimitiveDateTime::parse(text, format).ok().map(|t| t.assume_utc())
+            }
+        }
+    }
+}
+
+/// Sorts entries from several channels newest first and keeps `limit` of them.
+pub fn newest_first(entries: &mut Vec<HistoryEntry>, limit: usize) {
+    entries.sort_by_key(|e| std::cmp::Reverse(e.started_at()));
+    entries.truncate(limit);
+}
+
+/// The newest `limit` UIS calls of `phone`, on every UIS channel of the configuration.
+pub async fn uis_calls(
+    store: &Store,
+    config: &Config,
+    phone: &PhoneNumber,
+    limit: i32,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let mut entries = Vec::new();
+    for channel in &config.channels {
+        if let Channel::Uis(uis) = channel {
+            let contact = contacts::contact_id(uis.id.as_str(), phone);
+            let page = calls::of_contact(store, uis.id.as_str(), &contact, limit, None).await?;
+            entries.extend(page.items.into_iter().map(|call| HistoryEntry::UisCall(Box::new(call))));
+        }
+    }
+    Ok(entries)
 }
 
 /// Whose history to read.

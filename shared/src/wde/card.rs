@@ -13,6 +13,7 @@ use crate::store::companies::Company;
 use crate::store::crm_contacts::CrmContact;
 use crate::store::history::HistoryEntry;
 use crate::store::interactions::Interaction;
+use crate::uis::call::{CallState, Direction};
 
 /// The agent's local WDE listener, from the channel's configuration.
 #[derive(Debug, Clone, Copy)]
@@ -245,6 +246,28 @@ fn render_history(html: &mut String, card: &Card<'_>) {
                     escape(i.queue_name.as_deref().unwrap_or("-")),
                     escape(end.and_then(|e| e.result.as_deref()).unwrap_or("-")),
                     end.and_then(|e| e.handle_time).map_or_else(|| "-".into(), |s| format!("{s} s")),
+                );
+            }
+            HistoryEntry::UisCall(call) => {
+                let direction = match call.direction {
+                    Some(Direction::In) => "Incoming call",
+                    Some(Direction::Out) => "Outgoing call",
+                    None => "Call",
+                };
+                let state = match call.state {
+                    CallState::Ringing => "ringing",
+                    CallState::Talking => "talking",
+                    CallState::Finished => "finished",
+                    CallState::Lost => "lost",
+                };
+                let _ = write!(
+                    html,
+                    "<tr><td>{}</td><td>UIS</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    when(entry.started_at()),
+                    direction,
+                    escape(call.scenario.as_deref().unwrap_or("-")),
+                    state,
+                    call.talk_seconds.map_or_else(|| "-".into(), |s| format!("{s} s")),
                 );
             }
         }
