@@ -1,0 +1,248 @@
+//! Recording jobs against a local provider (HTTP on loopback, through the channel's
+//! test-only `allow_insecure_loopback_recordings`) and the embedded S3: copied once with the
+//! right checksums however often the stream delivers the job, retried with backoff, never
+//! fetched from a host the channel does not allow, and driven by the local stack's stream feeder.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_sdk_dynamodb::types::AttributeValue;
+use ccbridge::BatchOutcome;
+use ccbridge::store::Key;
+use ccbridge::store::recording_jobs::{self, RecordingJob};
+use ccbridge::uis::call::CallSessionId;
+use ccbridge::uis::recording::link_id;
+use ccbridge_local::streams::FeedOptions;
+use ccbridge_tests::provider::Provider;
+use ccbridge_tests::{Backend, CONFIG, TestStack, backends};
+use sha2::Digest;
+
+/// A UIS channel whose recordings come from the local provider on 127.0.0.1.
+pub const LOCAL_CHANNEL: &str = r#"
+[[channel]]
+kind = "uis"
+id = "uis-rec"
+token = "uis-rec-token-0001"
+api_key = "uis-rec-api-key-0001"
+recording_hosts = ["127.0.0.1"]
+allow_insecure_loopback_recordings = true
+recording_attempts = 3
+recording_retry_seconds = 1
+"#;
+
+async fn start(backend: &Backend) -> TestStack {
+    TestStack::start_with(backend, &format!("{CONFIG}{LOCAL_CHANNEL}")).await
+}
+
+/// A recording of `size` bytes that is not all the same byte.
+fn audio(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()
+}
+
+/// Writes a pending job for `url` (as uis-call-finished would) and returns its key.
+async fn add_job(stack: &TestStack, call: u64, url: &str) -> Key {
+    let host = url::Url::parse(url).expect("url").host_str().expect("host").to_owned();
+    let job =
+        RecordingJob::pending("uis-rec", CallSessionId(call), &link_id(url), url, &host, None, "2026-11-21T10:00:00Z");
+    stack.stack.app.store.put_new(&job).await.expect("job written");
+    ccbridge::store::Entity::key(&job)
+}
+
+async fn job(stack: &TestStack, key: &Key) -> RecordingJob {
+    stack.stack.app.store.get::<RecordingJob>(key).await.expect("read").expect("job exists")
+}
+
+/// The stream record of the job as it is now.
+async fn record(stack: &TestStack, key: &Key, event_name: &str, sequence: &str) -> EventRecord {
+    let item = stack
+        .dynamodb()
+        .get_item()
+        .table_name(stack.table())
+        .key("pk", AttributeValue::S(key.pk.clone()))
+        .key("sk", AttributeValue::S(key.sk.clone()))
+        .send()
+        .await
+        .expect("get")
+        .item
+        .expect("item");
+    let mut record = EventRecord::default();
+    record.event_name = event_name.into();
+    record.change.new_image = serde_dynamo::Item::from(item);
+    record.change.sequence_number = Some(sequence.into());
+    record
+}
+
+async fn deliver(stack: &TestStack, records: Vec<EventRecord>) -> BatchOutcome {
+    let mut event = Event::default();
+    event.records = records;
+    recording_sync::FUNCTION.call(stack.stack.app.clone(), event).await
+}
+
+async fn object(stack: &TestStack, key: &str) -> (Vec<u8>, Option<String>) {
+    let out = stack.s3().get_object().bucket(stack.bucket()).key(key).send().await.expect("object in S3");
+    let content_type = out.content_type.clone();
+    (out.body.collect().await.expect("body").into_bytes().to_vec(), content_type)
+}
+
+#[tokio::test]
+async fn a_recording_lands_in_s3_once_with_its_checksums_however_often_it_is_delivered() {
+    for backend in backends() {
+        let stack = start(&backend).await;
+        let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        // Above one 8 MiB part, so the copy is a multipart upload.
+        let bytes = audio(12 * 1024 * 1024 + 321);
+        provider.add_file("/talk/1/a.mp3", "audio/mpeg", bytes.clone());
+        let key = add_job(&stack, 1, &provider.url("/talk/1/a.mp3")).await;
+
+        let first = record(&stack, &key, "INSERT", "100").await;
+        let again = first.clone();
+        let (a, b) = tokio::join!(deliver(&stack, vec![first.clone(), again]), deliver(&stack, vec![first]));
+        assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
+
+        assert_eq!(provider.hits("/talk/1/a.mp3"), 1, "downloaded once on {}", backend.name());
+        let done = job(&stack, &key).await;
+        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 1));
+        let stored = done.object.expect("object recorded");
+        assert_eq!(stored.size, bytes.len() as u64);
+        assert_eq!(stored.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
+        assert_eq!(stored.md5, md5_hex(&bytes));
+        assert_eq!(stored.content_type, "audio/mpeg");
+        let (copied, content_type) = object(&stack, &stored.key).await;
+        assert!(copied == bytes, "the copy has the provider's bytes");
+        assert_eq!(content_type.as_deref(), Some("audio/mpeg"));
+
+        // A later delivery of the finished job (a repeated notification) does nothing.
+        let outcome = deliver(&stack, vec![record(&stack, &key, "MODIFY", "101").await]).await;
+        assert!(outcome.failed.is_empty());
+        assert_eq!(provider.hits("/talk/1/a.mp3"), 1);
+    }
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(<md5::Md5 as md5::Digest>::digest(bytes))
+}
+
+#[tokio::test]
+async fn a_provider_error_is_retried_after_the_backoff_and_then_succeeds() {
+    for backend in backends() {
+        let stack = start(&backend).await;
+        let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        provider.add_file("/talk/2/b.wav", "audio/wav", audio(4000));
+        provider.fail_next("/talk/2/b.wav", 500, 1);
+        let key = add_job(&stack, 2, &provider.url("/talk/2/b.wav")).await;
+
+        let outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
+        assert!(outcome.failed.is_empty(), "a job that will be retried is not a failed record");
+        let waiting = job(&stack, &key).await;
+        assert_eq!((waiting.status.as_str(), waiting.attempts), (recording_jobs::RETRY, 1));
+        assert_eq!(waiting.last_error.as_deref(), Some("provider answered HTTP 500"));
+        assert!(waiting.next_attempt_at.is_some());
+
+        // The job's own change (status retry) is what the stream delivers next.
+        let started = std::time::Instant::now();
+        let outcome = deliver(&stack, vec![record(&stack, &key, "MODIFY", "2").await]).await;
+        assert!(outcome.failed.is_empty());
+        assert!(started.elapsed() >= Duration::from_millis(500), "the next attempt waited for its time");
+        let done = job(&stack, &key).await;
+        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 2), "{done:?}");
+        assert_eq!(provider.hits("/talk/2/b.wav"), 2);
+        assert_eq!(object(&stack, &done.object.expect("object").key).await.0.len(), 4000);
+    }
+}
+
+#[tokio::test]
+async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
+    for backend in backends() {
+        let stack = start(&backend).await;
+        let allowed = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        let elsewhere = Provider::start(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))).await;
+        elsewhere.add_file("/secret", "audio/mpeg", audio(10));
+        allowed.redirect("/talk/3/c.mp3", &elsewhere.url("/secret"));
+
+        // Directly on the host (a job written by something other than the notification check)…
+        let direct = add_job(&stack, 3, &elsewhere.url("/secret")).await;
+        // …and through a redirect from an allowed host.
+        let redirected = add_job(&stack, 4, &allowed.url("/talk/3/c.mp3")).await;
+        let records =
+            vec![record(&stack, &direct, "INSERT", "1").await, record(&stack, &redirected, "INSERT", "2").await];
+        let outcome = deliver(&stack, records).await;
+
+        assert_eq!(outcome.failed, vec!["1".to_string(), "2".to_string()], "both fail for good, no retries");
+        assert_eq!(elsewhere.total_hits(), 0, "the host that is not allowed was never asked");
+        assert_eq!(allowed.hits("/talk/3/c.mp3"), 1);
+        for key in [&direct, &redirected] {
+            let failed = job(&stack, key).await;
+            assert_eq!((failed.status.as_str(), failed.attempts), (recording_jobs::FAILED, 1));
+            assert_eq!(
+                failed.last_error.as_deref(),
+                Some("recording link refused: host 127.0.0.2 is not an allowed recording host")
+            );
+        }
+        let listed = stack.s3().list_objects_v2().bucket(stack.bucket()).send().await.expect("list");
+        assert_eq!(listed.key_count, Some(0), "nothing stored");
+    }
+}
+
+/// Polls the job until it has `status`.
+async fn wait_for(stack: &TestStack, key: &Key, status: &str) -> RecordingJob {
+    for _ in 0..300 {
+        if let Some(job) = stack.stack.app.store.get::<RecordingJob>(key).await.expect("read")
+            && job.status == status
+        {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job {key} never reached {status}");
+}
+
+#[tokio::test]
+async fn the_local_stack_copies_a_finished_calls_recording_from_the_stream() {
+    for backend in backends() {
+        let stack = start(&backend).await;
+        let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        let bytes = audio(70_000);
+        provider.add_file("/talk/7/ok.mp3", "audio/mpeg", bytes.clone());
+        provider.fail_next("/talk/7/broken.mp3", 503, 100);
+        let state = tempfile::tempdir().expect("state folder");
+        let options = FeedOptions {
+            backoff: Duration::from_millis(20),
+            poll_interval: Duration::from_millis(50),
+            ..FeedOptions::new(state.path().into())
+        };
+        stack.stack.feed_streams(ccbridge_local::STREAM_FUNCTIONS, options).await;
+
+        let links = [provider.url("/talk/7/ok.mp3"), provider.url("/talk/7/broken.mp3")];
+        let finished = serde_json::json!({
+            "ud_channel_token": "uis-rec-token-0001", "call_session_id": 7001, "direction": "in",
+            "contact_phone_number": "79161234567", "is_lost": false, "talk_time_duration": 12,
+            "start_time": "2026-11-21 10:15:03.412", "finish_time": "2026-11-21 10:16:03.412",
+            "notification_time": "2026-11-21 10:16:03.500", "record_file_links": links,
+        });
+        let response =
+            stack.http.post(stack.url("/uis/webhook/call_finished")).json(&finished).send().await.expect("request");
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+
+        let key = |link: &str| Key::new("CALL#uis-rec#7001", format!("RECORDING#{}", link_id(link)));
+        let done = wait_for(&stack, &key(&links[0]), recording_jobs::DONE).await;
+        let stored = done.object.expect("object");
+        assert_eq!(stored.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
+        assert!(object(&stack, &stored.key).await.0 == bytes);
+
+        let failed = wait_for(&stack, &key(&links[1]), recording_jobs::FAILED).await;
+        assert_eq!(failed.attempts, 3, "the channel's recording_attempts");
+        assert_eq!(failed.last_error.as_deref(), Some("provider answered HTTP 503"));
+        let mut letters = Vec::new();
+        for _ in 0..200 {
+            letters = std::fs::read_dir(state.path().join("dead-letter")).map(|d| d.count()).into_iter().collect();
+            if letters.first().is_some_and(|n| *n > 0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(letters, vec![1], "the failed job's record went to the dead-letter folder");
+        assert_eq!(provider.hits("/talk/7/ok.mp3"), 1);
+        assert_eq!(provider.hits("/talk/7/broken.mp3"), 3);
+    }
+}
