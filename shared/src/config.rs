@@ -698,7 +698,10 @@ mod tests {
         );
         assert!(Config::parse(&local).is_ok());
         let msg = error_of(&local.replace("[\"127.0.0.1\"]", "[\"127.0.0.1\", \"app.uiscom.ru\"]"));
-        assert!(msg.contains("channel[0].allow_insecure_loopback_recordings") && msg.contains("app.uiscom.ru"), "{msg}");
+        assert!(
+            msg.contains("channel[0].allow_insecure_loopback_recordings") && msg.contains("app.uiscom.ru"),
+            "{msg}"
+        );
         let msg = error_of(&GOOD.replace("genesys = \"gc-eu\"", "genesys = \"gc-eu\"\nrecording_attempts = 0"));
         assert!(msg.contains("channel[0].recording_attempts"), "{msg}");
     }

@@ -14,6 +14,7 @@ use ccbridge::store::recording_jobs::{self, RecordingJob};
 use ccbridge::uis::call::CallSessionId;
 use ccbridge::uis::recording::link_id;
 use ccbridge_local::streams::FeedOptions;
+use ccbridge_tests::genesys_cloud::GenesysCloud;
 use ccbridge_tests::provider::Provider;
 use ccbridge_tests::{Backend, CONFIG, TestStack, backends};
 use sha2::Digest;
@@ -244,5 +245,104 @@ async fn the_local_stack_copies_a_finished_calls_recording_from_the_stream() {
         assert_eq!(letters, vec![1], "the failed job's record went to the dead-letter folder");
         assert_eq!(provider.hits("/talk/7/ok.mp3"), 1);
         assert_eq!(provider.hits("/talk/7/broken.mp3"), 3);
+    }
+}
+
+/// The test configuration with Genesys Cloud at `gc` and the local recordings channel linked to it.
+fn genesys_config(gc: &GenesysCloud) -> String {
+    format!("{}{LOCAL_CHANNEL}genesys = \"genesys-demo\"\n", gc.config(""))
+}
+
+/// Reports a finished call with one recording on the local channel; returns the job's key.
+async fn finish_call(stack: &TestStack, call: u64, link: &str) -> Key {
+    let finished = serde_json::json!({
+        "ud_channel_token": "uis-rec-token-0001", "call_session_id": call, "direction": "in",
+        "contact_phone_number": "79161234567", "virtual_phone_number": "74993720692", "is_lost": false,
+        "talk_time_duration": 95, "wait_time_duration": 12, "answer_time": "2026-11-21 10:15:15.000",
+        "start_time": "2026-11-21 10:15:03.412", "finish_time": "2026-11-21 10:16:50.412",
+        "notification_time": "2026-11-21 10:16:50.500", "record_file_links": [link],
+    });
+    let response =
+        stack.http.post(stack.url("/uis/webhook/call_finished")).json(&finished).send().await.expect("request");
+    assert_eq!(response.status(), 200);
+    Key::new(format!("CALL#uis-rec#{call}"), format!("RECORDING#{}", link_id(link)))
+}
+
+#[tokio::test]
+async fn a_call_is_injected_and_its_recording_uploaded_to_genesys_cloud_once() {
+    for backend in backends() {
+        let gc = GenesysCloud::start().await;
+        let stack = TestStack::start_with(&backend, &genesys_config(&gc)).await;
+        let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        let bytes = audio(300_000);
+        provider.add_file("/talk/8/r.mp3", "audio/mpeg", bytes.clone());
+        let key = finish_call(&stack, 8001, &provider.url("/talk/8/r.mp3")).await;
+        // The upload URL is rate limited once: the client waits as Retry-After says.
+        gc.fail_next("/api/v2/uploads/recordings", 429, Some(1));
+
+        let first = record(&stack, &key, "INSERT", "1").await;
+        let (a, b) = tokio::join!(deliver(&stack, vec![first.clone(), first.clone()]), deliver(&stack, vec![first]));
+        assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
+
+        let done = job(&stack, &key).await;
+        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 1), "{done:?}");
+        let genesys = done.genesys.expect("Genesys progress recorded");
+        assert!(genesys.events_accepted_at.is_some());
+        let kinds: Vec<String> = gc.injected_events().into_iter().map(|(kind, ..)| kind).collect();
+        assert_eq!(kinds, ["externalEstablishedEvents", "communicationAnsweredEvents", "communicationEndedEvents"]);
+        assert!(gc.injected_events().iter().all(|(_, _, e)| e["conversationId"] == genesys.conversation_id.as_str()));
+        let established = &gc.injected_events()[0].2;
+        assert_eq!(established["ani"], "+79161234567");
+        assert_eq!(established["sourceConfiguration"]["interactionId"], "8001");
+        assert_eq!(established["initialConfiguration"]["recordingActive"], true);
+
+        let uploads = gc.uploaded_recordings();
+        assert_eq!(uploads.len(), 1, "uploaded once");
+        assert!(uploads[0].1 == bytes, "Genesys got the provider's bytes");
+        assert_eq!(genesys.upload_id.as_deref(), Some(uploads[0].0.as_str()), "the job records the upload key");
+        assert_eq!(provider.hits("/talk/8/r.mp3"), 1);
+
+        let asked = gc.received_on("/api/v2/uploads/recordings");
+        assert_eq!(asked.iter().map(|r| r.status).collect::<Vec<_>>(), [429, 200]);
+        assert!(asked[1].at.duration_since(asked[0].at) >= Duration::from_millis(950), "Retry-After honoured");
+
+        // A repeated delivery injects and uploads nothing more.
+        let posts = gc.received_on("/api/v2/events/conversations").len();
+        deliver(&stack, vec![record(&stack, &key, "MODIFY", "2").await]).await;
+        assert_eq!(gc.received_on("/api/v2/events/conversations").len(), posts);
+        assert_eq!(gc.uploaded_recordings().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_object_in_s3() {
+    for backend in backends() {
+        let gc = GenesysCloud::start().await;
+        let stack = TestStack::start_with(&backend, &genesys_config(&gc)).await;
+        let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        provider.add_file("/talk/9/r.wav", "audio/wav", audio(5000));
+        let key = finish_call(&stack, 9001, &provider.url("/talk/9/r.wav")).await;
+        for _ in 0..30 {
+            gc.fail_next("/api/v2/events/conversations", 503, None);
+        }
+
+        let mut outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
+        let mut sequence = 1;
+        while job(&stack, &key).await.status == recording_jobs::RETRY {
+            assert!(outcome.failed.is_empty(), "retried jobs are not failed records");
+            sequence += 1;
+            outcome = deliver(&stack, vec![record(&stack, &key, "MODIFY", &sequence.to_string()).await]).await;
+        }
+        assert_eq!(outcome.failed, vec![sequence.to_string()], "the last attempt's record is reported");
+
+        let failed = job(&stack, &key).await;
+        assert_eq!((failed.status.as_str(), failed.attempts), (recording_jobs::FAILED, 3));
+        let reason = failed.last_error.expect("reason");
+        assert!(reason.starts_with("Genesys Cloud:") && reason.contains("503"), "{reason}");
+        let stored = failed.object.expect("the S3 step is kept");
+        assert_eq!(object(&stack, &stored.key).await.0.len(), 5000, "the recording stays in S3");
+        assert_eq!(provider.hits("/talk/9/r.wav"), 1, "later attempts did not download again");
+        assert!(gc.uploaded_recordings().is_empty());
+        assert!(gc.received_on("/api/v2/events/conversations").iter().all(|r| r.status == 503));
     }
 }

@@ -3,6 +3,7 @@
 //! record the outcome: done, retry later with backoff, or failed with the reason.
 
 pub mod download;
+mod genesys_cloud;
 
 use std::time::Duration;
 
@@ -87,11 +88,12 @@ pub async fn process(app: &App, http: &reqwest::Client, key: &Key, settings: &Se
     };
     let Some(channel) = uis_channel(app, &claimed.channel) else {
         let reason = format!("channel {} is no longer configured", claimed.channel);
-        return finish(app, key, &claimed, Err((reason, true)), 1, time::Duration::ZERO).await;
+        return finish(app, key, &claimed, claimed.clone(), Err((reason, true)), 1, time::Duration::ZERO).await;
     };
-    let result = attempt(app, http, channel, &claimed, settings).await;
+    let mut progressed = claimed.clone();
+    let result = attempt(app, http, channel, &mut progressed, settings).await;
     let first_delay = time::Duration::seconds(i64::try_from(channel.recording_retry_seconds).unwrap_or(i64::MAX));
-    finish(app, key, &claimed, result, channel.recording_attempts, first_delay).await
+    finish(app, key, &claimed, progressed, result, channel.recording_attempts, first_delay).await
 }
 
 fn uis_channel<'a>(app: &'a App, id: &str) -> Option<&'a UisChannel> {
@@ -101,30 +103,40 @@ fn uis_channel<'a>(app: &'a App, id: &str) -> Option<&'a UisChannel> {
     })
 }
 
-/// One attempt: the copy into the bucket (skipped when an earlier attempt made it).
+/// Why an attempt failed, and whether trying again cannot help.
+type Failure = (String, bool);
+
+/// One attempt: the copy into the bucket, then Genesys Cloud; each step already made by an
+/// earlier attempt (recorded in `job`) is skipped. `job` keeps what was done even on failure.
 async fn attempt(
     app: &App,
     http: &reqwest::Client,
     channel: &UisChannel,
-    job: &RecordingJob,
+    job: &mut RecordingJob,
     settings: &Settings,
-) -> Result<RecordingJob, (String, bool)> {
-    let mut job = job.clone();
-    if job.object.is_none() {
-        let stored = download::copy_to_bucket(
-            http,
-            LinkPolicy::of(channel),
-            &job.url,
-            &app.blobs,
-            &object_key(&job),
-            settings.part_size,
-            channel.recording_max_bytes,
-        )
-        .await
-        .map_err(|e: CopyError| (e.to_string(), e.is_permanent()))?;
-        job.object = Some(stored);
+) -> Result<(), Failure> {
+    let stored = match &job.object {
+        Some(stored) => stored.clone(),
+        None => {
+            let stored = download::copy_to_bucket(
+                http,
+                LinkPolicy::of(channel),
+                &job.url,
+                &app.blobs,
+                &object_key(job),
+                settings.part_size,
+                channel.recording_max_bytes,
+            )
+            .await
+            .map_err(|e: CopyError| (e.to_string(), e.is_permanent()))?;
+            job.object = Some(stored.clone());
+            stored
+        }
+    };
+    match job.genesys_channel.clone() {
+        Some(genesys) => genesys_cloud::deliver(app, http, &genesys, job, &stored).await,
+        None => Ok(()),
     }
-    Ok(job)
 }
 
 /// Records the attempt's result, if the job is still ours.
@@ -132,15 +144,16 @@ async fn finish(
     app: &App,
     key: &Key,
     claimed: &RecordingJob,
-    result: Result<RecordingJob, (String, bool)>,
+    progressed: RecordingJob,
+    result: Result<(), Failure>,
     max_attempts: u32,
     first_delay: time::Duration,
 ) -> Result<Outcome, SyncError> {
     let now = OffsetDateTime::now_utc();
     let (next, outcome) = match result {
-        Ok(progressed) => (progressed.done(now), Outcome::Done),
+        Ok(()) => (progressed.done(now), Outcome::Done),
         Err((reason, permanent)) => {
-            let next = claimed.attempt_failed(&reason, permanent, max_attempts, first_delay, now);
+            let next = progressed.attempt_failed(&reason, permanent, max_attempts, first_delay, now);
             let outcome =
                 if next.status == recording_jobs::FAILED { Outcome::Failed(reason) } else { Outcome::Retrying(reason) };
             (next, outcome)
