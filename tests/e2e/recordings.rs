@@ -182,6 +182,23 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
         }
         let listed = stack.s3().list_objects_v2().bucket(stack.bucket()).send().await.expect("list");
         assert_eq!(listed.key_count, Some(0), "nothing stored");
+
+        // The operator lists the failed jobs and puts them back in line.
+        let store = &stack.stack.app.store;
+        let failed: Vec<String> =
+            ccbridge_admin::failed_recordings(store).await.expect("listed").into_iter().map(|j| j.job_id).collect();
+        let (direct_id, redirected_id) = (job(&stack, &direct).await.job_id, job(&stack, &redirected).await.job_id);
+        assert_eq!(failed.len(), 2);
+        assert!(failed.contains(&direct_id) && failed.contains(&redirected_id));
+        let one = ccbridge_admin::requeue_recordings(store, Some(&direct_id)).await.expect("requeued");
+        assert_eq!(one, vec![direct_id.clone()]);
+        let requeued = job(&stack, &direct).await;
+        assert_eq!((requeued.status.as_str(), requeued.attempts), (recording_jobs::PENDING, 0));
+        assert_eq!(ccbridge_admin::failed_recordings(store).await.expect("listed").len(), 1);
+        let rest = ccbridge_admin::requeue_recordings(store, None).await.expect("requeued");
+        assert_eq!(rest, vec![redirected_id]);
+        assert!(ccbridge_admin::requeue_recordings(store, None).await.expect("nothing").is_empty());
+        assert!(ccbridge_admin::requeue_recordings(store, Some("uis-rec:1:zz")).await.is_err());
     }
 }
 
