@@ -113,6 +113,20 @@ async fn a_recording_lands_in_s3_once_with_its_checksums_however_often_it_is_del
         assert!(copied == bytes, "the copy has the provider's bytes");
         assert_eq!(content_type.as_deref(), Some("audio/mpeg"));
 
+        // Played back through a short-lived presigned link, with the channel's key only.
+        let id = format!("1-{}", done.link_id);
+        let (status, link) = playback(&stack, &id, "uis-rec-api-key-0001").await;
+        assert_eq!(status, 200, "{link}");
+        assert_eq!(link["expires_in"], 300);
+        assert_eq!(link["sha256"], stored.sha256.as_str());
+        let played = reqwest::get(link["url"].as_str().expect("url")).await.expect("presigned GET");
+        assert_eq!(played.status(), 200);
+        assert!(played.bytes().await.expect("bytes") == bytes);
+        assert_eq!(playback(&stack, &id, "uis-demo-api-key-0001").await.0, 404, "another channel's key");
+        assert_eq!(playback(&stack, &id, "wrong-key-0000000000").await.0, 401);
+        let (status, body) = playback(&stack, "1-nothex", "uis-rec-api-key-0001").await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_path")));
+
         // A later delivery of the finished job (a repeated notification) does nothing.
         let outcome = deliver(&stack, vec![record(&stack, &key, "MODIFY", "101").await]).await;
         assert!(outcome.failed.is_empty());
@@ -139,6 +153,9 @@ async fn a_provider_error_is_retried_after_the_backoff_and_then_succeeds() {
         assert_eq!((waiting.status.as_str(), waiting.attempts), (recording_jobs::RETRY, 1));
         assert_eq!(waiting.last_error.as_deref(), Some("provider answered HTTP 500"));
         assert!(waiting.next_attempt_at.is_some());
+
+        let (status, body) = playback(&stack, &format!("2-{}", waiting.link_id), "uis-rec-api-key-0001").await;
+        assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "not copied yet");
 
         // The job's own change (status retry) is what the stream delivers next.
         let started = std::time::Instant::now();
@@ -362,4 +379,10 @@ async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_objec
         assert!(gc.uploaded_recordings().is_empty());
         assert!(gc.received_on("/api/v2/events/conversations").iter().all(|r| r.status == 503));
     }
+}
+
+async fn playback(stack: &TestStack, id: &str, key: &str) -> (u16, serde_json::Value) {
+    let response =
+        stack.http.get(stack.url(&format!("/recordings/{id}"))).header("X-API-KEY", key).send().await.expect("request");
+    (response.status().as_u16(), response.json().await.expect("JSON"))
 }

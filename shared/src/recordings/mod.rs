@@ -4,6 +4,7 @@
 
 pub mod download;
 mod genesys_cloud;
+pub mod playback;
 
 use std::time::Duration;
 
