@@ -386,3 +386,33 @@ async fn playback(stack: &TestStack, id: &str, key: &str) -> (u16, serde_json::V
         stack.http.get(stack.url(&format!("/recordings/{id}"))).header("X-API-KEY", key).send().await.expect("request");
     (response.status().as_u16(), response.json().await.expect("JSON"))
 }
+
+#[tokio::test]
+async fn a_download_broken_midway_leaves_no_open_upload_and_the_retry_copies_it_whole() {
+    for backend in backends() {
+        let stack = start(&backend).await;
+        let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        let block = bytes::Bytes::from(audio(1024 * 1024));
+        // Broken after 10 MiB: one 8 MiB part is already uploaded when it breaks.
+        provider.add_broken("/talk/5/big.mp3", "audio/mpeg", block.clone(), 12 * 1024 * 1024, 10 * 1024 * 1024);
+        let key = add_job(&stack, 5, &provider.url("/talk/5/big.mp3")).await;
+
+        deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
+        let waiting = job(&stack, &key).await;
+        assert_eq!(waiting.status, recording_jobs::RETRY, "{waiting:?}");
+        assert!(waiting.last_error.as_deref().is_some_and(|e| e.starts_with("download:")), "{waiting:?}");
+        // The S3 server keeps open uploads as `.upload*` files.
+        let leftovers: Vec<_> = std::fs::read_dir(stack.s3_root())
+            .expect("S3 root")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".upload"))
+            .collect();
+        assert!(leftovers.is_empty(), "an orphan multipart upload was left: {leftovers:?}");
+
+        provider.add_generated("/talk/5/big.mp3", "audio/mpeg", block, 12 * 1024 * 1024);
+        deliver(&stack, vec![record(&stack, &key, "MODIFY", "2").await]).await;
+        let done = job(&stack, &key).await;
+        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 2));
+        assert_eq!(done.object.expect("object").size, 12 * 1024 * 1024);
+    }
+}

@@ -15,10 +15,12 @@ use bytes::Bytes;
 #[derive(Clone)]
 enum File {
     Bytes(Bytes),
-    /// `size` bytes repeating `block`, produced as they are sent (for large files).
+    /// `size` bytes repeating `block`, produced as they are sent (for large files); the
+    /// connection breaks after `break_after` bytes when set.
     Generated {
         block: Bytes,
         size: u64,
+        break_after: Option<u64>,
     },
 }
 
@@ -62,7 +64,15 @@ impl Provider {
 
     /// A file of `size` bytes made of `block` repeated, never held in memory whole.
     pub fn add_generated(&self, path: &str, content_type: &str, block: Bytes, size: u64) {
-        self.state().files.insert(path.into(), (content_type.into(), File::Generated { block, size }));
+        self.state()
+            .files
+            .insert(path.into(), (content_type.into(), File::Generated { block, size, break_after: None }));
+    }
+
+    /// Like [`Provider::add_generated`], but the connection breaks after `break_after` bytes.
+    pub fn add_broken(&self, path: &str, content_type: &str, block: Bytes, size: u64, break_after: u64) {
+        let file = File::Generated { block, size, break_after: Some(break_after) };
+        self.state().files.insert(path.into(), (content_type.into(), file));
     }
 
     /// The next `times` requests for `path` answer `status`.
@@ -103,9 +113,12 @@ async fn handle(State(state): State<Arc<Mutex<ProviderState>>>, request: Request
     drop(state);
     let (length, body) = match file {
         File::Bytes(bytes) => (bytes.len() as u64, Body::from(bytes)),
-        File::Generated { block, size } => {
+        File::Generated { block, size, break_after } => {
             let chunks = (0..size.div_ceil(block.len() as u64)).map(move |i| {
                 let start = i * block.len() as u64;
+                if break_after.is_some_and(|limit| start >= limit) {
+                    return Err(std::io::Error::other("connection broken"));
+                }
                 let take = (size - start).min(block.len() as u64) as usize;
                 Ok::<Bytes, std::io::Error>(block.slice(..take))
             });
