@@ -29,6 +29,26 @@ enum Command {
         #[arg(long)]
         channel: String,
     },
+    /// Recording jobs that failed for good.
+    Recordings {
+        #[command(subcommand)]
+        command: RecordingsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RecordingsCommand {
+    /// List failed jobs: id, attempts, when it failed, the last error.
+    Failed,
+    /// Put failed jobs back to pending (attempts reset), so the stream brings them again.
+    Requeue {
+        /// One job id (`<channel>:<call_session_id>:<link_id>`, as `failed` prints it).
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        job: Option<String>,
+        /// Every failed job.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[tokio::main]
@@ -63,6 +83,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             for done in ccbridge_admin::provision_chat(&config, &store, &channel).await? {
                 let action = format!("{:?}", done.action).to_lowercase();
                 println!("{action:<8} {}  {}", done.integration_id, done.name);
+            }
+            Ok(())
+        }
+        Command::Recordings { command: RecordingsCommand::Failed } => {
+            for job in ccbridge_admin::failed_recordings(&store).await? {
+                let error = job.last_error.unwrap_or_default();
+                let at = job.finished_at.unwrap_or_default();
+                println!("{}  attempts={}  {at}  {error}", job.job_id, job.attempts);
+            }
+            Ok(())
+        }
+        Command::Recordings { command: RecordingsCommand::Requeue { job, all: _ } } => {
+            for id in ccbridge_admin::requeue_recordings(&store, job.as_deref()).await? {
+                println!("requeued {id}");
             }
             Ok(())
         }

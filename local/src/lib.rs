@@ -23,7 +23,7 @@ pub const FUNCTIONS: &[HttpFunction] = &[
 ];
 
 /// Every function fed by the table's stream.
-pub const STREAM_FUNCTIONS: &[StreamFunction] = &[];
+pub const STREAM_FUNCTIONS: &[StreamFunction] = &[recording_sync::FUNCTION];
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<HttpFunction> {

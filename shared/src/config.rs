@@ -192,10 +192,36 @@ pub struct UisChannel {
     pub recording_hosts: Vec<String>,
     /// The Genesys Cloud channel recordings are uploaded to, if any.
     pub genesys: Option<ChannelId>,
+    /// Local development and tests only: also accept `http://` recording links (any port) whose
+    /// host is a loopback address literal listed in `recording_hosts`, so a provider can be
+    /// simulated on 127.0.0.1. Validation rejects it when a non-loopback host is listed.
+    #[serde(default)]
+    pub allow_insecure_loopback_recordings: bool,
+    /// Attempts at copying one recording before its job is marked failed.
+    #[serde(default = "default_recording_attempts")]
+    pub recording_attempts: u32,
+    /// Delay before the second attempt, doubled for each further one.
+    #[serde(default = "default_recording_retry_seconds")]
+    pub recording_retry_seconds: u64,
+    /// Largest recording copied; a bigger one fails its job.
+    #[serde(default = "default_recording_max_bytes")]
+    pub recording_max_bytes: u64,
 }
 
 fn default_country() -> String {
     "RU".into()
+}
+
+fn default_recording_attempts() -> u32 {
+    5
+}
+
+fn default_recording_retry_seconds() -> u64 {
+    30
+}
+
+fn default_recording_max_bytes() -> u64 {
+    2 * 1024 * 1024 * 1024
 }
 
 /// A Genesys WDE installation calling the YetiForce-compatible webservice.
@@ -397,6 +423,23 @@ impl Config {
                                 format!("{host:?} is not a host name"),
                             ));
                         }
+                    }
+                    if c.allow_insecure_loopback_recordings
+                        && let Some(host) = c.recording_hosts.iter().find(|h| !crate::uis::recording::is_loopback(h))
+                    {
+                        return Err(ConfigError::invalid(
+                            at("allow_insecure_loopback_recordings"),
+                            format!("is for local tests only, but recording host {host:?} is not a loopback address"),
+                        ));
+                    }
+                    if c.recording_attempts == 0 || c.recording_attempts > 20 {
+                        return Err(ConfigError::invalid(at("recording_attempts"), "must be between 1 and 20"));
+                    }
+                    if c.recording_retry_seconds > 3600 {
+                        return Err(ConfigError::invalid(at("recording_retry_seconds"), "must be at most 3600"));
+                    }
+                    if c.recording_max_bytes == 0 {
+                        return Err(ConfigError::invalid(at("recording_max_bytes"), "must be positive"));
                     }
                     if let Some(genesys) = &c.genesys {
                         self.expect_genesys(genesys, &at("genesys"))?;
@@ -646,6 +689,22 @@ mod tests {
 
     fn error_of(doc: &str) -> String {
         Config::parse(doc).expect_err("invalid").to_string()
+    }
+
+    #[test]
+    fn insecure_loopback_recordings_are_for_loopback_hosts_only() {
+        let local = GOOD.replace(
+            "genesys = \"gc-eu\"",
+            "genesys = \"gc-eu\"\nrecording_hosts = [\"127.0.0.1\"]\nallow_insecure_loopback_recordings = true",
+        );
+        assert!(Config::parse(&local).is_ok());
+        let msg = error_of(&local.replace("[\"127.0.0.1\"]", "[\"127.0.0.1\", \"app.uiscom.ru\"]"));
+        assert!(
+            msg.contains("channel[0].allow_insecure_loopback_recordings") && msg.contains("app.uiscom.ru"),
+            "{msg}"
+        );
+        let msg = error_of(&GOOD.replace("genesys = \"gc-eu\"", "genesys = \"gc-eu\"\nrecording_attempts = 0"));
+        assert!(msg.contains("channel[0].recording_attempts"), "{msg}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod genesys;
 pub mod http;
 pub mod outbound;
 pub mod phone;
+pub mod recordings;
 pub mod store;
 pub mod uis;
 pub mod wde;

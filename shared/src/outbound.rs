@@ -12,6 +12,26 @@ pub struct ClientError(String);
 
 /// A client with `timeout` per request (connect included) and no automatic retries.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ClientError> {
+    builder()?
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(3)))
+        .build()
+        .map_err(|e| ClientError(e.to_string()))
+}
+
+/// A client for large downloads: no overall time limit (a big file takes what it takes) but
+/// `idle` without a byte fails the request, and redirects are not followed, so the caller can
+/// check every hop before it is requested.
+pub fn download_client(idle: Duration) -> Result<reqwest::Client, ClientError> {
+    builder()?
+        .read_timeout(idle)
+        .connect_timeout(idle.min(Duration::from_secs(5)))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ClientError(e.to_string()))
+}
+
+fn builder() -> Result<reqwest::ClientBuilder, ClientError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
@@ -24,13 +44,9 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ClientError> {
         .map_err(|e| ClientError(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    reqwest::Client::builder()
+    Ok(reqwest::Client::builder()
         .use_preconfigured_tls(tls)
-        .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(3)))
-        .user_agent(concat!("ccbridge/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ClientError(e.to_string()))
+        .user_agent(concat!("ccbridge/", env!("CARGO_PKG_VERSION"))))
 }
 
 #[cfg(test)]
@@ -40,5 +56,6 @@ mod tests {
     #[test]
     fn client_builds_on_the_sdk_tls_stack() {
         assert!(http_client(Duration::from_secs(1)).is_ok());
+        assert!(download_client(Duration::from_secs(1)).is_ok());
     }
 }

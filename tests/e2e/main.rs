@@ -6,6 +6,7 @@ mod chat_events;
 mod chat_round_trips;
 mod events;
 mod genesys_client;
+mod recordings;
 mod status;
 mod store;
 mod streams;

@@ -61,6 +61,46 @@ fn every_function_is_deployed_with_exactly_its_routes() {
 }
 
 #[test]
+fn every_stream_function_is_fed_exactly_its_item_types_with_partial_failures_and_a_dead_letter_queue() {
+    let template = template();
+    let resources = resources(&template);
+    for function in ccbridge_local::STREAM_FUNCTIONS {
+        let resource = resources
+            .values()
+            .find(|r| binary_of(r) == Some(function.name))
+            .unwrap_or_else(|| panic!("no resource builds binary {}", function.name));
+        assert_eq!(resource["Metadata"]["BuildMethod"], "rust-cargolambda");
+        let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+        let streams: Vec<&Value> = events.values().filter(|e| e["Type"] == "DynamoDB").collect();
+        assert_eq!(streams.len(), 1, "{} has one DynamoDB stream event", function.name);
+        let p = &streams[0]["Properties"];
+        let filters = p["FilterCriteria"]["Filters"].as_sequence().expect("FilterCriteria.Filters");
+        let types: BTreeSet<String> = filters
+            .iter()
+            .flat_map(|f| {
+                let pattern: serde_json::Value =
+                    serde_json::from_str(f["Pattern"].as_str().expect("Pattern")).expect("Pattern is JSON");
+                pattern["dynamodb"]["NewImage"]["type"]["S"]
+                    .as_array()
+                    .expect("filter on the type attribute")
+                    .iter()
+                    .map(|t| t.as_str().expect("type name").to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let wanted: BTreeSet<String> = function.item_types.iter().map(|t| (*t).to_owned()).collect();
+        assert_eq!(types, wanted, "filter of {}", function.name);
+        assert!(
+            p["FunctionResponseTypes"].as_sequence().is_some_and(|t| t.iter().any(|t| t == "ReportBatchItemFailures")),
+            "{} reports partial batch failures",
+            function.name
+        );
+        assert!(p["MaximumRetryAttempts"].as_u64().is_some(), "{} bounds its retries", function.name);
+        assert_eq!(p["DestinationConfig"]["OnFailure"]["Type"], "SQS", "{} dead-letters to SQS", function.name);
+    }
+}
+
+#[test]
 fn table_matches_the_store_schema() {
     let template = template();
     let table = &resources(&template)["Table"]["Properties"];

@@ -7,6 +7,12 @@
 //! - Open messaging: inbound `message`, `event` and `receipt` with their REQUIRED fields and
 //!   only schema fields; integration CRUD with the > 15 character secret rule; attachment
 //!   downloads.
+//! - Conversation event injection (`POST /api/v2/events/conversations`): only the voice event
+//!   arrays, every REQUIRED field (V4 UUID ids, ISO-8601 UTC times, configurations, the
+//!   `disconnectType` enum); events are kept by `eventId`, so a repeated event is not a second one.
+//! - Recording upload (`POST /api/v2/uploads/recordings`): the `fileName` rules, the timeout
+//!   range and `AES256`; it answers a presigned URL on this server whose PUT must carry the
+//!   headers named and a body matching `Content-MD5`.
 //! - Scripted failures (429 with `Retry-After`, 5xx, slow answers) for the next matching call.
 //! - Every call is recorded, so tests assert on what was received, not on what was sent.
 
@@ -56,6 +62,14 @@ struct ServerState {
     received: Vec<Received>,
     script: VecDeque<Scripted>,
     downloads: HashMap<String, (String, Vec<u8>)>,
+    /// Injected events by `eventId`, in arrival order of their first delivery.
+    events: Vec<(String, String, Value)>,
+    /// Presigned uploads handed out: key → (headers the PUT must carry).
+    upload_urls: HashMap<String, BTreeMap<String, String>>,
+    /// Files PUT to presigned URLs: (upload key, file name, bytes).
+    uploads: Vec<(String, Vec<u8>)>,
+    /// `http://127.0.0.1:<port>`, for the presigned URLs.
+    base_url: String,
 }
 
 type Shared = Arc<Mutex<ServerState>>;
@@ -84,10 +98,15 @@ impl GenesysCloud {
             received: Vec::new(),
             script: VecDeque::new(),
             downloads: HashMap::new(),
+            events: Vec::new(),
+            upload_urls: HashMap::new(),
+            uploads: Vec::new(),
+            base_url: String::new(),
         }));
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("bind Genesys");
         let addr = listener.local_addr().expect("address");
+        state.lock().expect("state").base_url = format!("http://{addr}");
         let router = axum::Router::new().fallback(handle).with_state(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -172,6 +191,16 @@ impl GenesysCloud {
         let id = uuid::Uuid::new_v4().simple().to_string();
         self.state().downloads.insert(id.clone(), (mime.into(), bytes.to_vec()));
         format!("{}/api/v2/downloads/{id}", self.url)
+    }
+
+    /// Injected conversation events, once per `eventId`: (array name, eventId, event).
+    pub fn injected_events(&self) -> Vec<(String, String, Value)> {
+        self.state().events.clone()
+    }
+
+    /// Recording files PUT to presigned URLs: (upload key, bytes).
+    pub fn uploaded_recordings(&self) -> Vec<(String, Vec<u8>)> {
+        self.state().uploads.clone()
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -265,6 +294,9 @@ fn route(state: &Shared, method: &str, path: &str, query: Option<&str>, headers:
     if path == "/oauth/token" {
         return token(state, method, headers, body);
     }
+    if let Some(key) = path.strip_prefix("/presigned/") {
+        return presigned_put(state, method, key, headers, body);
+    }
     if !path.starts_with("/api/v2/") {
         return error(404, "not.found", "no such resource");
     }
@@ -288,6 +320,8 @@ fn route(state: &Shared, method: &str, path: &str, query: Option<&str>, headers:
         (_, ["conversations", "messaging", "integrations", "open", rest @ ..]) => {
             integrations(state, method, rest, query, body)
         }
+        ("POST", ["events", "conversations"]) => conversation_events(state, body),
+        ("POST", ["uploads", "recordings"]) => upload_url(state, body),
         ("GET", ["downloads", id]) => match state.lock().expect("state").downloads.get(*id) {
             Some((mime, bytes)) => {
                 let mut response = (StatusCode::OK, bytes.clone()).into_response();
@@ -546,4 +580,185 @@ fn integrations(state: &Shared, method: &str, rest: &[&str], query: Option<&str>
         }
         _ => error(404, "not.found", "no such resource"),
     }
+}
+
+/// Voice event arrays and the fields each event type allows beyond the common ones.
+const VOICE_EVENTS: &[(&str, &[&str])] = &[
+    (
+        "externalEstablishedEvents",
+        &["ani", "aniName", "dnis", "dnisName", "initialConfiguration", "sourceConfiguration"],
+    ),
+    ("communicationAnsweredEvents", &[]),
+    ("communicationEndedEvents", &["disconnectType", "destinationConversationId"]),
+    ("holdUpdatedEvents", &["held"]),
+];
+
+const DISCONNECT_TYPES: &[&str] = &[
+    "Error",
+    "Peer",
+    "Self",
+    "System",
+    "Transfer",
+    "TransferACD",
+    "TransferConference",
+    "TransferConsult",
+    "TransferUser",
+];
+
+fn v4_uuid(value: &Value, at: &str, field: &str) -> Check {
+    let text = required_str(value, at, field)?;
+    match uuid::Uuid::parse_str(text) {
+        Ok(id) if id.get_version_num() == 4 => Ok(()),
+        _ => Err(format!("{at}.{field} {text:?} is not a V4 UUID")),
+    }
+}
+
+fn check_voice_event(kind: &str, event: &Value, at: &str) -> Check {
+    let extra = VOICE_EVENTS.iter().find(|(k, _)| *k == kind).map(|(_, f)| *f).unwrap_or(&[]);
+    let mut allowed = vec!["eventId", "eventDateTime", "conversationId", "communicationId"];
+    allowed.extend_from_slice(extra);
+    only_fields(event, at, &allowed)?;
+    v4_uuid(event, at, "eventId")?;
+    v4_uuid(event, at, "conversationId")?;
+    v4_uuid(event, at, "communicationId")?;
+    let time = required_str(event, at, "eventDateTime")?;
+    let b = time.as_bytes();
+    if !(b.len() >= 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && time.ends_with('Z')) {
+        return Err(format!("{at}.eventDateTime {time:?} is not an ISO-8601 UTC date-time"));
+    }
+    match kind {
+        "externalEstablishedEvents" => {
+            let initial = event
+                .get("initialConfiguration")
+                .ok_or(format!("should have required property '{at}.initialConfiguration'"))?;
+            only_fields(
+                initial,
+                &format!("{at}.initialConfiguration"),
+                &["audioState", "alerting", "inbound", "invitedBy", "recordingActive", "additionalInfo"],
+            )?;
+            let source = event
+                .get("sourceConfiguration")
+                .ok_or(format!("should have required property '{at}.sourceConfiguration'"))?;
+            let at = format!("{at}.sourceConfiguration");
+            only_fields(source, &at, &["sourceId", "interactionId", "tagId"])?;
+            required_str(source, &at, "sourceId")?;
+            required_str(source, &at, "interactionId")?;
+        }
+        "communicationEndedEvents" => {
+            let disconnect = required_str(event, at, "disconnectType")?;
+            if !DISCONNECT_TYPES.contains(&disconnect) {
+                return Err(format!("{at}.disconnectType {disconnect:?} is not one of {DISCONNECT_TYPES:?}"));
+            }
+        }
+        "holdUpdatedEvents" if !event.get("held").is_some_and(Value::is_boolean) => {
+            return Err(format!("should have required property '{at}.held'"));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn conversation_events(state: &Shared, body: &[u8]) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(body) else {
+        return error(400, "bad.request", "The request could not be understood by the server due to malformed syntax.");
+    };
+    let kinds: Vec<&str> = VOICE_EVENTS.iter().map(|(k, _)| *k).collect();
+    let checked = only_fields(&body, "body", &kinds).and_then(|()| {
+        let mut events = Vec::new();
+        for kind in &kinds {
+            let Some(list) = body.get(*kind) else { continue };
+            let list = list.as_array().ok_or(format!("body.{kind} must be an array"))?;
+            for (i, event) in list.iter().enumerate() {
+                check_voice_event(kind, event, &format!("body.{kind}[{i}]"))?;
+                events.push((
+                    kind.to_string(),
+                    event["eventId"].as_str().unwrap_or_default().to_owned(),
+                    event.clone(),
+                ));
+            }
+        }
+        if events.is_empty() { Err("the batch has no events".to_string()) } else { Ok(events) }
+    });
+    match checked {
+        Ok(events) => {
+            let mut state = state.lock().expect("state");
+            for event in events {
+                if !state.events.iter().any(|(_, id, _)| *id == event.1) {
+                    state.events.push(event);
+                }
+            }
+            reply(202, json!({}), None)
+        }
+        Err(message) => error(400, "bad.request", &message),
+    }
+}
+
+fn upload_url(state: &Shared, body: &[u8]) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(body) else {
+        return error(400, "bad.request", "The request could not be understood by the server due to malformed syntax.");
+    };
+    let checked = (|| {
+        only_fields(
+            &body,
+            "body",
+            &["fileName", "contentMd5", "signedUrlTimeoutSeconds", "contentType", "serverSideEncryption"],
+        )?;
+        let name = required_str(&body, "body", "fileName")?;
+        if name.starts_with('.')
+            || name.ends_with('/')
+            || name.chars().any(|c| c.is_whitespace() || "\\{}^%`[]\"<>~#|".contains(c))
+        {
+            return Err(format!("body.fileName {name:?} is not allowed"));
+        }
+        if body.get("signedUrlTimeoutSeconds").is_some_and(|t| !t.as_u64().is_some_and(|t| (1..=604_800).contains(&t)))
+        {
+            return Err("body.signedUrlTimeoutSeconds must be between 1 and 604800".into());
+        }
+        if body.get("serverSideEncryption").is_some_and(|v| v != "AES256") {
+            return Err("body.serverSideEncryption must be AES256".into());
+        }
+        Ok(())
+    })();
+    if let Err(message) = checked {
+        return error(400, "bad.request", &message);
+    }
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let mut headers = BTreeMap::from([("x-amz-server-side-encryption".to_string(), "AES256".to_string())]);
+    for (field, header) in [("contentMd5", "Content-MD5"), ("contentType", "Content-Type")] {
+        if let Some(value) = body.get(field).and_then(Value::as_str) {
+            headers.insert(header.to_string(), value.to_string());
+        }
+    }
+    let url = {
+        let mut state = state.lock().expect("state");
+        state.upload_urls.insert(key.clone(), headers.clone());
+        format!("{}/presigned/{key}", state.base_url)
+    };
+    reply(200, json!({"url": url, "uploadKey": key, "headers": headers}), None)
+}
+
+fn presigned_put(state: &Shared, method: &str, key: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let s3_error = |status: u16, code: &str| {
+        (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), format!("<Error><Code>{code}</Code></Error>"))
+            .into_response()
+    };
+    if method != "PUT" {
+        return s3_error(405, "MethodNotAllowed");
+    }
+    let mut state = state.lock().expect("state");
+    let Some(wanted) = state.upload_urls.get(key).cloned() else {
+        return s3_error(403, "SignatureDoesNotMatch");
+    };
+    for (name, value) in &wanted {
+        if headers.get(name.as_str()).and_then(|v| v.to_str().ok()) != Some(value.as_str()) {
+            return s3_error(403, "SignatureDoesNotMatch");
+        }
+    }
+    if let Some(md5) = wanted.get("Content-MD5")
+        && BASE64.encode(<md5::Md5 as md5::Digest>::digest(body)) != *md5
+    {
+        return s3_error(400, "BadDigest");
+    }
+    state.uploads.push((key.to_owned(), body.to_vec()));
+    StatusCode::OK.into_response()
 }

@@ -3,6 +3,7 @@
 //! functions served on loopback through the same router as the local stack.
 
 pub mod genesys_cloud;
+pub mod provider;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};

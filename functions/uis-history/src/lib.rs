@@ -4,6 +4,7 @@
 //! - `GET /uis/contacts/{contact_id}/calls?limit=&cursor=`: the contact's calls, newest first;
 //!   `next_cursor` fetches the next page.
 //! - `GET /uis/calls/{call_session_id}`: one call with its notifications, ticket and recordings.
+//! - `GET /recordings/{id}`: a short-lived presigned link to play a recording copied into S3.
 //!
 //! A key only ever sees its own channel's data.
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use ccbridge::error::json_error;
 use ccbridge::http::{Request, Response, header_str, json_response, path_param, query_pairs};
 use ccbridge::phone::PhoneNumber;
+use ccbridge::recordings;
 use ccbridge::store::calls::{self, CallDetail};
 use ccbridge::store::contacts::Contact;
 use ccbridge::store::{Cursor, Store};
@@ -27,6 +29,7 @@ pub const FUNCTION: HttpFunction = HttpFunction {
         Route::get("/uis/contacts"),
         Route::get("/uis/contacts/{contact_id}/calls"),
         Route::get("/uis/calls/{call_session_id}"),
+        Route::get("/recordings/{id}"),
     ],
     handler: |app, req| Box::pin(handle(app, req)),
     render_error: json_error,
@@ -40,7 +43,10 @@ async fn handle(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
     let channel = channel_by_api_key(&app.config, header_str(&req, API_KEY_HEADER))?;
     let channel_id = channel.id.as_str();
     let path = req.uri().path();
-    if path.starts_with("/uis/calls/") {
+    if path.starts_with("/recordings/") {
+        let link = recordings::playback::link(&app, channel_id, path_param(&req, "id")?).await?;
+        Ok(json_response(StatusCode::OK, &link))
+    } else if path.starts_with("/uis/calls/") {
         let id: CallSessionId = path_param(&req, "call_session_id")?
             .parse()
             .map_err(|_| ApiError::bad_request("invalid_path", "call_session_id must be a number"))?;
@@ -102,8 +108,9 @@ async fn call(store: &Store, channel: &str, id: CallSessionId) -> Result<Respons
         .iter()
         .map(|r| {
             json!({
-                "link_id": r.link_id, "host": r.host, "status": r.status,
-                "attempts": r.attempts, "created_at": r.created_at,
+                "id": recordings::playback::recording_id(r), "link_id": r.link_id, "host": r.host,
+                "status": r.status, "attempts": r.attempts, "created_at": r.created_at,
+                "copied": r.object.is_some(), "last_error": r.last_error,
             })
         })
         .collect();

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod open_messaging;
+pub mod recordings;
 pub mod regions;
 
 pub use client::{GenesysClient, RetryPolicy};

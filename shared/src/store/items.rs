@@ -296,7 +296,9 @@ impl Store {
             let version = current.as_ref().map_or(0, |(_, v)| *v);
             let item = self.encode(&next, version + 1)?;
             let (condition, name, value) = if current.is_some() {
-                ("#v = :v", ("#v", VERSION), Some((":v", AttributeValue::N(version.to_string()))))
+                // Items created by `upsert_write` have no version yet.
+                let condition = if version == 0 { "attribute_not_exists(#v) OR #v = :v" } else { "#v = :v" };
+                (condition, ("#v", VERSION), Some((":v", AttributeValue::N(version.to_string()))))
             } else {
                 ("attribute_not_exists(#pk)", ("#pk", PK), None)
             };

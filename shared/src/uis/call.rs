@@ -216,7 +216,7 @@ impl Incoming {
             let checked = if i >= MAX_RECORDINGS {
                 Err(Rejection::TooMany(MAX_RECORDINGS))
             } else {
-                recording::check(&link, &channel.recording_hosts)
+                recording::LinkPolicy::of(channel).check(&link)
             };
             let reference = match checked {
                 Ok(allowed) => {

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::config::UisChannel;
+
 /// A recording link that may be fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedLink {
@@ -34,18 +36,45 @@ pub const MAX_RECORDINGS: usize = 20;
 
 /// Checks a link against the allowed hosts (exact, case-insensitive host names).
 pub fn check(link: &str, allowed_hosts: &[String]) -> Result<AllowedLink, Rejection> {
-    let url = Url::parse(link.trim()).map_err(|_| Rejection::NotAUrl)?;
-    if url.scheme() != "https" {
-        return Err(Rejection::NotHttps(url.scheme().to_string()));
+    LinkPolicy { hosts: allowed_hosts, insecure_loopback: false }.check(link)
+}
+
+/// Where a channel's recordings may be fetched from: at the notification and again at every
+/// redirect the download follows.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkPolicy<'a> {
+    pub hosts: &'a [String],
+    /// Also accepts `http://` and a port for loopback address literals among `hosts`; only a
+    /// local stack's channel may set it (configuration validation enforces that).
+    pub insecure_loopback: bool,
+}
+
+impl<'a> LinkPolicy<'a> {
+    pub fn of(channel: &'a UisChannel) -> Self {
+        Self { hosts: &channel.recording_hosts, insecure_loopback: channel.allow_insecure_loopback_recordings }
     }
-    if !url.username().is_empty() || url.password().is_some() || url.port().is_some() {
-        return Err(Rejection::CredentialsOrPort);
+
+    pub fn check(&self, link: &str) -> Result<AllowedLink, Rejection> {
+        let url = Url::parse(link.trim()).map_err(|_| Rejection::NotAUrl)?;
+        let host = url.host_str().ok_or(Rejection::NotAUrl)?.to_ascii_lowercase();
+        let loopback_exception = self.insecure_loopback && is_loopback(&host);
+        if url.scheme() != "https" && !(loopback_exception && url.scheme() == "http") {
+            return Err(Rejection::NotHttps(url.scheme().to_string()));
+        }
+        if !url.username().is_empty() || url.password().is_some() || (url.port().is_some() && !loopback_exception) {
+            return Err(Rejection::CredentialsOrPort);
+        }
+        if !self.hosts.iter().any(|allowed| allowed.eq_ignore_ascii_case(&host)) {
+            return Err(Rejection::HostNotAllowed(host));
+        }
+        Ok(AllowedLink { url, host })
     }
-    let host = url.host_str().ok_or(Rejection::NotAUrl)?.to_ascii_lowercase();
-    if !allowed_hosts.iter().any(|allowed| allowed.eq_ignore_ascii_case(&host)) {
-        return Err(Rejection::HostNotAllowed(host));
-    }
-    Ok(AllowedLink { url, host })
+}
+
+/// Whether `host` is a loopback address literal (`127.0.0.0/8`, `[::1]`); names such as
+/// `localhost` do not count, since they resolve through DNS.
+pub fn is_loopback(host: &str) -> bool {
+    host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A stable id for a link: the same link always gives the same recording job.
@@ -82,6 +111,18 @@ mod tests {
         assert_eq!(check("https://u:p@app.uiscom.ru/x", &h), Err(Rejection::CredentialsOrPort));
         assert_eq!(check("https://app.uiscom.ru:8443/x", &h), Err(Rejection::CredentialsOrPort));
         assert_eq!(check("not a link", &h), Err(Rejection::NotAUrl));
+    }
+
+    #[test]
+    fn insecure_loopback_allows_only_listed_loopback_literals() {
+        let hosts = vec!["127.0.0.1".to_string()];
+        let local = LinkPolicy { hosts: &hosts, insecure_loopback: true };
+        assert_eq!(local.check("http://127.0.0.1:3400/r.mp3").expect("allowed").host, "127.0.0.1");
+        assert_eq!(local.check("http://127.0.0.2:3400/r"), Err(Rejection::HostNotAllowed("127.0.0.2".into())));
+        assert_eq!(local.check("http://localhost:3400/r"), Err(Rejection::NotHttps("http".into())));
+        let strict = LinkPolicy { hosts: &hosts, insecure_loopback: false };
+        assert_eq!(strict.check("http://127.0.0.1:3400/r"), Err(Rejection::NotHttps("http".into())));
+        assert!(is_loopback("[::1]") && is_loopback("127.1.2.3") && !is_loopback("localhost"));
     }
 
     #[test]

@@ -1,0 +1,132 @@
+//! A recording provider on loopback, as UIS's media links behave: files by path with their
+//! content type and length, scripted failures (a status for the next N requests), redirects,
+//! and a count of every request so a test can prove a host was never asked.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+#[derive(Clone)]
+enum File {
+    Bytes(Bytes),
+    /// `size` bytes repeating `block`, produced as they are sent (for large files); the
+    /// connection breaks after `break_after` bytes when set.
+    Generated {
+        block: Bytes,
+        size: u64,
+        break_after: Option<u64>,
+    },
+}
+
+#[derive(Default)]
+struct ProviderState {
+    files: HashMap<String, (String, File)>,
+    failures: HashMap<String, VecDeque<u16>>,
+    redirects: HashMap<String, String>,
+    hits: HashMap<String, u32>,
+}
+
+/// A running provider; it stops when the test's runtime does.
+pub struct Provider {
+    addr: SocketAddr,
+    state: Arc<Mutex<ProviderState>>,
+}
+
+impl Provider {
+    /// Serves on `ip` (a loopback address) and an ephemeral port.
+    pub async fn start(ip: IpAddr) -> Self {
+        let state = Arc::new(Mutex::new(ProviderState::default()));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, 0)).await.expect("provider binds");
+        let addr = listener.local_addr().expect("address");
+        let router = axum::Router::new().fallback(handle).with_state(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self { addr, state }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ProviderState> {
+        self.state.lock().expect("provider state")
+    }
+
+    /// `http://<ip>:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn add_file(&self, path: &str, content_type: &str, bytes: impl Into<Bytes>) {
+        self.state().files.insert(path.into(), (content_type.into(), File::Bytes(bytes.into())));
+    }
+
+    /// A file of `size` bytes made of `block` repeated, never held in memory whole.
+    pub fn add_generated(&self, path: &str, content_type: &str, block: Bytes, size: u64) {
+        self.state()
+            .files
+            .insert(path.into(), (content_type.into(), File::Generated { block, size, break_after: None }));
+    }
+
+    /// Like [`Provider::add_generated`], but the connection breaks after `break_after` bytes.
+    pub fn add_broken(&self, path: &str, content_type: &str, block: Bytes, size: u64, break_after: u64) {
+        let file = File::Generated { block, size, break_after: Some(break_after) };
+        self.state().files.insert(path.into(), (content_type.into(), file));
+    }
+
+    /// The next `times` requests for `path` answer `status`.
+    pub fn fail_next(&self, path: &str, status: u16, times: usize) {
+        self.state().failures.entry(path.into()).or_default().extend(std::iter::repeat_n(status, times));
+    }
+
+    /// `path` answers 302 to `location`.
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.state().redirects.insert(path.into(), location.into());
+    }
+
+    /// Requests made for `path`.
+    pub fn hits(&self, path: &str) -> u32 {
+        self.state().hits.get(path).copied().unwrap_or(0)
+    }
+
+    /// Requests made for any path.
+    pub fn total_hits(&self) -> u32 {
+        self.state().hits.values().sum()
+    }
+}
+
+async fn handle(State(state): State<Arc<Mutex<ProviderState>>>, request: Request<Body>) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut state = state.lock().expect("provider state");
+    *state.hits.entry(path.clone()).or_default() += 1;
+    if let Some(status) = state.failures.get_mut(&path).and_then(VecDeque::pop_front) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return (status, "scripted failure").into_response();
+    }
+    if let Some(location) = state.redirects.get(&path) {
+        return (StatusCode::FOUND, [(header::LOCATION, location.clone())]).into_response();
+    }
+    let Some((content_type, file)) = state.files.get(&path).cloned() else {
+        return (StatusCode::NOT_FOUND, "no such recording").into_response();
+    };
+    drop(state);
+    let (length, body) = match file {
+        File::Bytes(bytes) => (bytes.len() as u64, Body::from(bytes)),
+        File::Generated { block, size, break_after } => {
+            let chunks = (0..size.div_ceil(block.len() as u64)).map(move |i| {
+                let start = i * block.len() as u64;
+                if break_after.is_some_and(|limit| start >= limit) {
+                    return Err(std::io::Error::other("connection broken"));
+                }
+                let take = (size - start).min(block.len() as u64) as usize;
+                Ok::<Bytes, std::io::Error>(block.slice(..take))
+            });
+            (size, Body::from_stream(futures::stream::iter(chunks)))
+        }
+    };
+    let mut response = Response::new(body);
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).expect("type"));
+    response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    response
+}
