@@ -108,10 +108,7 @@ pub async fn recent(store: &Store, subject: Subject<'_>, limit: i32) -> Result<V
         .limit(limit)
         .send()
         .await
-        .map_err(|e| StoreError::Backend {
-            table: store.table().into(),
-            message: aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
-        })?;
+        .map_err(|e| store.backend(e))?;
     let mut entries = Vec::new();
     for item in out.items.unwrap_or_default() {
         let kind = item.get(TYPE).and_then(|t| t.as_s().ok()).cloned().unwrap_or_default();

@@ -127,7 +127,8 @@ impl Store {
         &self.client
     }
 
-    fn backend<E, R>(&self, error: SdkError<E, R>) -> StoreError
+    /// A failed DynamoDB call, as the store reports it.
+    pub(crate) fn backend<E, R>(&self, error: SdkError<E, R>) -> StoreError
     where
         E: std::error::Error + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,

@@ -67,10 +67,7 @@ pub(crate) async fn holders(store: &Store, partition: &str) -> Result<Vec<Lookup
         .limit(MAX_HOLDERS)
         .send()
         .await
-        .map_err(|e| StoreError::Backend {
-            table: store.table().into(),
-            message: aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
-        })?;
+        .map_err(|e| store.backend(e))?;
     out.items
         .unwrap_or_default()
         .into_iter()

@@ -262,10 +262,7 @@ pub async fn list(
         .limit(limit.saturating_add(1))
         .send()
         .await
-        .map_err(|e| StoreError::Backend {
-            table: store.table().to_owned(),
-            message: aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
-        })?;
+        .map_err(|e| store.backend(e))?;
     let mut entries = Vec::new();
     for item in out.items.unwrap_or_default() {
         let entry: TranscriptEntry = serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
