@@ -1,25 +1,28 @@
 //! Operator commands against a deployed (or local) ccbridge: they read the same configuration
 //! document and write the same table as the functions.
 
+use ccbridge::App;
+use ccbridge::chat::config::ChatbotChannel;
 use ccbridge::chat::provisioning::{Provisioned, provision};
-use ccbridge::config::{Channel, ChannelId, Config};
-use ccbridge::genesys::GenesysClient;
-use ccbridge::store::recording_jobs::{FAILED, RecordingJob};
-use ccbridge::store::{Entity, Index, Key, Store, Written, calls};
+use ccbridge::config::ChannelId;
+use ccbridge::recordings::job::{JobStatus, RecordingJob};
+use ccbridge::store::{Entity, Index, Key, Store, Written, keys};
 use ccbridge::uis::call::CallSessionId;
 
 /// Creates or reuses the open-messaging integrations of the chatbot channel `channel` and
 /// records their ids in the table. Running it again changes nothing.
-pub async fn provision_chat(config: &Config, store: &Store, channel: &str) -> Result<Vec<Provisioned>, String> {
+pub async fn provision_chat(app: &App, channel: &str) -> Result<Vec<Provisioned>, String> {
     let id = ChannelId::try_from(channel.to_owned())?;
-    let bot = match config.channel(&id) {
-        Some(Channel::Chatbot(bot)) => bot,
-        Some(_) => return Err(format!("channel {channel} is not a chatbot channel")),
+    let bot = match app.config.channel(&id) {
+        Some(found) => app
+            .config
+            .get::<ChatbotChannel>(&id)
+            .ok_or_else(|| format!("channel {channel} is a {} channel, not a chatbot channel", found.kind()))?,
         None => return Err(format!("no channel {channel} in the configuration")),
     };
-    let genesys = ccbridge::chat::genesys_channel(config, bot).map_err(|e| e.to_string())?;
-    let client = GenesysClient::for_channel(genesys).map_err(|e| e.to_string())?;
-    provision(store, &client, bot).await.map_err(|e| e.to_string())
+    let client = ccbridge::chat::genesys_client(app, bot, ccbridge::genesys::RetryPolicy::default())
+        .map_err(|e| e.to_string())?;
+    provision(&app.store, &client, bot).await.map_err(|e| e.to_string())
 }
 
 /// Every failed recording job (index `gsi2`, partition `JOBS#failed`), newest first.
@@ -28,7 +31,12 @@ pub async fn failed_recordings(store: &Store) -> Result<Vec<RecordingJob>, Strin
     let mut after = None;
     loop {
         let page = store
-            .query_index::<RecordingJob>(Index::Gsi2, &format!("JOBS#{FAILED}"), 100, after.as_ref())
+            .query_index::<RecordingJob>(
+                Index::Gsi2,
+                &keys::jobs_in_status(JobStatus::Failed.as_str()),
+                100,
+                after.as_ref(),
+            )
             .await
             .map_err(|e| e.to_string())?;
         jobs.extend(page.items);
@@ -49,7 +57,7 @@ pub fn recording_job_key(job_id: &str) -> Result<Key, String> {
     if link.is_empty() || !link.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("{job_id:?}: {link:?} is not a link id"));
     }
-    Ok(Key::new(calls::partition(channel, call), format!("RECORDING#{link}")))
+    Ok(keys::recording_job(channel, call, link))
 }
 
 /// Puts failed recording jobs back to `pending` with their attempts reset (the table's stream

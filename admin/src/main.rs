@@ -80,7 +80,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = Store::new(ccbridge::aws::dynamodb(&sdk), table);
     match cli.command {
         Command::ProvisionChat { channel } => {
-            for done in ccbridge_admin::provision_chat(&config, &store, &channel).await? {
+            let blobs = ccbridge::store::Blobs::new(ccbridge::aws::s3(&sdk), String::new());
+            let app = ccbridge::App::new(config, store, blobs).map_err(|e| e.to_string())?;
+            for done in ccbridge_admin::provision_chat(&app, &channel).await? {
                 let action = format!("{:?}", done.action).to_lowercase();
                 println!("{action:<8} {}  {}", done.integration_id, done.name);
             }
@@ -89,7 +91,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Recordings { command: RecordingsCommand::Failed } => {
             for job in ccbridge_admin::failed_recordings(&store).await? {
                 let error = job.last_error.unwrap_or_default();
-                let at = job.finished_at.unwrap_or_default();
+                let at = job.finished_at.map(ccbridge::clock::rfc3339).unwrap_or_default();
                 println!("{}  attempts={}  {at}  {error}", job.job_id, job.attempts);
             }
             Ok(())

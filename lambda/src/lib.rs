@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::Event;
 use bytes::Bytes;
+use ccbridge::function::RouteKey;
 use ccbridge::http::{ClientIp, PathParams, Request, RequestId, Response};
 use ccbridge::{App, HttpFunction, StreamFunction};
 use http::header;
@@ -63,18 +64,23 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// An API Gateway event as the request a function handles: raw body bytes, the route's path
-/// parameters and API Gateway's request id.
+/// An API Gateway event as the request a function handles: raw body bytes, the matched route,
+/// its path parameters and API Gateway's request id.
 pub fn from_lambda_request(event: lambda_http::Request) -> Request {
     let params = PathParams(event.path_parameters().iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect());
-    let (request_id, source_ip) = match event.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => {
-            (ctx.request_id.clone(), ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()))
-        }
-        _ => (None, None),
+    let (request_id, source_ip, route_key) = match event.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => (
+            ctx.request_id.clone(),
+            ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()),
+            ctx.route_key.clone(),
+        ),
+        _ => (None, None, None),
     };
     let (mut parts, body) = event.into_parts();
     parts.extensions.insert(params);
+    if let Some(key) = route_key {
+        parts.extensions.insert(RouteKey(key));
+    }
     if let Some(id) = request_id {
         parts.extensions.insert(RequestId::new(id));
     }
@@ -143,6 +149,7 @@ mod tests {
         assert_eq!(req.body().as_ref(), br#"{"x":1}"#);
         assert_eq!(ccbridge::http::path_param(&req, "method").expect("param"), "registerInteraction");
         assert_eq!(req.extensions().get::<RequestId>(), Some(&RequestId::new("req-42")));
+        assert_eq!(req.extensions().get::<RouteKey>(), Some(&RouteKey("POST /wde/{method}".into())));
         assert_eq!(ccbridge::http::client_ip(&req), "203.0.113.9".parse().ok());
     }
 

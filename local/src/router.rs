@@ -8,8 +8,9 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path};
 use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, on};
+use ccbridge::function::RouteKey;
 use ccbridge::http::{ClientIp, PathParams, Request, RequestId};
-use ccbridge::{App, HttpFunction};
+use ccbridge::{App, HttpFunction, Route};
 use http::StatusCode;
 
 /// API Gateway's payload limit.
@@ -24,8 +25,9 @@ pub fn router(app: Arc<App>, functions: &[HttpFunction]) -> axum::Router {
                 continue;
             };
             let app = app.clone();
+            let route = *route;
             let handler = move |params: Option<Path<HashMap<String, String>>>, req: axum::extract::Request| {
-                dispatch(app.clone(), function, params.map(|Path(p)| p).unwrap_or_default(), req)
+                dispatch(app.clone(), function, route, params.map(|Path(p)| p).unwrap_or_default(), req)
             };
             router = router.route(route.path, on(filter, handler));
         }
@@ -59,6 +61,7 @@ async fn not_found() -> axum::response::Response {
 async fn dispatch(
     app: Arc<App>,
     function: HttpFunction,
+    route: Route,
     params: HashMap<String, String>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
@@ -68,6 +71,7 @@ async fn dispatch(
             .into_response();
     };
     parts.extensions.insert(PathParams(params));
+    parts.extensions.insert(RouteKey(route.key()));
     parts.extensions.insert(RequestId::generate());
     if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().copied() {
         parts.extensions.insert(ClientIp(peer.ip()));

@@ -70,11 +70,8 @@ impl Stack {
         );
         schema::create_table(&dynamodb, &options.table).await.map_err(StackError::Provision)?;
         create_bucket(&s3, &options.bucket).await?;
-        let app = App {
-            config: Arc::new(config),
-            store: Store::new(dynamodb, options.table),
-            blobs: Blobs::new(s3, options.bucket),
-        };
+        let app = App::new(config, Store::new(dynamodb, options.table), Blobs::new(s3, options.bucket))
+            .map_err(|e| StackError::Provision(e.to_string()))?;
         Ok(Self { app: Arc::new(app), dynamodb_endpoint, s3_endpoint, shutdown })
     }
 

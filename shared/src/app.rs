@@ -1,9 +1,14 @@
-//! What a function holds for its whole life: the validated configuration and the store.
-//! Built once per cold start; a failure here stops the cold start with one clear message.
+//! What a function holds for its whole life: the validated configuration, the store, the bucket
+//! and the outbound clients. Built once per cold start; a failure here stops the cold start with
+//! one clear message.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::config::{Config, ConfigError, ConfigSource};
+use crate::config::{ChannelId, Config, ConfigError, ConfigSource, GenesysCloudChannel};
+use crate::genesys::{GenesysClient, GenesysError};
+use crate::outbound::{ClientError, Tls};
 use crate::store::{Blobs, Store};
 
 /// Environment variable naming the DynamoDB table.
@@ -11,12 +16,55 @@ pub const TABLE_ENV: &str = "TABLE_NAME";
 /// Environment variable naming the S3 bucket.
 pub const BUCKET_ENV: &str = "BUCKET_NAME";
 
+/// How long a recording download may go without a byte.
+const DOWNLOAD_IDLE: Duration = Duration::from_secs(30);
+/// How long a bot's callback may take.
+pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(2);
+/// The overall limit of one Genesys Cloud request (each attempt has its own, shorter one).
+const GENESYS_TIMEOUT: Duration = Duration::from_secs(30);
+
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("environment variable {0} is not set")]
     MissingEnv(&'static str),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Genesys(#[from] GenesysError),
+}
+
+/// The outbound HTTP clients, sharing one TLS configuration and kept for the life of the
+/// process so warm invocations reuse connections and Genesys Cloud tokens.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// Recording downloads and uploads: no overall time limit, redirects checked by the caller.
+    pub download: reqwest::Client,
+    /// A bot's callback.
+    pub callback: reqwest::Client,
+    genesys: HashMap<ChannelId, GenesysClient>,
+}
+
+impl Clients {
+    pub fn new(config: &Config) -> Result<Self, InitError> {
+        let tls = Tls::load()?;
+        let http = tls.http_client(GENESYS_TIMEOUT)?;
+        let mut genesys = HashMap::new();
+        for channel in config.all::<GenesysCloudChannel>() {
+            genesys.insert(channel.id.clone(), GenesysClient::for_channel(channel, http.clone())?);
+        }
+        Ok(Self {
+            download: tls.download_client(DOWNLOAD_IDLE)?,
+            callback: tls.http_client(CALLBACK_TIMEOUT)?,
+            genesys,
+        })
+    }
+
+    /// The client of Genesys Cloud channel `id`, if it is one.
+    pub fn genesys(&self, id: &ChannelId) -> Option<&GenesysClient> {
+        self.genesys.get(id)
+    }
 }
 
 /// The per-cold-start state shared by every invocation.
@@ -25,20 +73,23 @@ pub struct App {
     pub config: Arc<Config>,
     pub store: Store,
     pub blobs: Blobs,
+    pub clients: Clients,
 }
 
 impl App {
+    /// The state of a function on `store` and `blobs`, with its clients built.
+    pub fn new(config: Config, store: Store, blobs: Blobs) -> Result<Self, InitError> {
+        let clients = Clients::new(&config)?;
+        Ok(Self { config: Arc::new(config), store, blobs, clients })
+    }
+
     /// Builds the state from the environment, as a deployed function does.
     pub async fn from_env() -> Result<Self, InitError> {
         let table = required_env(TABLE_ENV)?;
         let bucket = required_env(BUCKET_ENV)?;
         let sdk = crate::aws::sdk_config().await;
         let config = ConfigSource::from_env()?.load(&sdk).await?;
-        Ok(Self {
-            config: Arc::new(config),
-            store: Store::new(crate::aws::dynamodb(&sdk), table),
-            blobs: Blobs::new(crate::aws::s3(&sdk), bucket),
-        })
+        Self::new(config, Store::new(crate::aws::dynamodb(&sdk), table), Blobs::new(crate::aws::s3(&sdk), bucket))
     }
 }
 

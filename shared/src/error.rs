@@ -1,15 +1,16 @@
-//! The error model: every failure a function answers with, and its one mapping to an HTTP
-//! status and a stable JSON body.
+//! The errors a function answers with, and the one place every layer's error becomes one:
+//! the store's, the Genesys Cloud client's, the UIS notification reader's and the bucket's
+//! errors are mapped to an HTTP status here, and nowhere else.
 //!
-//! The body is `{"error":{"code":"…","message":"…","request_id":"…"}}`. `code` is stable and
-//! meant for programs; `message` is for people. A provider with its own error format (the WDE
-//! webservice) supplies an [`ErrorRenderer`] instead.
+//! The body ([`json_error`](crate::http::json_error)) is
+//! `{"error":{"code":"…","message":"…","request_id":"…"}}`. `code` is stable and meant for
+//! programs; `message` is for people.
 
-use bytes::Bytes;
-use http::{HeaderValue, StatusCode, header};
-use serde_json::json;
+use http::StatusCode;
 
-use crate::http::{RequestId, Response};
+use crate::genesys::GenesysError;
+use crate::store::{BlobError, InvalidCursor, StoreError};
+use crate::uis::notification::NotificationError;
 
 /// What went wrong, from the caller's point of view.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,10 @@ pub enum ApiError {
     /// A backend (DynamoDB, S3, a provider API) failed; the caller should retry.
     #[error("a backend is unavailable: {0}")]
     Unavailable(String),
+    /// Something is wrong on our side that a retry cannot fix (a stored item that cannot be
+    /// read): a 500, so the provider does not retry it for ever.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -57,6 +62,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -73,6 +79,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
         }
     }
 
@@ -80,67 +87,74 @@ impl ApiError {
     pub fn public_message(&self) -> String {
         match self {
             Self::Unavailable(_) => "a backend is unavailable, retry later".into(),
+            Self::Internal(_) => "an internal error occurred".into(),
             other => other.to_string(),
         }
     }
 }
 
-/// Renders an error as a response; functions with a provider-specific body supply their own.
-pub type ErrorRenderer = fn(&ApiError, &RequestId) -> Response;
-
-/// The default rendering: the stable JSON body.
-pub fn json_error(error: &ApiError, request_id: &RequestId) -> Response {
-    let body = json!({
-        "error": {
-            "code": error.code(),
-            "message": error.public_message(),
-            "request_id": request_id.as_str(),
-        }
-    });
-    let mut response = crate::http::json_response(error.status(), &body);
-    if let ApiError::MethodNotAllowed { allowed, .. } = error {
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if error.is_transient() { Self::Unavailable(error.to_string()) } else { Self::Internal(error.to_string()) }
     }
-    response
 }
 
-/// Turns an infallible JSON serialisation into bytes; a failure here is a programming error
-/// in a response type, answered as an empty object rather than a panic.
-pub(crate) fn to_json_bytes<T: serde::Serialize>(value: &T) -> Bytes {
-    serde_json::to_vec(value).map(Bytes::from).unwrap_or_else(|_| Bytes::from_static(b"{}"))
+impl From<InvalidCursor> for ApiError {
+    fn from(error: InvalidCursor) -> Self {
+        Self::bad_request("invalid_cursor", error.to_string())
+    }
+}
+
+impl From<BlobError> for ApiError {
+    fn from(error: BlobError) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}
+
+impl From<NotificationError> for ApiError {
+    fn from(error: NotificationError) -> Self {
+        Self::bad_request(error.code(), error.to_string())
+    }
+}
+
+/// Genesys refusing what we built from the caller's input is the caller's problem (400, with
+/// Genesys's message); everything else is a backend failure worth a retry (503).
+impl From<GenesysError> for ApiError {
+    fn from(error: GenesysError) -> Self {
+        match &error {
+            GenesysError::Api { status: 400 | 404 | 413 | 415, body, .. } => {
+                Self::bad_request("genesys_rejected", format!("Genesys Cloud refused the message: {}", body.message))
+            }
+            _ => Self::Unavailable(error.to_string()),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::genesys::ErrorBody;
 
     #[test]
-    fn body_is_stable_json() {
-        let id = RequestId::new("req-1");
-        let response = json_error(&ApiError::bad_request("invalid_json", "body: expected value"), &id);
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-        let body: serde_json::Value = serde_json::from_slice(response.body()).expect("json");
-        assert_eq!(
-            body,
-            json!({"error": {"code": "invalid_json", "message": "body: expected value", "request_id": "req-1"}})
-        );
+    fn a_corrupt_item_is_a_500_and_a_backend_failure_a_503() {
+        let corrupt = StoreError::Corrupt { key: "k".into(), entity: "uis_call", message: "bad".into() };
+        assert_eq!(ApiError::from(corrupt).status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let backend = StoreError::Backend { table: "t".into(), message: "throttled".into() };
+        assert_eq!(ApiError::from(backend).status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(ApiError::from(InvalidCursor).code(), "invalid_cursor");
     }
 
     #[test]
-    fn backend_details_are_not_shown() {
-        let id = RequestId::new("r");
-        let response = json_error(&ApiError::Unavailable("table arn:aws:… throttled".into()), &id);
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert!(!String::from_utf8_lossy(response.body()).contains("arn:aws"));
-    }
-
-    #[test]
-    fn method_not_allowed_names_the_allowed_methods() {
-        let id = RequestId::new("r");
-        let err = ApiError::MethodNotAllowed { method: "PUT".into(), allowed: "POST, OPTIONS" };
-        let response = json_error(&err, &id);
-        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(response.headers()[header::ALLOW], "POST, OPTIONS");
+    fn genesys_rejection_is_a_400_and_outage_a_503() {
+        let body = ErrorBody {
+            message: "text too long".into(),
+            code: "bad.request".into(),
+            status: 400,
+            ..Default::default()
+        };
+        let api: ApiError = GenesysError::Api { status: 400, body: Box::new(body), correlation_id: None }.into();
+        assert_eq!(api.code(), "genesys_rejected");
+        let api: ApiError = GenesysError::Transport("refused".into()).into();
+        assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

@@ -1,7 +1,12 @@
 //! A function as the Lambda bootstrap, the local stack and the tests all see it: an HTTP
-//! function with its routes (the same as template.yaml's), its handler and how it renders
-//! errors; or a stream function fed with batches of the table's change records.
+//! function with its routes (the same as template.yaml's), each paired with its handler, and
+//! how it renders errors; or a stream function fed with batches of the table's change records.
+//!
+//! Routing is data: whoever received the request says which route matched ([`RouteKey`], API
+//! Gateway's `routeKey`), and the route's own handler runs, so no handler looks at the path to
+//! decide what it is.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -11,32 +16,65 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use tracing::Instrument;
 
 use crate::App;
-use crate::error::{ApiError, ErrorRenderer};
-use crate::http::{Request, Response, request_id};
+use crate::error::ApiError;
+use crate::http::{ErrorRenderer, PathParams, Request, Response, request_id};
 
-/// One API Gateway route: method and path template (`/wde/{method}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Response, ApiError>> + Send>>;
+
+/// What answers one route.
+pub type Handler = fn(Arc<App>, Request) -> HandlerFuture;
+
+/// One API Gateway route: method and path template (`/wde/{method}`), and its handler.
+#[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
+    pub handler: Handler,
 }
 
 impl Route {
-    pub const fn get(path: &'static str) -> Self {
-        Self { method: "GET", path }
+    pub const fn get(path: &'static str, handler: Handler) -> Self {
+        Self { method: "GET", path, handler }
     }
 
-    pub const fn post(path: &'static str) -> Self {
-        Self { method: "POST", path }
+    pub const fn post(path: &'static str, handler: Handler) -> Self {
+        Self { method: "POST", path, handler }
     }
 
     /// Every method: the handler answers preflights and 405s itself.
-    pub const fn any(path: &'static str) -> Self {
-        Self { method: "ANY", path }
+    pub const fn any(path: &'static str, handler: Handler) -> Self {
+        Self { method: "ANY", path, handler }
+    }
+
+    /// API Gateway's route key: `POST /wde/{method}`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// The path parameters, when `method` and `path` are this route's.
+    pub fn matches(&self, method: &str, path: &str) -> Option<HashMap<String, String>> {
+        if self.method != "ANY" && !self.method.eq_ignore_ascii_case(method) {
+            return None;
+        }
+        let mut params = HashMap::new();
+        let mut template = self.path.trim_matches('/').split('/');
+        let mut actual = path.trim_matches('/').split('/');
+        loop {
+            match (template.next(), actual.next()) {
+                (None, None) => return Some(params),
+                (Some(t), Some(a)) if t.starts_with('{') && t.ends_with('}') && !a.is_empty() => {
+                    params.insert(t[1..t.len() - 1].to_owned(), a.to_owned());
+                }
+                (Some(t), Some(a)) if t == a => {}
+                _ => return None,
+            }
+        }
     }
 }
 
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Response, ApiError>> + Send>>;
+/// The route that matched a request, as its receiver names it (API Gateway's `routeKey`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteKey(pub String);
 
 /// A function behind API Gateway.
 #[derive(Clone, Copy)]
@@ -44,21 +82,43 @@ pub struct HttpFunction {
     /// Package, binary and SAM `Binary` name.
     pub name: &'static str,
     pub routes: &'static [Route],
-    pub handler: fn(Arc<App>, Request) -> HandlerFuture,
     pub render_error: ErrorRenderer,
 }
 
 impl HttpFunction {
-    /// Handles one request: runs the handler inside a span carrying the request id, logs the
-    /// outcome and renders errors. Lambda and the local stack both call this.
+    /// The route a request is for: the one its receiver named, else the first whose method and
+    /// path template match (the path parameters are then set from the path).
+    fn route_for(&self, req: &mut Request) -> Option<Route> {
+        if let Some(RouteKey(key)) = req.extensions().get::<RouteKey>()
+            && let Some(route) = self.routes.iter().find(|r| r.key() == *key)
+        {
+            return Some(*route);
+        }
+        let (route, params) = self
+            .routes
+            .iter()
+            .find_map(|r| r.matches(req.method().as_str(), req.uri().path()).map(|params| (*r, params)))?;
+        if req.extensions().get::<PathParams>().is_none() {
+            req.extensions_mut().insert(PathParams(params));
+        }
+        Some(route)
+    }
+
+    /// Handles one request: runs its route's handler inside a span carrying the request id,
+    /// logs the outcome and renders errors. Lambda and the local stack both call this.
     pub async fn call(&self, app: Arc<App>, mut req: Request) -> Response {
         let id = request_id(&req);
         req.extensions_mut().insert(id.clone());
         let span = tracing::info_span!("request", function = self.name, request_id = id.as_str());
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
+        let route = self.route_for(&mut req);
         async move {
-            match (self.handler)(app, req).await {
+            let result = match route {
+                Some(route) => (route.handler)(app, req).await,
+                None => Err(ApiError::NotFound(format!("{method} {path} is not a route of {}", self.name))),
+            };
+            match result {
                 Ok(response) => {
                     tracing::info!(%method, %path, status = response.status().as_u16(), "handled");
                     response
@@ -140,5 +200,27 @@ impl StreamFunction {
         }
         .instrument(span)
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nothing(_app: Arc<App>, _req: Request) -> HandlerFuture {
+        Box::pin(async { Err(ApiError::NotFound("x".into())) })
+    }
+
+    #[test]
+    fn templates_match_segments_and_name_parameters() {
+        let route = Route::get("/uis/contacts/{contact_id}/calls", nothing);
+        let params = route.matches("GET", "/uis/contacts/c123/calls").expect("matches");
+        assert_eq!(params["contact_id"], "c123");
+        assert!(route.matches("POST", "/uis/contacts/c123/calls").is_none());
+        assert!(route.matches("GET", "/uis/contacts//calls").is_none());
+        assert!(route.matches("GET", "/uis/contacts/c123").is_none());
+        let any = Route::any("/wde/{method}", nothing);
+        assert_eq!(any.matches("OPTIONS", "/wde/registerInteraction").expect("any")["method"], "registerInteraction");
+        assert_eq!(any.key(), "ANY /wde/{method}");
     }
 }

@@ -1,5 +1,7 @@
 //! The HTTP edge: request and response types shared by the Lambda bootstrap, the local stack
-//! and the tests, and the helpers every handler uses to read hostile input safely.
+//! and the tests, the helpers every handler uses to read hostile input safely, and the
+//! rendering of errors. A provider with its own error format (the WDE webservice) supplies an
+//! [`ErrorRenderer`] instead of [`json_error`].
 
 use std::collections::HashMap;
 
@@ -7,8 +9,9 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::json;
 
-use crate::error::{ApiError, to_json_bytes};
+use crate::error::ApiError;
 
 pub type Request = http::Request<Bytes>;
 pub type Response = http::Response<Bytes>;
@@ -112,6 +115,31 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     response
 }
 
+/// Turns an infallible JSON serialisation into bytes; a failure here is a programming error
+/// in a response type, answered as an empty object rather than a panic.
+fn to_json_bytes<T: Serialize>(value: &T) -> Bytes {
+    serde_json::to_vec(value).map(Bytes::from).unwrap_or_else(|_| Bytes::from_static(b"{}"))
+}
+
+/// Renders an error as a response; functions with a provider-specific body supply their own.
+pub type ErrorRenderer = fn(&ApiError, &RequestId) -> Response;
+
+/// The default rendering: the stable JSON body.
+pub fn json_error(error: &ApiError, request_id: &RequestId) -> Response {
+    let body = json!({
+        "error": {
+            "code": error.code(),
+            "message": error.public_message(),
+            "request_id": request_id.as_str(),
+        }
+    });
+    let mut response = json_response(error.status(), &body);
+    if let ApiError::MethodNotAllowed { allowed, .. } = error {
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +188,35 @@ mod tests {
             .body(Bytes::new())
             .expect("request");
         assert_eq!(media_type(&req).as_deref(), Some("application/json"));
+    }
+
+    #[test]
+    fn body_is_stable_json() {
+        let id = RequestId::new("req-1");
+        let response = json_error(&ApiError::bad_request("invalid_json", "body: expected value"), &id);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let body: serde_json::Value = serde_json::from_slice(response.body()).expect("json");
+        assert_eq!(
+            body,
+            json!({"error": {"code": "invalid_json", "message": "body: expected value", "request_id": "req-1"}})
+        );
+    }
+
+    #[test]
+    fn backend_details_are_not_shown() {
+        let id = RequestId::new("r");
+        let response = json_error(&ApiError::Unavailable("table arn:aws:… throttled".into()), &id);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!String::from_utf8_lossy(response.body()).contains("arn:aws"));
+    }
+
+    #[test]
+    fn method_not_allowed_names_the_allowed_methods() {
+        let id = RequestId::new("r");
+        let err = ApiError::MethodNotAllowed { method: "PUT".into(), allowed: "POST, OPTIONS" };
+        let response = json_error(&err, &id);
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[header::ALLOW], "POST, OPTIONS");
     }
 }

@@ -1,17 +1,37 @@
-//! The shared library of the ccbridge functions.
+//! The shared library of the ccbridge functions: everything a function does besides being
+//! started by Lambda. Function crates are adapters — take the matched route, call one flow here,
+//! render — so every flow can be driven by the Lambda bootstrap, the local stack and the tests
+//! alike.
 //!
-//! Everything a function needs besides its own flow lives here: the configuration document
-//! ([`config`]), the error model and its one mapping to HTTP ([`error`]), the HTTP edge
-//! ([`http`]), authentication primitives ([`auth`]), AWS clients ([`aws`]), the store
-//! ([`store`]), outbound HTTP ([`outbound`]), the Genesys Cloud client ([`genesys`]) and live
-//! chat ([`chat`]). Nothing in this crate knows about the Lambda runtime, so every handler can be
-//! driven by the Lambda bootstrap, the local stack and the tests alike.
+//! # Layout
+//!
+//! Layers run one way: the HTTP edge and the flows → the domains → the store.
+//!
+//! - The edge: [`function`] (routes paired with handlers), [`http`] (reading hostile input,
+//!   rendering answers and errors), [`error`] (the one mapping of every layer's error to HTTP),
+//!   [`auth`] (constant-time secrets and signatures), [`app`] (what a function holds for its
+//!   life: configuration, store, bucket, clients).
+//! - The configuration: [`config`] lists the channels and finds them by id or secret; each kind's
+//!   settings live with their domain.
+//! - The domains, each owning its entities and the rules that change them:
+//!   [`uis`] (calls, tickets, the history API), [`wde`] (the WDE webservice and the screen-pop
+//!   card), [`chat`] (live chat sessions and transcripts), [`recordings`] (recording jobs, their
+//!   copy into S3 and upload to Genesys Cloud), [`crm`] (one contact record per tenant,
+//!   companies, interactions, consents, history).
+//! - The providers we call: [`genesys`] (Genesys Cloud), on [`outbound`] HTTP clients.
+//! - The mechanics: [`store`] (the table: items, conditional writes, merges, queries, every key
+//!   format; the bucket), [`aws`] (SDK clients), [`phone`] (E.164 numbers), [`clock`] (instants).
+//!
+//! `store` imports nothing from the domains, the providers or the configuration; no module of
+//! this crate is in an import cycle (`cargo xtask cycles` checks it).
 
 pub mod app;
 pub mod auth;
 pub mod aws;
 pub mod chat;
+pub mod clock;
 pub mod config;
+pub mod crm;
 pub mod error;
 pub mod function;
 pub mod genesys;

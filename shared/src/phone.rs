@@ -17,25 +17,40 @@ pub struct PhoneNumber(String);
 /// Why a text is not a phone number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    #[error("{0} is not an ISO 3166 country code")]
-    Country(String),
     #[error("not a phone number: {0}")]
     Parse(String),
     #[error("not a valid number for its country")]
     Invalid,
 }
 
-/// Whether `code` is an ISO 3166 country the numbering plan knows.
-pub fn is_known_country(code: &str) -> bool {
-    Id::from_str(code).is_ok()
+/// An ISO 3166 country the numbering plan knows (`RU`, `PL`): the region of numbers written
+/// without a country code. Checked once, when the configuration is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Country(Id);
+
+impl Country {
+    /// The country of a two-letter upper-case code, if the numbering plan knows it.
+    pub fn parse(code: &str) -> Option<Self> {
+        let well_formed = code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase());
+        well_formed.then(|| Id::from_str(code).ok().map(Self)).flatten()
+    }
+}
+
+impl TryFrom<String> for Country {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Self::parse(&code).ok_or_else(|| format!("{code:?} must be a two-letter ISO 3166 code such as RU or PL"))
+    }
 }
 
 impl PhoneNumber {
     /// Parses `text` in any common notation; numbers without a country code are read in
     /// `default_country`. UIS sends Russian numbers as 11 digits starting with 7 and without
     /// `+`, and people write the trunk prefix 8: both give the same number.
-    pub fn parse(text: &str, default_country: &str) -> Result<Self, PhoneError> {
-        let country = Id::from_str(default_country).map_err(|_| PhoneError::Country(default_country.into()))?;
+    pub fn parse(text: &str, default_country: Country) -> Result<Self, PhoneError> {
+        let country = default_country.0;
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         let trimmed = text.trim();
         let candidate = if trimmed.starts_with('+') || trimmed.starts_with("00") {
@@ -111,59 +126,63 @@ impl fmt::Debug for PhoneNumber {
 mod tests {
     use super::*;
 
+    fn country(code: &str) -> Country {
+        Country::parse(code).expect("country")
+    }
+
     #[test]
     fn russian_notations_are_one_number() {
         for text in ["74993720692", "+7 (499) 372-06-92", "8 499 372 06 92", "84993720692", "4993720692"] {
-            assert_eq!(PhoneNumber::parse(text, "RU").expect(text).as_str(), "+74993720692", "{text}");
+            assert_eq!(PhoneNumber::parse(text, country("RU")).expect(text).as_str(), "+74993720692", "{text}");
         }
-        assert_eq!(PhoneNumber::parse("79161234567", "RU").expect("mobile").as_str(), "+79161234567");
+        assert_eq!(PhoneNumber::parse("79161234567", country("RU")).expect("mobile").as_str(), "+79161234567");
         for text in ["78123456789", "8 (812) 345-67-89", "+7 812 345 67 89"] {
-            assert_eq!(PhoneNumber::parse(text, "RU").expect(text).as_str(), "+78123456789", "{text}");
+            assert_eq!(PhoneNumber::parse(text, country("RU")).expect(text).as_str(), "+78123456789", "{text}");
         }
     }
 
     #[test]
     fn foreign_numbers_keep_their_country() {
-        assert_eq!(PhoneNumber::parse("+49 30 901820", "RU").expect("de").as_str(), "+4930901820");
-        assert_eq!(PhoneNumber::parse("380441234567", "RU").expect("ua").as_str(), "+380441234567");
+        assert_eq!(PhoneNumber::parse("+49 30 901820", country("RU")).expect("de").as_str(), "+4930901820");
+        assert_eq!(PhoneNumber::parse("380441234567", country("RU")).expect("ua").as_str(), "+380441234567");
     }
 
     #[test]
     fn garbage_and_bad_countries_are_errors() {
-        assert!(PhoneNumber::parse("hello", "RU").is_err());
-        assert!(PhoneNumber::parse("123", "RU").is_err());
-        assert_eq!(PhoneNumber::parse("+7 999 000", "RU").expect_err("short"), PhoneError::Invalid);
-        assert_eq!(PhoneNumber::parse("74993720692", "XX").expect_err("country"), PhoneError::Country("XX".into()));
+        assert!(PhoneNumber::parse("hello", country("RU")).is_err());
+        assert!(PhoneNumber::parse("123", country("RU")).is_err());
+        assert_eq!(PhoneNumber::parse("+7 999 000", country("RU")).expect_err("short"), PhoneError::Invalid);
+        assert_eq!(Country::parse("XX"), None, "an unknown country is refused before any number is read");
     }
 
     #[test]
     fn national_and_international_forms_meet_in_e164() {
         for input in ["+48884998123", "884 998 123", "884-998-123", "0048 884 998 123", "+48 884 998 123"] {
-            assert_eq!(PhoneNumber::parse(input, "PL").expect(input).as_str(), "+48884998123", "{input}");
+            assert_eq!(PhoneNumber::parse(input, country("PL")).expect(input).as_str(), "+48884998123", "{input}");
         }
-        assert_eq!(PhoneNumber::parse("030 901820", "DE").expect("de").as_str(), "+4930901820");
+        assert_eq!(PhoneNumber::parse("030 901820", country("DE")).expect("de").as_str(), "+4930901820");
     }
 
     #[test]
     fn invalid_numbers_are_refused() {
         for input in ["", "anonymous", "123", "+48 12", "+999 123 456 789"] {
-            assert!(PhoneNumber::parse(input, "PL").is_err(), "{input}");
+            assert!(PhoneNumber::parse(input, country("PL")).is_err(), "{input}");
         }
     }
 
     #[test]
     fn stored_values_round_trip() {
-        let phone = PhoneNumber::parse("+48884998123", "PL").expect("valid");
+        let phone = PhoneNumber::parse("+48884998123", country("PL")).expect("valid");
         let json = serde_json::to_string(&phone).expect("json");
         assert_eq!(json, "\"+48884998123\"");
         assert_eq!(serde_json::from_str::<PhoneNumber>(&json).expect("back"), phone);
         assert!(serde_json::from_str::<PhoneNumber>("\"884998123\"").is_err());
-        assert!(is_known_country("PL") && !is_known_country("XX"));
+        assert!(Country::parse("PL").is_some() && Country::parse("XX").is_none() && Country::parse("pl").is_none());
     }
 
     #[test]
     fn debug_hides_the_number() {
-        let number = PhoneNumber::parse("74993720692", "RU").expect("valid");
+        let number = PhoneNumber::parse("74993720692", country("RU")).expect("valid");
         assert_eq!(format!("{number:?}"), "PhoneNumber(**********92)");
     }
 }

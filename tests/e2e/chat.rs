@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use ccbridge::chat::provisioning::Action;
 use ccbridge::chat::webhook::sign;
-use ccbridge::config::{Channel, ChatbotChannel};
+use ccbridge::config::ChatbotChannel;
 use ccbridge::store::Written;
 use ccbridge_tests::genesys_cloud::GenesysCloud;
 use ccbridge_tests::{TestStack, backends};
@@ -90,22 +90,12 @@ impl Chat {
     }
 
     fn bot(&self) -> &ChatbotChannel {
-        self.stack
-            .stack
-            .app
-            .config
-            .channels
-            .iter()
-            .find_map(|c| match c {
-                Channel::Chatbot(bot) => Some(bot),
-                _ => None,
-            })
-            .expect("a chatbot channel")
+        self.stack.stack.app.config.all::<ChatbotChannel>().next().expect("a chatbot channel")
     }
 
     async fn provision(&self) -> Vec<ccbridge::chat::provisioning::Provisioned> {
         let app = &self.stack.stack.app;
-        ccbridge_admin::provision_chat(&app.config, &app.store, self.bot().id.as_str()).await.expect("provisioned")
+        ccbridge_admin::provision_chat(app, self.bot().id.as_str()).await.expect("provisioned")
     }
 
     fn integration_named(&self, name: &str) -> String {
@@ -192,6 +182,19 @@ async fn chat_round_trip() {
 
         let session = chat.start_session("s-1", Some("Marketing")).await;
         assert_eq!(session["integration_id"], marketing.as_str());
+        let store = &chat.stack.stack.app.store;
+        let session_id = ccbridge::chat::session::SessionId::parse("s-1", "id").expect("id");
+        let stored = ccbridge::chat::session::ChatSession::get(store, &chat.bot().id, &session_id)
+            .await
+            .expect("read")
+            .expect("stored");
+        let contact_id = stored.contact.expect("the user is the tenant's contact, found by e-mail");
+        let contact = ccbridge::crm::contact::Contact::get(store, &stored.tenant, &contact_id)
+            .await
+            .expect("read")
+            .expect("contact");
+        assert_eq!(contact.email.as_ref().map(|e| e.as_str()), Some("jane@example.com"));
+        assert_eq!(contact.first_name.as_deref(), Some("Jane"));
         let again = json!({"session_id": "s-1", "user_id": "user-42", "skill": "Marketing"});
         let (status, _) = chat.call(http::Method::POST, "/chat/sessions", Some(again)).await;
         assert_eq!(status, 200, "a repeated start is idempotent");

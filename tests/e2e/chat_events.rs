@@ -53,7 +53,7 @@ async fn chat_samples_replay_through_the_local_stack() {
         }
         let stack = TestStack::start_with(&backend, &gc.config("")).await;
         let app = stack.stack.app.clone();
-        ccbridge_admin::provision_chat(&app.config, &app.store, "bot-demo").await.expect("provisioned");
+        ccbridge_admin::provision_chat(&app, "bot-demo").await.expect("provisioned");
         for (function, file, status) in EXPECTED {
             let event = std::fs::read_to_string(events_dir(function).join(file)).expect("sample");
             let f = ccbridge_local::function(function).expect("function");

@@ -24,7 +24,7 @@ async fn agent_message_costs_four_requests_and_a_redelivery_writes_nothing() {
         let gc = GenesysCloud::start().await;
         let stack = TestStack::start_with(&backend, &gc.config("")).await;
         let app = stack.stack.app.clone();
-        let provisioned = ccbridge_admin::provision_chat(&app.config, &app.store, "bot-demo").await.expect("provision");
+        let provisioned = ccbridge_admin::provision_chat(&app, "bot-demo").await.expect("provision");
         let integration = provisioned[0].integration_id.clone();
         let start = serde_json::json!({"session_id": "s-count", "user_id": "user-42"});
         let response = stack

@@ -11,6 +11,7 @@ mod status;
 mod store;
 mod streams;
 mod template;
+mod tenants;
 mod uis;
 mod wde;
 mod wde_costs;

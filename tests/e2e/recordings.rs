@@ -9,8 +9,8 @@ use std::time::Duration;
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::BatchOutcome;
+use ccbridge::recordings::job::{JobStatus, RecordingJob};
 use ccbridge::store::Key;
-use ccbridge::store::recording_jobs::{self, RecordingJob};
 use ccbridge::uis::call::CallSessionId;
 use ccbridge::uis::recording::link_id;
 use ccbridge_local::streams::FeedOptions;
@@ -44,8 +44,9 @@ fn audio(size: usize) -> Vec<u8> {
 /// Writes a pending job for `url` (as uis-call-finished would) and returns its key.
 async fn add_job(stack: &TestStack, call: u64, url: &str) -> Key {
     let host = url::Url::parse(url).expect("url").host_str().expect("host").to_owned();
-    let job =
-        RecordingJob::pending("uis-rec", CallSessionId(call), &link_id(url), url, &host, None, "2026-11-21T10:00:00Z");
+    let channel = ccbridge::config::ChannelId::try_from("uis-rec".to_string()).expect("id");
+    let created = time::macros::datetime!(2026-11-21 10:00 UTC);
+    let job = RecordingJob::pending(&channel, CallSessionId(call), &link_id(url), url, &host, None, created);
     stack.stack.app.store.put_new(&job).await.expect("job written");
     ccbridge::store::Entity::key(&job)
 }
@@ -103,7 +104,7 @@ async fn a_recording_lands_in_s3_once_with_its_checksums_however_often_it_is_del
 
         assert_eq!(provider.hits("/talk/1/a.mp3"), 1, "downloaded once on {}", backend.name());
         let done = job(&stack, &key).await;
-        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 1));
+        assert_eq!((done.status, done.attempts), (JobStatus::Done, 1));
         let stored = done.object.expect("object recorded");
         assert_eq!(stored.size, bytes.len() as u64);
         assert_eq!(stored.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
@@ -150,7 +151,7 @@ async fn a_provider_error_is_retried_after_the_backoff_and_then_succeeds() {
         let outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
         assert!(outcome.failed.is_empty(), "a job that will be retried is not a failed record");
         let waiting = job(&stack, &key).await;
-        assert_eq!((waiting.status.as_str(), waiting.attempts), (recording_jobs::RETRY, 1));
+        assert_eq!((waiting.status, waiting.attempts), (JobStatus::Retry, 1));
         assert_eq!(waiting.last_error.as_deref(), Some("provider answered HTTP 500"));
         assert!(waiting.next_attempt_at.is_some());
 
@@ -163,7 +164,7 @@ async fn a_provider_error_is_retried_after_the_backoff_and_then_succeeds() {
         assert!(outcome.failed.is_empty());
         assert!(started.elapsed() >= Duration::from_millis(500), "the next attempt waited for its time");
         let done = job(&stack, &key).await;
-        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 2), "{done:?}");
+        assert_eq!((done.status, done.attempts), (JobStatus::Done, 2), "{done:?}");
         assert_eq!(provider.hits("/talk/2/b.wav"), 2);
         assert_eq!(object(&stack, &done.object.expect("object").key).await.0.len(), 4000);
     }
@@ -191,7 +192,7 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
         assert_eq!(allowed.hits("/talk/3/c.mp3"), 1);
         for key in [&direct, &redirected] {
             let failed = job(&stack, key).await;
-            assert_eq!((failed.status.as_str(), failed.attempts), (recording_jobs::FAILED, 1));
+            assert_eq!((failed.status, failed.attempts), (JobStatus::Failed, 1));
             assert_eq!(
                 failed.last_error.as_deref(),
                 Some("recording link refused: host 127.0.0.2 is not an allowed recording host")
@@ -210,7 +211,7 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
         let one = ccbridge_admin::requeue_recordings(store, Some(&direct_id)).await.expect("requeued");
         assert_eq!(one, vec![direct_id.clone()]);
         let requeued = job(&stack, &direct).await;
-        assert_eq!((requeued.status.as_str(), requeued.attempts), (recording_jobs::PENDING, 0));
+        assert_eq!((requeued.status, requeued.attempts), (JobStatus::Pending, 0));
         assert_eq!(ccbridge_admin::failed_recordings(store).await.expect("listed").len(), 1);
         let rest = ccbridge_admin::requeue_recordings(store, None).await.expect("requeued");
         assert_eq!(rest, vec![redirected_id]);
@@ -220,7 +221,7 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
 }
 
 /// Polls the job until it has `status`.
-async fn wait_for(stack: &TestStack, key: &Key, status: &str) -> RecordingJob {
+async fn wait_for(stack: &TestStack, key: &Key, status: JobStatus) -> RecordingJob {
     for _ in 0..300 {
         if let Some(job) = stack.stack.app.store.get::<RecordingJob>(key).await.expect("read")
             && job.status == status
@@ -229,7 +230,7 @@ async fn wait_for(stack: &TestStack, key: &Key, status: &str) -> RecordingJob {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("job {key} never reached {status}");
+    panic!("job {key} never reached {status:?}");
 }
 
 #[tokio::test]
@@ -260,12 +261,12 @@ async fn the_local_stack_copies_a_finished_calls_recording_from_the_stream() {
         assert_eq!(response.status(), 200, "{:?}", response.text().await);
 
         let key = |link: &str| Key::new("CALL#uis-rec#7001", format!("RECORDING#{}", link_id(link)));
-        let done = wait_for(&stack, &key(&links[0]), recording_jobs::DONE).await;
+        let done = wait_for(&stack, &key(&links[0]), JobStatus::Done).await;
         let stored = done.object.expect("object");
         assert_eq!(stored.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
         assert!(object(&stack, &stored.key).await.0 == bytes);
 
-        let failed = wait_for(&stack, &key(&links[1]), recording_jobs::FAILED).await;
+        let failed = wait_for(&stack, &key(&links[1]), JobStatus::Failed).await;
         assert_eq!(failed.attempts, 3, "the channel's recording_attempts");
         assert_eq!(failed.last_error.as_deref(), Some("provider answered HTTP 503"));
         let mut letters = Vec::new();
@@ -319,7 +320,7 @@ async fn a_call_is_injected_and_its_recording_uploaded_to_genesys_cloud_once() {
         assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
 
         let done = job(&stack, &key).await;
-        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 1), "{done:?}");
+        assert_eq!((done.status, done.attempts), (JobStatus::Done, 1), "{done:?}");
         let genesys = done.genesys.expect("Genesys progress recorded");
         assert!(genesys.events_accepted_at.is_some());
         let kinds: Vec<String> = gc.injected_events().into_iter().map(|(kind, ..)| kind).collect();
@@ -362,7 +363,7 @@ async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_objec
 
         let mut outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
         let mut sequence = 1;
-        while job(&stack, &key).await.status == recording_jobs::RETRY {
+        while job(&stack, &key).await.status == JobStatus::Retry {
             assert!(outcome.failed.is_empty(), "retried jobs are not failed records");
             sequence += 1;
             outcome = deliver(&stack, vec![record(&stack, &key, "MODIFY", &sequence.to_string()).await]).await;
@@ -370,7 +371,7 @@ async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_objec
         assert_eq!(outcome.failed, vec![sequence.to_string()], "the last attempt's record is reported");
 
         let failed = job(&stack, &key).await;
-        assert_eq!((failed.status.as_str(), failed.attempts), (recording_jobs::FAILED, 3));
+        assert_eq!((failed.status, failed.attempts), (JobStatus::Failed, 3));
         let reason = failed.last_error.expect("reason");
         assert!(reason.starts_with("Genesys Cloud:") && reason.contains("503"), "{reason}");
         let stored = failed.object.expect("the S3 step is kept");
@@ -399,7 +400,7 @@ async fn a_download_broken_midway_leaves_no_open_upload_and_the_retry_copies_it_
 
         deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
         let waiting = job(&stack, &key).await;
-        assert_eq!(waiting.status, recording_jobs::RETRY, "{waiting:?}");
+        assert_eq!(waiting.status, JobStatus::Retry, "{waiting:?}");
         assert!(waiting.last_error.as_deref().is_some_and(|e| e.starts_with("download:")), "{waiting:?}");
         // The S3 server keeps open uploads as `.upload*` files.
         let leftovers: Vec<_> = std::fs::read_dir(stack.s3_root())
@@ -412,7 +413,7 @@ async fn a_download_broken_midway_leaves_no_open_upload_and_the_retry_copies_it_
         provider.add_generated("/talk/5/big.mp3", "audio/mpeg", block, 12 * 1024 * 1024);
         deliver(&stack, vec![record(&stack, &key, "MODIFY", "2").await]).await;
         let done = job(&stack, &key).await;
-        assert_eq!((done.status.as_str(), done.attempts), (recording_jobs::DONE, 2));
+        assert_eq!((done.status, done.attempts), (JobStatus::Done, 2));
         assert_eq!(done.object.expect("object").size, 12 * 1024 * 1024);
     }
 }

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use ccbridge::store::recording_jobs::RecordingJob;
-use ccbridge::store::tickets::Ticket;
-use ccbridge::store::{Entity, Index, Key, Store, calls};
+use ccbridge::recordings::job::{JobStatus, RecordingJob};
+use ccbridge::store::{Entity, Index, Store, keys};
 use ccbridge::uis::call::{Call, CallSessionId};
+use ccbridge::uis::ticket::Ticket;
 use ccbridge_tests::{TestStack, on_each_backend};
 use serde_json::{Value, json};
 
@@ -74,9 +74,8 @@ async fn get(stack: &TestStack, path: &str, key: &str) -> (u16, Value) {
 }
 
 async fn call_and_ticket(store: &Store, id: u64) -> (Call, Option<Ticket>) {
-    let call = store.get::<Call>(&calls::key(CHANNEL, CallSessionId(id))).await.expect("read").expect("call exists");
-    let ticket =
-        store.get::<Ticket>(&Key::new(calls::partition(CHANNEL, CallSessionId(id)), "TICKET")).await.expect("read");
+    let call = store.get::<Call>(&keys::call(CHANNEL, CallSessionId(id))).await.expect("read").expect("call exists");
+    let ticket = store.get::<Ticket>(&keys::ticket(CHANNEL, CallSessionId(id))).await.expect("read");
     (call, ticket)
 }
 
@@ -189,11 +188,17 @@ async fn ten_concurrent_deliveries_make_one_of_everything() {
             assert_eq!(created, 1, "exactly one delivery changes the call: {results:?}");
         }
         let counts = types(stack).await;
-        let expected: BTreeMap<String, usize> =
-            [("uis_call", 1), ("ticket", 1), ("contact", 1), ("recording_job", 2), ("uis_notification", 2)]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
+        let expected: BTreeMap<String, usize> = [
+            ("uis_call", 1),
+            ("ticket", 1),
+            ("contact", 1),
+            ("lookup", 1),
+            ("recording_job", 2),
+            ("uis_notification", 2),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
         assert_eq!(counts, expected);
     })
     .await;
@@ -382,18 +387,19 @@ async fn history_lists_a_contacts_calls_newest_first_and_shows_one_call() {
 async fn writing_a_job_again_never_resets_its_progress() {
     on_each_backend(async |stack| {
         let store = &stack.stack.app.store;
+        let channel = ccbridge::config::ChannelId::try_from(CHANNEL.to_string()).expect("id");
         let job = RecordingJob::pending(
-            CHANNEL,
+            &channel,
             CallSessionId(11),
             "link",
             "https://app.uiscom.ru/a",
             "app.uiscom.ru",
             None,
-            "2026-11-21T10:00:00Z",
+            time::macros::datetime!(2026-11-21 10:00 UTC),
         );
         let write = |job: &RecordingJob| job.upsert_write(store).expect("write");
         stack.dynamodb().transact_write_items().transact_items(write(&job)).send().await.expect("create");
-        let done = RecordingJob { status: "done".into(), attempts: 2, ..job.clone() };
+        let done = RecordingJob { status: JobStatus::Done, attempts: 2, ..job.clone() };
         let key = done.key();
         stack
             .dynamodb()
@@ -408,10 +414,10 @@ async fn writing_a_job_again_never_resets_its_progress() {
             .send()
             .await
             .expect("the consumer's update");
-        let again = RecordingJob { created_at: "2026-11-22T00:00:00Z".into(), ..job.clone() };
+        let again = RecordingJob { created_at: time::macros::datetime!(2026-11-22 00:00 UTC), ..job.clone() };
         stack.dynamodb().transact_write_items().transact_items(write(&again)).send().await.expect("again");
         let stored: RecordingJob = store.get(&key).await.expect("read").expect("job");
-        assert_eq!((stored.status.as_str(), stored.attempts), ("done", 2));
+        assert_eq!((stored.status, stored.attempts), (JobStatus::Done, 2));
         assert_eq!(stored.url, job.url, "the rest is written");
         let item = stack.scan_all().await.pop().expect("one item");
         assert_eq!(item.get("gsi2pk").and_then(|v| v.as_s().ok()).map(String::as_str), Some("JOBS#done"));

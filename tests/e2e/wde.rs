@@ -3,11 +3,13 @@
 //! vector, idempotent re-registration, ambiguous matches, consents, and the card's link.
 
 use ccbridge::auth::{SignatureEncoding, hmac_sha256};
-use ccbridge::phone::PhoneNumber;
-use ccbridge::store::companies::{self, Company, CompanyId, TaxId};
-use ccbridge::store::consents::Decision;
-use ccbridge::store::crm_contacts::{self, ContactId, ContactKey, CrmContact, Email};
-use ccbridge::store::interactions::{self, Interaction, InteractionId};
+use ccbridge::config::{ChannelId, TenantId};
+use ccbridge::crm::company::Company;
+use ccbridge::crm::consent::ConsentEntry;
+use ccbridge::crm::contact::{Contact, ContactKey, Decision};
+use ccbridge::crm::ids::{CompanyId, ContactId, Email, InteractionId, TaxId};
+use ccbridge::crm::interaction::Interaction;
+use ccbridge::phone::{Country, PhoneNumber};
 use ccbridge::wde::card_link::CardLink;
 use ccbridge_tests::{Backend, TestStack, on_each_backend};
 use secrecy::SecretString;
@@ -73,8 +75,21 @@ fn assert_error(answer: &Answer, status: u16, message: &str) {
     assert_eq!(answer.body, json!({"status": 0, "error": {"message": message, "code": status}}));
 }
 
+fn channel() -> ChannelId {
+    ChannelId::try_from(CHANNEL.to_string()).expect("id")
+}
+
+fn tenant() -> TenantId {
+    TenantId::default()
+}
+
 async fn stored(stack: &TestStack, genesys_id: &str) -> Option<Interaction> {
-    interactions::get(&stack.stack.app.store, CHANNEL, InteractionId::derive(CHANNEL, genesys_id)).await.expect("read")
+    let id = InteractionId::derive(CHANNEL, genesys_id);
+    Interaction::get(&stack.stack.app.store, &channel(), id).await.expect("read")
+}
+
+async fn contact_of(stack: &TestStack, id: &ContactId) -> Option<Contact> {
+    Contact::get(&stack.stack.app.store, &tenant(), id).await.expect("read")
 }
 
 async fn count_of(stack: &TestStack, kind: &str) -> usize {
@@ -103,15 +118,18 @@ fn register_body(genesys_id: &str, extra: Value) -> Value {
 
 async fn seed_contact(stack: &TestStack, name: &str, email: Option<&str>, phone: Option<&str>) -> ContactId {
     let email = email.map(|e| Email::parse(e).expect("email"));
-    let phone = phone.map(|p| PhoneNumber::parse(p, "PL").expect("phone"));
+    let phone = phone.map(|p| PhoneNumber::parse(p, Country::parse("PL").expect("PL")).expect("phone"));
     let key = email.clone().map(ContactKey::Email).or_else(|| phone.clone().map(ContactKey::Phone)).expect("a key");
-    let mut id = ContactId::for_key(&key);
-    if crm_contacts::get(&stack.stack.app.store, &id).await.expect("read").is_some() {
+    let mut id = ContactId::for_key(&tenant(), &key);
+    if contact_of(stack, &id).await.is_some() {
         // A second contact with the same key: a CRM import with its own id.
-        id = ContactId::for_key(&ContactKey::Email(Email::parse(&format!("{name}@import.example")).expect("email")));
+        let import = Email::parse(&format!("{name}@import.example")).expect("email");
+        id = ContactId::for_key(&tenant(), &ContactKey::Email(import));
     }
-    let contact = CrmContact {
+    let contact = Contact {
+        tenant: tenant(),
         id: id.clone(),
+        name: None,
         first_name: Some(name.into()),
         last_name: None,
         email,
@@ -122,7 +140,7 @@ async fn seed_contact(stack: &TestStack, name: &str, email: Option<&str>, phone:
         created_at: time::OffsetDateTime::now_utc(),
         created_by: "test".into(),
     };
-    crm_contacts::create(&stack.stack.app.store, &contact).await.expect("seed contact");
+    contact.create(&stack.stack.app.store).await.expect("seed contact");
     id
 }
 
@@ -233,7 +251,7 @@ async fn re_registration_is_idempotent() {
             assert_eq!(answer.body["interactionId"], a.body["interactionId"]);
         }
         assert_eq!(count_of(stack, "wde_interaction").await, 1);
-        assert_eq!(count_of(stack, "crm_contact").await, 1);
+        assert_eq!(count_of(stack, "contact").await, 1);
         assert_eq!(count_of(stack, "consent_entry").await, 1);
     })
     .await;
@@ -302,10 +320,7 @@ async fn form_bodies_with_query_values_winning() {
         assert_eq!(interaction.queue_name.as_deref(), Some("Support"));
         assert_eq!(interaction.email.as_ref().map(Email::as_str), Some("jan@example.pl"));
         // chat is in this channel's create_contacts_for.
-        let contact = crm_contacts::get(&stack.stack.app.store, interaction.contact.as_ref().expect("created"))
-            .await
-            .expect("read")
-            .expect("contact");
+        let contact = contact_of(stack, interaction.contact.as_ref().expect("created")).await.expect("contact");
         assert_eq!(contact.first_name.as_deref(), Some("Jan"));
         let answer = call_as(stack, "POST", "/wde/registerInteraction", "x", "text/plain", Auth::Signed).await;
         assert_eq!(answer.status, 415, "{}", answer.body);
@@ -352,7 +367,7 @@ async fn contacts_are_found_created_or_reported_ambiguous() {
         assert_eq!(post(stack, "registerInteraction", register_body("ms2", messenger)).await.status, 200);
         let first = stored(stack, "ms1").await.expect("stored").contact.expect("created");
         assert_eq!(stored(stack, "ms2").await.expect("stored").contact, Some(first.clone()));
-        let anna = crm_contacts::get(&stack.stack.app.store, &first).await.expect("read").expect("contact");
+        let anna = contact_of(stack, &first).await.expect("contact");
         assert_eq!(anna.display_name(), "Anna Nowak");
         // Voice does not create contacts on this channel.
         let voice = json!({"CustomerPhoneNumber": "+48 600 100 200"});
@@ -373,12 +388,12 @@ async fn contacts_are_found_created_or_reported_ambiguous() {
         let mut expected = vec![a.to_string(), b.to_string()];
         expected.sort();
         assert_eq!(candidates, expected);
-        let contacts_before = count_of(stack, "crm_contact").await;
+        let contacts_before = count_of(stack, "contact").await;
         // E-mail comes first: a unique e-mail wins over the shared phone.
         let by_email = json!({"CustomerPhoneNumber": "+48884998123", "CustomerEmail": "EWA@example.pl"});
         assert_eq!(post(stack, "registerInteraction", register_body("amb2", by_email)).await.status, 200);
         assert_eq!(stored(stack, "amb2").await.expect("stored").contact, Some(a));
-        assert_eq!(count_of(stack, "crm_contact").await, contacts_before);
+        assert_eq!(count_of(stack, "contact").await, contacts_before);
         // The card lists both candidates.
         let card = stack.http.get(answer.body["url"].as_str().expect("url")).send().await.expect("card");
         let html = card.text().await.expect("html");
@@ -391,6 +406,7 @@ async fn contacts_are_found_created_or_reported_ambiguous() {
 async fn companies_match_by_tax_id_and_token() {
     on_each_backend(async |stack| {
         let company = Company {
+            tenant: tenant(),
             id: CompanyId::parse("acme-1").expect("id"),
             name: "ACME Sp. z o.o.".into(),
             tax_id: TaxId::parse("1234567890").expect("nip"),
@@ -398,7 +414,7 @@ async fn companies_match_by_tax_id_and_token() {
             phone: None,
             email: None,
         };
-        companies::create(&stack.stack.app.store, &company).await.expect("seed");
+        company.create(&stack.stack.app.store).await.expect("seed");
         let with_token = json!({"CustomerNIP": 1234567890, "CustomerToken": "T0K3N"});
         assert_eq!(post(stack, "registerInteraction", register_body("co1", with_token)).await.status, 200);
         assert_eq!(stored(stack, "co1").await.expect("stored").company, Some(company.id.clone()));
@@ -407,7 +423,7 @@ async fn companies_match_by_tax_id_and_token() {
         assert_eq!(stored(stack, "co2").await.expect("stored").company, None);
         // A second company with the same tax id and no token: ambiguous with the right token.
         let branch = Company { id: CompanyId::parse("acme-2").expect("id"), token: None, ..company.clone() };
-        companies::create(&stack.stack.app.store, &branch).await.expect("seed");
+        branch.create(&stack.stack.app.store).await.expect("seed");
         let again = json!({"CustomerNIP": 1234567890, "CustomerToken": "T0K3N"});
         assert_eq!(post(stack, "registerInteraction", register_body("co3", again)).await.status, 200);
         let co3 = stored(stack, "co3").await.expect("stored");
@@ -430,17 +446,18 @@ async fn consents_change_the_contact_state_in_any_order() {
         // The later withdrawal arrives first, the earlier acceptance after it.
         assert_eq!(post(stack, "registerInteraction", at("2022-11-09T10:00:00Z", "cs2", 0)).await.status, 200);
         assert_eq!(post(stack, "registerInteraction", at("2022-11-08T10:00:00Z", "cs1", 1)).await.status, 200);
-        let contact = crm_contacts::get(&stack.stack.app.store, &ewa).await.expect("read").expect("contact");
+        let contact = contact_of(stack, &ewa).await.expect("contact");
         let marketing = &contact.consents["RODO_marketing"];
         assert_eq!(marketing.decision, Decision::Resigned);
         assert_eq!(marketing.interaction, InteractionId::derive(CHANNEL, "cs2"));
         assert_eq!(contact.consents["RODO_phone"].decision, Decision::Accepted);
         assert_eq!(count_of(stack, "consent_entry").await, 4, "every decision is in the register");
-        let register = ccbridge::store::consents::of_contact(&stack.stack.app.store, &ewa, 10).await.expect("register");
+        let register =
+            ConsentEntry::of_contact(&stack.stack.app.store, &tenant(), &ewa, 10).await.expect("register");
         assert_eq!(register.len(), 4);
         // A new acceptance flips it back.
         assert_eq!(post(stack, "registerInteraction", at("2022-11-10T10:00:00Z", "cs3", 1)).await.status, 200);
-        let contact = crm_contacts::get(&stack.stack.app.store, &ewa).await.expect("read").expect("contact");
+        let contact = contact_of(stack, &ewa).await.expect("contact");
         assert_eq!(contact.consents["RODO_marketing"].decision, Decision::Accepted);
     })
     .await;
@@ -462,7 +479,7 @@ async fn campaign_interactions_are_stored_once_without_contacts() {
         assert_eq!(campaign.contact, None);
         assert_eq!(campaign.phone.as_ref().map(PhoneNumber::as_str), Some("+48884998123"));
         assert_eq!(count_of(stack, "wde_interaction").await, 1);
-        assert_eq!(count_of(stack, "crm_contact").await, 0);
+        assert_eq!(count_of(stack, "contact").await, 0);
     })
     .await;
 }
@@ -560,6 +577,7 @@ async fn card_renders_in_headless_chromium() {
     };
     let stack = TestStack::start(&Backend::Dynoxide).await;
     let company = Company {
+        tenant: tenant(),
         id: CompanyId::parse("kowalski-sc").expect("id"),
         name: "Kowalski & Syn s.c.".into(),
         tax_id: TaxId::parse("5260250274").expect("nip"),
@@ -567,7 +585,7 @@ async fn card_renders_in_headless_chromium() {
         phone: None,
         email: None,
     };
-    companies::create(&stack.stack.app.store, &company).await.expect("seed company");
+    company.create(&stack.stack.app.store).await.expect("seed company");
     let earlier = json!({"MediaType": "chat", "CustomerEmail": "jan.kowalski@example.pl", "CustomerContactName": "Jan",
         "CustomerContactLastName": "Kowalski <b>VIP</b>", "CustomerPhoneNumber": "+48 884 998 123",
         "CustomerNIP": "526-025-02-74", "InteractionStartDateTime": "2022-11-07T09:00:00Z", "QueueName": "Support",

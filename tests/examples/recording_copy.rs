@@ -74,7 +74,7 @@ async fn main() {
     }
     report("plain download", received, started, base);
 
-    let hosts = vec!["127.0.0.1".to_string()];
+    let hosts = vec![ccbridge::uis::recording::Host::try_from("127.0.0.1".to_string()).expect("host")];
     let policy = LinkPolicy { hosts: &hosts, insecure_loopback: true };
     let base = reset_peak();
     let started = Instant::now();

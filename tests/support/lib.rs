@@ -164,9 +164,14 @@ fn uuid() -> String {
 
 /// Runs `scenario` once on each backend, on a fresh stack that lives until it returns.
 pub async fn on_each_backend(scenario: impl AsyncFn(&TestStack)) {
+    on_each_backend_with(CONFIG, scenario).await;
+}
+
+/// [`on_each_backend`] with another configuration document.
+pub async fn on_each_backend_with(config: &str, scenario: impl AsyncFn(&TestStack)) {
     for backend in backends() {
         eprintln!("-- on {}", backend.name());
-        let stack = TestStack::start(&backend).await;
+        let stack = TestStack::start_with(&backend, config).await;
         scenario(&stack).await;
     }
 }

@@ -3,35 +3,27 @@
 //! only a job that failed for good is reported, so Lambda retries it and then sends it to the
 //! dead-letter queue while the others count as done.
 
-use std::sync::{Arc, LazyLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::EventRecord;
+use ccbridge::recordings::job::{JobStatus, RecordingJob};
 use ccbridge::recordings::{self, Outcome, Settings};
-use ccbridge::store::recording_jobs::{self, TYPE};
-use ccbridge::store::{Key, schema};
+use ccbridge::store::{Entity, Key, schema};
 use ccbridge::{App, BatchOutcome, StreamFunction};
 use serde_dynamo::AttributeValue;
 
 pub const FUNCTION: StreamFunction = StreamFunction {
     name: "recording-sync",
-    item_types: &[TYPE],
+    item_types: &[RecordingJob::TYPE],
     handler: |app, records| Box::pin(handle(app, records)),
 };
-
-/// One download client per cold start (connection pool and TLS config reused).
-static HTTP: LazyLock<Result<reqwest::Client, String>> =
-    LazyLock::new(|| ccbridge::outbound::download_client(Duration::from_secs(30)).map_err(|e| e.to_string()));
 
 async fn handle(app: Arc<App>, records: Vec<EventRecord>) -> BatchOutcome {
     let settings = Settings::default();
     let mut failed = Vec::new();
     for record in records {
         let Some(key) = wanted(&record) else { continue };
-        let outcome = match HTTP.as_ref() {
-            Ok(http) => recordings::process(&app, http, &key, &settings).await.map_err(|e| e.to_string()),
-            Err(error) => Err(error.clone()),
-        };
+        let outcome = recordings::process(&app, &key, &settings).await;
         match outcome {
             Ok(Outcome::Done | Outcome::Skipped | Outcome::Retrying(_)) => {}
             Ok(Outcome::Failed(_)) => failed.extend(record.change.sequence_number.clone()),
@@ -56,7 +48,7 @@ fn wanted(record: &EventRecord) -> Option<Key> {
         _ => None,
     };
     let status = text("status")?;
-    if status != recording_jobs::PENDING && status != recording_jobs::RETRY {
+    if status != JobStatus::Pending.as_str() && status != JobStatus::Retry.as_str() {
         return None;
     }
     Some(Key::new(text(schema::PK)?, text(schema::SK)?))

@@ -3,15 +3,13 @@
 
 use std::sync::Arc;
 
-use ccbridge::error::json_error;
-use ccbridge::http::{Request, Response, json_response};
+use ccbridge::http::{Request, Response, json_error, json_response};
 use ccbridge::{ApiError, App, HttpFunction, Route};
 use serde::Serialize;
 
 pub const FUNCTION: HttpFunction = HttpFunction {
     name: "status",
-    routes: &[Route::get("/status")],
-    handler: |app, req| Box::pin(handle(app, req)),
+    routes: &[Route::get("/status", |app, req| Box::pin(handle(app, req)))],
     render_error: json_error,
 };
 

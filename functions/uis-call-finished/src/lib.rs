@@ -5,21 +5,15 @@
 //! and each recording link on an allowed host becomes a pending recording job; see
 //! [`ccbridge::uis::webhook`] for the steps and their cost.
 
-use std::sync::Arc;
-
-use ccbridge::error::json_error;
-use ccbridge::http::{Request, Response};
+use ccbridge::http::json_error;
 use ccbridge::uis::notification::EventKind;
 use ccbridge::uis::webhook;
-use ccbridge::{ApiError, App, HttpFunction, Route};
+use ccbridge::{HttpFunction, Route};
 
 pub const FUNCTION: HttpFunction = HttpFunction {
     name: "uis-call-finished",
-    routes: &[Route::post("/uis/webhook/call_finished")],
-    handler: |app, req| Box::pin(handle(app, req)),
+    routes: &[Route::post("/uis/webhook/call_finished", |app, req| {
+        Box::pin(async move { webhook::receive(&app, &req, EventKind::CallFinished).await })
+    })],
     render_error: json_error,
 };
-
-async fn handle(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
-    webhook::receive(&app, &req, EventKind::CallFinished).await
-}

@@ -2,18 +2,17 @@
 //! attachments copied from Genesys into S3 and handed out as short-lived links, and the
 //! signed callback POST.
 
-use std::sync::LazyLock;
 use std::time::Duration;
 
-use aws_sdk_s3::presigning::PresigningConfig;
 use futures::TryStreamExt;
 use secrecy::SecretString;
 use serde::Serialize;
 
+use super::transcript::{Delivery, Direction, EntryKind, TranscriptEntry};
 use super::webhook::sign;
+use crate::clock::micros;
 use crate::genesys::GenesysClient;
 use crate::genesys::open_messaging::MediaType;
-use crate::store::transcripts::{Delivery, Direction, EntryKind, TranscriptEntry};
 use crate::store::{Blobs, MIN_PART_SIZE};
 
 /// The header carrying the callback's signature: `sha256=` + base64 HMAC-SHA256 of the body
@@ -21,8 +20,6 @@ use crate::store::{Blobs, MIN_PART_SIZE};
 pub const CALLBACK_SIGNATURE_HEADER: &str = "x-ccbridge-signature";
 /// How long an attachment link handed to the bot works.
 pub const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
-/// How long the bot's callback may take.
-pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// An attachment as the bot sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -83,18 +80,17 @@ pub async fn view(blobs: &Blobs, entry: &TranscriptEntry) -> MessageView {
         attachments,
         status: entry.status.clone(),
         at: entry.at.clone(),
-        received_at: entry.received_at.clone(),
+        received_at: micros(entry.received_at),
         delivery: entry.delivery.clone(),
         cursor: entry.cursor(),
     }
 }
 
 async fn presign(blobs: &Blobs, key: &str) -> Option<String> {
-    let config = PresigningConfig::expires_in(LINK_LIFETIME).ok()?;
-    match blobs.client().get_object().bucket(blobs.bucket()).key(key).presigned(config).await {
-        Ok(request) => Some(request.uri().to_owned()),
+    match blobs.presign_get(key, LINK_LIFETIME, None).await {
+        Ok(url) => Some(url),
         Err(error) => {
-            tracing::warn!(key, error = %aws_sdk_s3::error::DisplayErrorContext(error), "presigning failed");
+            tracing::warn!(key, %error, "presigning failed");
             None
         }
     }
@@ -114,12 +110,13 @@ pub async fn copy_attachment(
     Ok(stored.size)
 }
 
-static CALLBACK_CLIENT: LazyLock<Result<reqwest::Client, String>> =
-    LazyLock::new(|| crate::outbound::http_client(CALLBACK_TIMEOUT).map_err(|e| e.to_string()));
-
-/// POSTs `view` to the bot's callback, signed. Any 2xx is a delivery.
-pub async fn post_callback(url: &str, secret: &SecretString, view: &MessageView) -> Result<(), String> {
-    let client = CALLBACK_CLIENT.as_ref().map_err(Clone::clone)?;
+/// POSTs `view` to the bot's callback with `client`, signed. Any 2xx is a delivery.
+pub async fn post_callback(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &SecretString,
+    view: &MessageView,
+) -> Result<(), String> {
     let body = serde_json::to_vec(view).map_err(|e| e.to_string())?;
     let response = client
         .post(url)

@@ -4,16 +4,20 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use time::OffsetDateTime;
 
-use crate::config::{ChatbotChannel, IdentityType};
+use super::config::{ChatbotChannel, IdentityType};
+use super::integration::ChatIntegration;
+use super::session::{ChatSession, SessionId};
+use crate::crm::contact::{Contact, ContactKey, ContactKeys};
+use crate::crm::ids::{ContactId, Email};
 use crate::error::ApiError;
 use crate::genesys::open_messaging::{
     ChannelMetadata, EventChannel, FromRecipient, IdType, InboundAttachment, InboundChannel, InboundContent,
     InboundEvent, InboundMessage, IntegrationId, MediaType, OpenEvent,
 };
-use crate::store::chat_integrations;
-use crate::store::chat_sessions::{ChatSession, SessionId};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
+use crate::store::lookup::Match;
 
 /// `POST /chat/sessions`.
 #[derive(Debug, Deserialize)]
@@ -158,25 +162,16 @@ pub async fn integration_for(
     bot: &ChatbotChannel,
     skill: Option<&str>,
 ) -> Result<IntegrationId, ApiError> {
-    let pinned = match skill {
-        Some(skill) => bot.integration_ids.get(skill),
-        None => bot.default_integration_id.as_ref(),
-    };
-    let id = match pinned {
-        Some(id) => id.clone(),
-        None => chat_integrations::get(store, bot.id.as_str(), skill)
-            .await
-            .map_err(ApiError::from)?
-            .map(|i| i.integration_id)
-            .ok_or_else(|| {
-                ApiError::Conflict(format!(
-                    "no open-messaging integration is provisioned for {}; run ccbridge-admin provision-chat --channel {}",
-                    skill.map_or("the no-skill escalation".to_string(), |s| format!("skill {s}")),
-                    bot.id
-                ))
-            })?,
-    };
-    IntegrationId::try_from(id).map_err(|e| ApiError::Unavailable(format!("recorded integration id: {e}")))
+    if let Some(id) = bot.pinned_integration(skill) {
+        return Ok(id.clone());
+    }
+    ChatIntegration::get(store, &bot.id, skill).await?.map(|i| i.integration_id).ok_or_else(|| {
+        ApiError::Conflict(format!(
+            "no open-messaging integration is provisioned for {}; run ccbridge-admin provision-chat --channel {}",
+            skill.map_or("the no-skill escalation".to_string(), |s| format!("skill {s}")),
+            bot.id
+        ))
+    })
 }
 
 /// A new session from a validated start request.
@@ -184,7 +179,7 @@ pub async fn start_session(
     store: &Store,
     bot: &ChatbotChannel,
     request: StartRequest,
-    now: &str,
+    now: OffsetDateTime,
     expires_at: i64,
 ) -> Result<ChatSession, ApiError> {
     let user_id = request.user_id.trim();
@@ -205,26 +200,48 @@ pub async fn start_session(
     };
     let from = identity(bot, user_id, &request.variables)?;
     let integration = integration_for(store, bot, request.skill.as_deref()).await?;
+    let contact = match from.email.as_deref().and_then(Email::parse) {
+        Some(email) => contact_of(store, bot, email, &from, now).await?,
+        None => None,
+    };
     Ok(ChatSession {
-        channel: bot.id.to_string(),
+        channel: bot.id.clone(),
+        tenant: bot.tenant.clone(),
+        contact,
         session_id,
         user_id: user_id.to_owned(),
         skill: request.skill,
-        integration_id: integration.to_string(),
+        integration_id: integration,
         from,
         custom_attributes: custom_attributes(bot, &request.variables),
-        created_at: now.to_owned(),
+        created_at: now,
         expires_at,
     })
 }
 
-/// The integration a session posts to.
-pub fn session_integration(session: &ChatSession) -> Result<IntegrationId, StoreError> {
-    IntegrationId::try_from(session.integration_id.clone()).map_err(|message| StoreError::Corrupt {
-        key: session.session_id.to_string(),
-        entity: "chat_session",
-        message,
-    })
+/// The tenant's contact with the user's e-mail: found, or created with the bot's names for the
+/// user. A key several contacts share links none.
+async fn contact_of(
+    store: &Store,
+    bot: &ChatbotChannel,
+    email: Email,
+    from: &FromRecipient,
+    now: OffsetDateTime,
+) -> Result<Option<ContactId>, ApiError> {
+    match Contact::find(store, &bot.tenant, &ContactKey::Email(email.clone())).await? {
+        Match::One(id) => Ok(Some(id)),
+        Match::Ambiguous(_) => Ok(None),
+        Match::None => {
+            let keys = ContactKeys { email: Some(email), ..ContactKeys::default() };
+            let Some(mut contact) = Contact::new(&bot.tenant, keys, now, format!("chat:{}", bot.id)) else {
+                return Ok(None);
+            };
+            contact.first_name.clone_from(&from.first_name);
+            contact.last_name.clone_from(&from.last_name);
+            contact.create(store).await?;
+            Ok(Some(contact.id))
+        }
+    }
 }
 
 /// The open-messaging body of a user's message in `session`.
@@ -267,8 +284,8 @@ mod tests {
             "[[channel]]\nkind=\"genesys_cloud\"\nid=\"gc\"\nregion=\"mypurecloud.de\"\nclient_id=\"c\"\nclient_secret=\"secret-123\"\n\
              [[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-123\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
         );
-        let mut config = Config::parse(&doc).expect("config");
-        match config.channels.remove(1) {
+        let config = Config::parse(&doc).expect("config");
+        match config.into_channels().remove(1) {
             Channel::Chatbot(bot) => bot,
             _ => panic!("chatbot"),
         }

@@ -2,37 +2,31 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Entity, Key, Store, StoreError};
+use crate::config::common::ChannelId;
+use crate::genesys::open_messaging::IntegrationId;
+use crate::store::{Entity, Key, Store, StoreError, keys};
 
 /// One integration: `skill` `None` is the no-skill one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatIntegration {
-    pub channel: String,
+    pub channel: ChannelId,
     pub skill: Option<String>,
     pub name: String,
-    pub integration_id: String,
+    pub integration_id: IntegrationId,
     pub webhook_url: Option<String>,
-}
-
-impl ChatIntegration {
-    pub fn key_of(channel: &str, skill: Option<&str>) -> Key {
-        let sk = match skill {
-            Some(skill) => format!("INTEGRATION#{skill}"),
-            None => "INTEGRATION".to_string(),
-        };
-        Key::new(format!("CHATBOT#{channel}"), sk)
-    }
 }
 
 impl Entity for ChatIntegration {
     const TYPE: &'static str = "chat_integration";
 
     fn key(&self) -> Key {
-        Self::key_of(&self.channel, self.skill.as_deref())
+        keys::chat_integration(self.channel.as_str(), self.skill.as_deref())
     }
 }
 
-/// The recorded integration of `skill` of `channel`.
-pub async fn get(store: &Store, channel: &str, skill: Option<&str>) -> Result<Option<ChatIntegration>, StoreError> {
-    store.get(&ChatIntegration::key_of(channel, skill)).await
+impl ChatIntegration {
+    /// The recorded integration of `skill` of `channel`.
+    pub async fn get(store: &Store, channel: &ChannelId, skill: Option<&str>) -> Result<Option<Self>, StoreError> {
+        store.get(&keys::chat_integration(channel.as_str(), skill)).await
+    }
 }

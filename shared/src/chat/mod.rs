@@ -1,59 +1,52 @@
-//! Live chat from a chatbot to Genesys Cloud agents over open messaging: escalation
-//! (user → agent), the agent webhook (agent → user), delivery to the bot, and provisioning of
-//! the integrations.
+//! Live chat from a chatbot to Genesys Cloud agents over open messaging.
+//!
+//! - [`config`]: a chatbot channel's settings.
+//! - [`api`]: the bot's API (start a session, post the user's messages, read the transcript).
+//! - [`inbound`]: the Genesys Cloud webhook (the agent's replies, typing, receipts), end to end.
+//! - [`session`], [`transcript`], [`integration`]: what is kept.
+//! - [`escalation`]: the user's side turned into open-messaging bodies; [`webhook`]: the agent
+//!   side's signature and meaning; [`delivery`]: to the bot; [`provisioning`]: the integrations.
 
+pub mod api;
+pub mod config;
 pub mod delivery;
 pub mod escalation;
+pub mod inbound;
+pub mod integration;
 pub mod provisioning;
+pub mod session;
+pub mod transcript;
 pub mod webhook;
 
-use crate::auth::secret_matches;
-use crate::config::{Channel, ChatbotChannel, Config, GenesysCloudChannel};
+use config::ChatbotChannel;
+
+use crate::App;
 use crate::error::ApiError;
 use crate::genesys::{GenesysClient, RetryPolicy};
 use crate::http::{Request, header_str};
+
+/// How long a session and its transcript are kept.
+pub const RETENTION_DAYS: i64 = 90;
 
 /// The header a bot authenticates with.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// The chatbot channel whose API key the request presents (constant-time comparisons).
-pub fn authenticate_bot<'a>(config: &'a Config, req: &Request) -> Result<&'a ChatbotChannel, ApiError> {
+pub fn authenticate_bot<'a>(app: &'a App, req: &Request) -> Result<&'a ChatbotChannel, ApiError> {
     let presented = header_str(req, API_KEY_HEADER).ok_or(ApiError::Unauthorized("the X-API-Key header is missing"))?;
-    let mut found = None;
-    for channel in &config.channels {
-        if let Channel::Chatbot(bot) = channel
-            && secret_matches(&bot.api_key, presented.as_bytes())
-        {
-            found = Some(bot);
-        }
-    }
-    found.ok_or(ApiError::Unauthorized("the API key is not valid"))
-}
-
-/// The Genesys Cloud channel a bot escalates to.
-pub fn genesys_channel<'a>(config: &'a Config, bot: &ChatbotChannel) -> Result<&'a GenesysCloudChannel, ApiError> {
-    match config.channel(&bot.genesys) {
-        Some(Channel::GenesysCloud(genesys)) => Ok(genesys),
-        _ => Err(ApiError::Unavailable(format!("channel {} has no Genesys Cloud channel {}", bot.id, bot.genesys))),
-    }
+    app.config
+        .by_secret::<ChatbotChannel>(presented.as_bytes(), |bot| &bot.api_key)
+        .ok_or(ApiError::Unauthorized("the API key is not valid"))
 }
 
 /// The Genesys Cloud client of a bot, with `policy`.
-pub fn genesys_client(config: &Config, bot: &ChatbotChannel, policy: RetryPolicy) -> Result<GenesysClient, ApiError> {
-    let channel = genesys_channel(config, bot)?;
-    let client = GenesysClient::for_channel(channel).map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(client.with_policy(policy))
-}
-
-/// Now, as ISO-8601 UTC with milliseconds (`2026-11-22T01:02:03.456Z`), the form Genesys uses.
-pub fn now_iso() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    now.format(&format).unwrap_or_else(|_| now.unix_timestamp().to_string())
+pub fn genesys_client(app: &App, bot: &ChatbotChannel, policy: RetryPolicy) -> Result<GenesysClient, ApiError> {
+    app.clients.genesys(&bot.genesys).map(|client| client.with_policy(policy)).ok_or_else(|| {
+        ApiError::Unavailable(format!("channel {} has no Genesys Cloud channel {}", bot.id, bot.genesys))
+    })
 }
 
 /// When something received now expires under the chat retention.
 pub fn retention_expiry() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp() + crate::store::chat_sessions::RETENTION_DAYS * 86_400
+    crate::clock::now().unix_timestamp() + RETENTION_DAYS * 86_400
 }

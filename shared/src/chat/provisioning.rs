@@ -1,5 +1,5 @@
 //! Provisioning a chatbot's open-messaging integrations: one per skill named
-//! "<prefix> (<skill>)" plus "<prefix>" for no skill, all calling our webhook with the
+//! `<prefix> (<skill>)` plus `<prefix>` for no skill, all calling our webhook with the
 //! channel's signature secret. Integrations are found by name and reused, so running it again
 //! changes nothing; the ids are recorded in the table for the escalation function.
 
@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use secrecy::ExposeSecret;
 
-use crate::config::ChatbotChannel;
+use super::config::ChatbotChannel;
+use super::integration::ChatIntegration;
 use crate::genesys::open_messaging::{OpenIntegration, OpenIntegrationRequest};
 use crate::genesys::{GenesysClient, GenesysError};
-use crate::store::chat_integrations::ChatIntegration;
 use crate::store::{Entity, Store, StoreError, Written};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +44,7 @@ pub struct Provisioned {
     pub recorded: Written,
 }
 
-/// "<prefix> (<skill>)", or "<prefix>" for no skill.
+/// `<prefix> (<skill>)`, or `<prefix>` for no skill.
 pub fn integration_name(bot: &ChatbotChannel, skill: Option<&str>) -> String {
     match skill {
         Some(skill) => format!("{} ({skill})", bot.integration_prefix()),
@@ -58,7 +58,8 @@ pub async fn provision(
     genesys: &GenesysClient,
     bot: &ChatbotChannel,
 ) -> Result<Vec<Provisioned>, ProvisionError> {
-    let webhook_url = bot.webhook_url.as_deref().ok_or_else(|| ProvisionError::NoWebhookUrl(bot.id.to_string()))?;
+    let webhook_url =
+        bot.webhook_url.as_ref().map(|u| u.as_str()).ok_or_else(|| ProvisionError::NoWebhookUrl(bot.id.to_string()))?;
     let existing: BTreeMap<String, OpenIntegration> =
         genesys.list_open_integrations().await?.into_iter().map(|i| (i.name.clone(), i)).collect();
     let skills = std::iter::once(None).chain(bot.skills.iter().map(|s| Some(s.as_str())));
@@ -79,10 +80,10 @@ pub async fn provision(
             None => (genesys.create_open_integration(&request).await?, Action::Created),
         };
         let record = ChatIntegration {
-            channel: bot.id.to_string(),
+            channel: bot.id.clone(),
             skill: skill.map(str::to_owned),
             name: name.clone(),
-            integration_id: integration.id.to_string(),
+            integration_id: integration.id.clone(),
             webhook_url: Some(webhook_url.to_owned()),
         };
         let (recorded, _) = store

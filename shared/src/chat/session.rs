@@ -1,14 +1,18 @@
-//! Chat sessions: one bot user escalated to Genesys Cloud through one integration.
+//! Chat sessions: one bot user escalated to Genesys Cloud through one integration, kept with
+//! its transcript (`CHAT#<channel>#<session>`) and found from what Genesys sends back by the
+//! integration and the recipient (gsi1, the recipient id hashed).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
-use super::{Entity, Index, Key, Store, StoreError};
+use crate::config::common::{ChannelId, TenantId};
+use crate::crm::ids::ContactId;
 use crate::error::ApiError;
-use crate::genesys::open_messaging::FromRecipient;
+use crate::genesys::open_messaging::{FromRecipient, IntegrationId};
+use crate::store::{Entity, Index, Key, Store, StoreError, keys};
 
 /// How long a session and its transcript are kept.
 pub const RETENTION_DAYS: i64 = 90;
@@ -60,50 +64,39 @@ impl fmt::Display for SessionId {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatSession {
     /// The chatbot channel.
-    pub channel: String,
+    pub channel: ChannelId,
+    /// The tenant of the channel, whose contact the user is.
+    #[serde(default)]
+    pub tenant: TenantId,
     pub session_id: SessionId,
     /// The bot's id of the user.
     pub user_id: String,
     pub skill: Option<String>,
-    pub integration_id: String,
+    pub integration_id: IntegrationId,
+    /// The user as the tenant's contact, when the bot gives an e-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactId>,
     /// `channel.from` of every message: who the agent talks to.
     pub from: FromRecipient,
     /// Custom attributes sent with every message (only mapped variables with a value).
     pub custom_attributes: BTreeMap<String, String>,
-    pub created_at: String,
+    #[serde(with = "crate::clock::serde_micros")]
+    pub created_at: OffsetDateTime,
     pub expires_at: i64,
-}
-
-impl ChatSession {
-    pub fn key_of(channel: &str, session: &SessionId) -> Key {
-        Key::new(partition(channel, session), "SESSION")
-    }
-}
-
-/// The partition holding a session and its transcript.
-pub fn partition(channel: &str, session: &SessionId) -> String {
-    format!("CHAT#{channel}#{session}")
-}
-
-/// The index partition finding a session from what Genesys sends back: the integration and
-/// the recipient id (hashed, so no email or phone is in a key).
-pub fn peer_partition(integration_id: &str, peer_id: &str) -> String {
-    let digest = hex::encode(Sha256::digest(peer_id.as_bytes()));
-    format!("CHATPEER#{integration_id}#{digest}")
 }
 
 impl Entity for ChatSession {
     const TYPE: &'static str = "chat_session";
 
     fn key(&self) -> Key {
-        Self::key_of(&self.channel, &self.session_id)
+        keys::chat_session(self.channel.as_str(), self.session_id.as_str())
     }
 
     fn index_keys(&self) -> Vec<(Index, String, String)> {
         vec![(
             Index::Gsi1,
-            peer_partition(&self.integration_id, &self.from.id),
-            format!("{}#{}", self.created_at, self.session_id),
+            keys::chat_peer(self.integration_id.as_str(), &self.from.id),
+            format!("{}#{}", crate::clock::micros(self.created_at), self.session_id),
         )]
     }
 
@@ -112,18 +105,21 @@ impl Entity for ChatSession {
     }
 }
 
-pub async fn get(store: &Store, channel: &str, session: &SessionId) -> Result<Option<ChatSession>, StoreError> {
-    store.get(&ChatSession::key_of(channel, session)).await
-}
+impl ChatSession {
+    pub async fn get(store: &Store, channel: &ChannelId, session: &SessionId) -> Result<Option<Self>, StoreError> {
+        store.get(&keys::chat_session(channel.as_str(), session.as_str())).await
+    }
 
-/// The newest session of `peer_id` on `integration_id`: where an agent's reply goes.
-pub async fn latest_for_peer(
-    store: &Store,
-    integration_id: &str,
-    peer_id: &str,
-) -> Result<Option<ChatSession>, StoreError> {
-    let page = store.query_index::<ChatSession>(Index::Gsi1, &peer_partition(integration_id, peer_id), 1, None).await?;
-    Ok(page.items.into_iter().next())
+    /// The newest session of `peer_id` on `integration`: where an agent's reply goes.
+    pub async fn latest_for_peer(
+        store: &Store,
+        integration: &IntegrationId,
+        peer_id: &str,
+    ) -> Result<Option<Self>, StoreError> {
+        let partition = keys::chat_peer(integration.as_str(), peer_id);
+        let page = store.query_index::<Self>(Index::Gsi1, &partition, 1, None).await?;
+        Ok(page.items.into_iter().next())
+    }
 }
 
 #[cfg(test)]
@@ -134,7 +130,7 @@ mod tests {
     fn session_ids_are_checked_and_peers_hashed() {
         assert!(SessionId::try_from("demo-session_1".to_string()).is_ok());
         assert!(SessionId::parse("a/b", "session_id").is_err());
-        let partition = peer_partition("int-1", "jane@example.com");
+        let partition = keys::chat_peer("int-1", "jane@example.com");
         assert!(partition.starts_with("CHATPEER#int-1#") && !partition.contains("jane"));
     }
 }

@@ -2,17 +2,17 @@
 //! order they reached us, so a session can be replayed or audited. Each entry is written once
 //! per provider id (with a marker item in the same transaction), whatever the retries.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use super::chat_sessions::{SessionId, partition};
-use super::{Entity, Key, Store, StoreError, Written};
-use crate::error::ApiError;
+use super::session::SessionId;
+use crate::clock::micros;
+use crate::config::common::ChannelId;
 use crate::genesys::open_messaging::MediaType;
+use crate::store::keys::{self, TRANSCRIPT_END, TRANSCRIPT_PREFIX};
+use crate::store::{Entity, InvalidCursor, Key, Store, StoreError, Written};
 
 /// Who wrote an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,7 +72,7 @@ pub enum Delivery {
 /// One transcript entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranscriptEntry {
-    pub channel: String,
+    pub channel: ChannelId,
     pub session_id: SessionId,
     /// Sort key: `MSG#<received at>#<id>`; also the polling cursor.
     pub position: String,
@@ -87,9 +87,10 @@ pub struct TranscriptEntry {
     pub status: Option<String>,
     /// The Genesys message id once Genesys accepted a user message.
     pub genesys_id: Option<String>,
-    /// When the provider says it happened (ISO-8601).
+    /// When the provider says it happened (ISO-8601, as the provider wrote it).
     pub at: String,
-    pub received_at: String,
+    #[serde(with = "crate::clock::serde_micros")]
+    pub received_at: OffsetDateTime,
     pub delivery: Delivery,
     /// For agent messages: whether Genesys got our Delivered/Failed receipt.
     #[serde(default)]
@@ -101,19 +102,19 @@ impl TranscriptEntry {
     /// A new entry that reached us at `received_at`; [`record`] makes it unique.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        channel: &str,
+        channel: &ChannelId,
         session_id: &SessionId,
         id: &str,
         direction: Direction,
         kind: EntryKind,
         at: &str,
-        received_at: &str,
+        received_at: OffsetDateTime,
         expires_at: i64,
     ) -> Self {
         Self {
-            channel: channel.to_owned(),
+            channel: channel.clone(),
             session_id: session_id.clone(),
-            position: format!("MSG#{received_at}#{}#{id}", direction.as_str()),
+            position: keys::transcript_position(&micros(received_at), direction.as_str(), id),
             id: id.to_owned(),
             direction,
             kind,
@@ -122,7 +123,7 @@ impl TranscriptEntry {
             status: None,
             genesys_id: None,
             at: at.to_owned(),
-            received_at: received_at.to_owned(),
+            received_at,
             delivery: Delivery::Pending,
             receipt_sent: false,
             expires_at,
@@ -139,7 +140,7 @@ impl Entity for TranscriptEntry {
     const TYPE: &'static str = "transcript_entry";
 
     fn key(&self) -> Key {
-        Key::new(partition(&self.channel, &self.session_id), self.position.clone())
+        Key::new(keys::chat_partition(self.channel.as_str(), self.session_id.as_str()), self.position.clone())
     }
 
     fn expires_at(&self) -> Option<i64> {
@@ -150,7 +151,7 @@ impl Entity for TranscriptEntry {
 /// The marker making an entry unique per provider id: it points at the entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Marker {
-    channel: String,
+    channel: ChannelId,
     session_id: SessionId,
     dedupe: String,
     position: String,
@@ -161,7 +162,7 @@ impl Entity for Marker {
     const TYPE: &'static str = "transcript_marker";
 
     fn key(&self) -> Key {
-        Key::new(partition(&self.channel, &self.session_id), format!("ID#{}", self.dedupe))
+        keys::transcript_marker(self.channel.as_str(), self.session_id.as_str(), &self.dedupe)
     }
 
     fn expires_at(&self) -> Option<i64> {
@@ -200,7 +201,7 @@ pub async fn record(store: &Store, entry: TranscriptEntry, dedupe: &str) -> Resu
     }
     let existing = store.get::<Marker>(&marker.key()).await?;
     let position = existing.map(|m| m.position).ok_or_else(|| StoreError::Contention(marker.key().to_string()))?;
-    let key = Key::new(partition(&entry.channel, &entry.session_id), position);
+    let key = Key::new(keys::chat_partition(entry.channel.as_str(), entry.session_id.as_str()), position);
     let stored = store.get::<TranscriptEntry>(&key).await?.ok_or_else(|| StoreError::Contention(key.to_string()))?;
     Ok(Recorded::Existing(stored))
 }
@@ -226,54 +227,27 @@ pub async fn update(
 pub struct After(String);
 
 impl After {
-    /// Parses a cursor this API returned; anything else is a 400.
-    pub fn decode(token: &str) -> Result<Self, ApiError> {
-        let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not one this API returned");
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-        let position = String::from_utf8(bytes).map_err(|_| invalid())?;
-        if position.starts_with("MSG#") { Ok(Self(position)) } else { Err(invalid()) }
+    /// Parses a cursor this API returned; anything else is refused.
+    pub fn decode(token: &str) -> Result<Self, InvalidCursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| InvalidCursor)?;
+        let position = String::from_utf8(bytes).map_err(|_| InvalidCursor)?;
+        if position.starts_with(TRANSCRIPT_PREFIX) { Ok(Self(position)) } else { Err(InvalidCursor) }
     }
 }
 
 /// Up to `limit` entries of a session after `after`, oldest first.
 pub async fn list(
     store: &Store,
-    channel: &str,
+    channel: &ChannelId,
     session: &SessionId,
     after: Option<&After>,
     limit: i32,
 ) -> Result<Vec<TranscriptEntry>, StoreError> {
-    let lower = after.map_or_else(|| "MSG#".to_string(), |a| a.0.clone());
-    let values = HashMap::from([
-        (":p".to_string(), AttributeValue::S(partition(channel, session))),
-        (":lo".to_string(), AttributeValue::S(lower)),
-        (":hi".to_string(), AttributeValue::S("MSG$".to_string())),
-    ]);
-    let out = store
-        .client()
-        .query()
-        .table_name(store.table())
-        .key_condition_expression("#pk = :p AND #sk BETWEEN :lo AND :hi")
-        .expression_attribute_names("#pk", super::schema::PK)
-        .expression_attribute_names("#sk", super::schema::SK)
-        .set_expression_attribute_values(Some(values))
-        .scan_index_forward(true)
-        .consistent_read(true)
-        .limit(limit.saturating_add(1))
-        .send()
-        .await
-        .map_err(|e| store.backend(e))?;
-    let mut entries = Vec::new();
-    for item in out.items.unwrap_or_default() {
-        let entry: TranscriptEntry = serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
-            key: partition(channel, session),
-            entity: TranscriptEntry::TYPE,
-            message: e.to_string(),
-        })?;
-        if after.is_none_or(|a| a.0 != entry.position) {
-            entries.push(entry);
-        }
-    }
+    let from = after.map_or(TRANSCRIPT_PREFIX, |a| a.0.as_str());
+    let partition = keys::chat_partition(channel.as_str(), session.as_str());
+    let mut entries: Vec<TranscriptEntry> =
+        store.query_range(&partition, from, TRANSCRIPT_END, limit.saturating_add(1)).await?;
+    entries.retain(|entry| after.is_none_or(|a| a.0 != entry.position));
     entries.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(entries)
 }
@@ -285,7 +259,10 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_rejects_forgeries() {
         let session = SessionId::generate();
-        let entry = TranscriptEntry::new("bot", &session, "m1", Direction::Agent, EntryKind::Message, "t", "2026", 0);
+        let channel = ChannelId::try_from("bot".to_string()).expect("id");
+        let received = OffsetDateTime::UNIX_EPOCH;
+        let entry =
+            TranscriptEntry::new(&channel, &session, "m1", Direction::Agent, EntryKind::Message, "t", received, 0);
         let after = After::decode(&entry.cursor()).expect("ours");
         assert_eq!(after.0, entry.position);
         assert!(After::decode("bm9wZQ").is_err());

@@ -3,8 +3,9 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::config::ChatbotChannel;
 use crate::auth::{SignatureEncoding, hmac_sha256, verify_hmac_sha256};
-use crate::config::{Channel, ChatbotChannel, Config};
+use crate::config::Config;
 use crate::genesys::open_messaging::{NormalizedAttachment, NormalizedMessage};
 
 /// The signature header Genesys sets on every webhook call.
@@ -31,15 +32,7 @@ pub fn signature_matches(secret: &SecretString, body: &[u8], header: &str) -> bo
 /// The chatbot channel whose webhook secret signed `body`, if any. Every channel is tried, so
 /// the time taken does not say which secrets exist.
 pub fn signing_bot<'a>(config: &'a Config, body: &[u8], header: &str) -> Option<&'a ChatbotChannel> {
-    let mut found = None;
-    for channel in &config.channels {
-        if let Channel::Chatbot(bot) = channel
-            && signature_matches(&bot.webhook_secret, body, header)
-        {
-            found = Some(bot);
-        }
-    }
-    found
+    config.find::<ChatbotChannel>(|bot| signature_matches(&bot.webhook_secret, body, header))
 }
 
 /// What a webhook body is about.

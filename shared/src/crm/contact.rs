@@ -1,103 +1,23 @@
-//! CRM contacts: the people interactions are matched to, by e-mail, E.164 phone or messenger
-//! id. Each key value a contact holds is a [`lookup`](super::lookup) item, so two contacts
-//! sharing a phone are found as an ambiguity, never merged or guessed.
+//! Contacts: one record per customer and tenant, whichever channel met them — a UIS caller, a
+//! WDE customer, a chat user. A contact is found by e-mail, E.164 phone or messenger id: each
+//! key value it holds is a [`lookup`](crate::store::lookup) item, so two contacts sharing a
+//! phone are found as an ambiguity, never merged or guessed.
 //!
-//! A contact created from an interaction gets an id derived from the key it was created for,
-//! so concurrent or repeated deliveries create it once.
+//! A contact created from an interaction gets an id derived from its tenant and the key it was
+//! created for (the phone when it has one, so a caller and a WDE customer with the same number
+//! land on the same record), and concurrent or repeated deliveries create it once.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::companies::CompanyId;
-use super::consents::ConsentState;
-use super::items::{Entity, Key, Store, StoreError, Written};
-use super::lookup::{self, LookupItem, Match};
+use super::ids::{CompanyId, ContactId, Email, InteractionId, MessengerId};
+use crate::config::common::TenantId;
 use crate::phone::PhoneNumber;
-
-/// A contact's id (`c` and 20 hex digits).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ContactId(String);
-
-impl ContactId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The id a contact created for `key` gets, the same on every delivery.
-    pub fn for_key(key: &ContactKey) -> Self {
-        let digest = Sha256::digest(key.partition().as_bytes());
-        Self(format!("c{}", &hex::encode(digest)[..20]))
-    }
-
-    /// A stored id as given back by a caller; anything else is not one of ours.
-    pub fn parse(text: &str) -> Option<Self> {
-        let ok = text.len() == 21 && text.starts_with('c') && text[1..].bytes().all(|b| b.is_ascii_hexdigit());
-        ok.then(|| Self(text.to_owned()))
-    }
-}
-
-impl fmt::Display for ContactId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// An e-mail address, compared case-insensitively (stored lower-cased).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(text: &str) -> Option<Self> {
-        let text = text.trim();
-        let (local, domain) = text.split_once('@')?;
-        let ok = !local.is_empty()
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && text.len() <= 254
-            && !domain.contains('@')
-            && !text.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c));
-        ok.then(|| Self(text.to_lowercase()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Email {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value).ok_or_else(|| "not an e-mail address".into())
-    }
-}
-
-impl From<Email> for String {
-    fn from(value: Email) -> Self {
-        value.0
-    }
-}
-
-/// A messenger (Facebook) actor id: ASCII letters, digits and `_`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct MessengerId(String);
-
-impl MessengerId {
-    pub fn parse(text: &str) -> Option<Self> {
-        let ok = !text.is_empty() && text.len() <= 64 && text.chars().all(crate::wde::fields::is_alnum);
-        ok.then(|| Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+use crate::store::lookup::{LookupItem, Match};
+use crate::store::{Entity, Key, Store, StoreError, Written, keys};
 
 /// A key a contact is found by, in the order interactions try them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,47 +37,118 @@ impl ContactKey {
         }
     }
 
-    fn partition(&self) -> String {
+    fn partition(&self, tenant: &TenantId) -> String {
+        let (kind, value) = match self {
+            Self::Email(e) => ("email", e.as_str()),
+            Self::Phone(p) => ("phone", p.as_str()),
+            Self::Messenger(m) => ("messenger", m.as_str()),
+        };
+        keys::alternate_key(tenant.as_str(), kind, value)
+    }
+}
+
+impl ContactId {
+    /// The id a contact of `tenant` created for `key` gets.
+    pub fn for_key(tenant: &TenantId, key: &ContactKey) -> Self {
+        Self::for_partition(&key.partition(tenant))
+    }
+}
+
+/// Accepted or withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// YetiForce `PLL_ACCEPTANCE`.
+    Accepted,
+    /// YetiForce `PLL_RESIGNATION`.
+    Resigned,
+}
+
+impl Decision {
+    pub fn label(self) -> &'static str {
         match self {
-            Self::Email(e) => format!("CRMKEY#email#{}", e.as_str()),
-            Self::Phone(p) => format!("CRMKEY#phone#{}", p.as_str()),
-            Self::Messenger(m) => format!("CRMKEY#messenger#{}", m.as_str()),
+            Self::Accepted => "accepted",
+            Self::Resigned => "withdrawn",
         }
     }
 }
 
-/// A contact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CrmContact {
-    pub id: ContactId,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<Email>,
-    pub phone: Option<PhoneNumber>,
-    pub messenger_id: Option<MessengerId>,
-    pub company: Option<CompanyId>,
-    /// Current consent state by consent name; the newest decision wins.
-    #[serde(default)]
-    pub consents: BTreeMap<String, ConsentState>,
+/// A contact's current decision on one consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentState {
+    pub decision: Decision,
     #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// What created it (`wde:<channel>:<interaction>`).
-    pub created_by: String,
+    pub at: OffsetDateTime,
+    /// The interaction the decision was taken in.
+    pub interaction: InteractionId,
 }
 
-impl Entity for CrmContact {
-    const TYPE: &'static str = "crm_contact";
-
-    fn key(&self) -> Key {
-        contact_key(&self.id)
+impl ConsentState {
+    /// Whether this decision replaces `other`: later wins; at the same instant, the higher
+    /// interaction id, so every order of deliveries ends the same.
+    pub fn supersedes(&self, other: &ConsentState) -> bool {
+        (self.at, self.interaction) > (other.at, other.interaction)
     }
 }
 
-fn contact_key(id: &ContactId) -> Key {
-    Key::new(format!("CONTACT#{id}"), "CONTACT")
+/// A contact. Fields a channel does not know are left out, so a channel that adds to the
+/// record (a caller's name) never erases what another wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub tenant: TenantId,
+    pub id: ContactId,
+    /// The name as a provider gives it whole (UIS `contact_full_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messenger_id: Option<MessengerId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<CompanyId>,
+    /// Current consent state by consent name; the newest decision wins.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub consents: BTreeMap<String, ConsentState>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// What created it (`wde:<channel>:<interaction>`, `uis:<channel>:<call>`).
+    pub created_by: String,
 }
 
-impl CrmContact {
+impl Entity for Contact {
+    const TYPE: &'static str = "contact";
+
+    fn key(&self) -> Key {
+        keys::contact(self.tenant.as_str(), self.id.as_str())
+    }
+}
+
+impl Contact {
+    /// A new contact of `tenant` holding `keys` (at least one), with the id its keys give.
+    pub fn new(tenant: &TenantId, keys: ContactKeys, created_at: OffsetDateTime, created_by: String) -> Option<Self> {
+        let identity = keys.identity()?;
+        Some(Self {
+            tenant: tenant.clone(),
+            id: ContactId::for_key(tenant, &identity),
+            name: None,
+            first_name: None,
+            last_name: None,
+            email: keys.email,
+            phone: keys.phone,
+            messenger_id: keys.messenger_id,
+            company: None,
+            consents: BTreeMap::new(),
+            created_at,
+            created_by,
+        })
+    }
+
     /// Every key value the contact can be found by.
     pub fn keys(&self) -> Vec<ContactKey> {
         let mut keys = Vec::new();
@@ -167,89 +158,137 @@ impl CrmContact {
         keys
     }
 
-    /// The name to show: first and last name, else whichever key it has.
+    /// The name to show: first and last name, the provider's name, else whichever key it has.
     pub fn display_name(&self) -> String {
         let name =
             [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
         if !name.is_empty() {
             return name;
         }
-        self.email
-            .as_ref()
-            .map(|e| e.as_str().to_owned())
+        self.name
+            .clone()
+            .or_else(|| self.email.as_ref().map(|e| e.as_str().to_owned()))
             .or_else(|| self.phone.as_ref().map(|p| p.as_str().to_owned()))
             .unwrap_or_else(|| self.id.to_string())
     }
-}
 
-/// Stores a contact and its key items. Each write is conditional: a repeated call writes
-/// nothing new, and one interrupted half-way is completed by the next.
-pub async fn create(store: &Store, contact: &CrmContact) -> Result<Written, StoreError> {
-    let written = store.put_new(contact).await?;
-    for key in contact.keys() {
-        let item = LookupItem {
-            pk: key.partition(),
-            sk: format!("CONTACT#{}", contact.id),
-            target: contact.id.to_string(),
-            token: None,
-        };
-        lookup::put(store, &item).await?;
+    fn lookup_items(&self) -> Vec<LookupItem> {
+        self.keys()
+            .into_iter()
+            .map(|key| {
+                let partition = key.partition(&self.tenant);
+                let sk = keys::alternate_key_of_contact(&partition, self.id.as_str()).sk;
+                LookupItem { pk: partition, sk, target: self.id.to_string(), token: None }
+            })
+            .collect()
     }
-    Ok(written)
+
+    /// Stores the contact and its key items. Each write is conditional: a repeated call writes
+    /// nothing new, and one interrupted half-way is completed by the next.
+    pub async fn create(&self, store: &Store) -> Result<Written, StoreError> {
+        let written = store.put_new(self).await?;
+        for item in self.lookup_items() {
+            item.put(store).await?;
+        }
+        Ok(written)
+    }
+
+    /// Creates the contact or completes it, for a transaction: what it already has (name,
+    /// creation, consents) is kept, and its key items are written with it.
+    pub fn upsert_writes(&self, store: &Store) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut writes = vec![store.upsert_write(self, &["name", "created_at", "created_by"])?];
+        for item in self.lookup_items() {
+            writes.push(item.put_write(store)?);
+        }
+        Ok(writes)
+    }
+
+    /// The contacts of `tenant` holding `key`.
+    pub async fn find(store: &Store, tenant: &TenantId, key: &ContactKey) -> Result<Match<ContactId>, StoreError> {
+        let holders = LookupItem::holders(store, &key.partition(tenant)).await?;
+        Ok(Match::from_vec(holders.into_iter().filter_map(|h| ContactId::parse(&h.target)).collect()))
+    }
+
+    /// The contact `id` of `tenant`; another tenant's contact is not found.
+    pub async fn get(store: &Store, tenant: &TenantId, id: &ContactId) -> Result<Option<Self>, StoreError> {
+        store.get(&keys::contact(tenant.as_str(), id.as_str())).await
+    }
+
+    /// Applies one consent decision to the contact's current state, unless a newer decision is
+    /// already there: deliveries in any order end in the same state.
+    pub async fn apply_consent(
+        store: &Store,
+        tenant: &TenantId,
+        id: &ContactId,
+        name: &str,
+        decision: &ConsentState,
+    ) -> Result<Written, StoreError> {
+        let (written, _) = store
+            .update_with(&keys::contact(tenant.as_str(), id.as_str()), |current: Option<&Contact>| {
+                let contact = current?;
+                if contact.consents.get(name).is_some_and(|known| !decision.supersedes(known)) {
+                    return None;
+                }
+                let mut next = contact.clone();
+                next.consents.insert(name.to_owned(), decision.clone());
+                Some(next)
+            })
+            .await?;
+        Ok(written)
+    }
 }
 
-/// The contacts holding `key`.
-pub async fn find(store: &Store, key: &ContactKey) -> Result<Match<ContactId>, StoreError> {
-    let holders = lookup::holders(store, &key.partition()).await?;
-    Ok(Match::from_vec(holders.into_iter().filter_map(|h| ContactId::parse(&h.target)).collect()))
+/// The keys a new contact holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactKeys {
+    pub email: Option<Email>,
+    pub phone: Option<PhoneNumber>,
+    pub messenger_id: Option<MessengerId>,
 }
 
-pub async fn get(store: &Store, id: &ContactId) -> Result<Option<CrmContact>, StoreError> {
-    store.get(&contact_key(id)).await
-}
-
-/// Applies one consent decision to the contact's current state, unless a newer decision is
-/// already there: deliveries in any order end in the same state.
-pub async fn apply_consent(
-    store: &Store,
-    id: &ContactId,
-    name: &str,
-    decision: &ConsentState,
-) -> Result<Written, StoreError> {
-    let (written, _) = store
-        .update_with(&contact_key(id), |current: Option<&CrmContact>| {
-            let contact = current?;
-            if contact.consents.get(name).is_some_and(|known| !decision.supersedes(known)) {
-                return None;
-            }
-            let mut next = contact.clone();
-            next.consents.insert(name.to_owned(), decision.clone());
-            Some(next)
-        })
-        .await?;
-    Ok(written)
+impl ContactKeys {
+    /// The key a new contact's id comes from: the phone first, so every channel that meets a
+    /// number gives its contact the same id.
+    fn identity(&self) -> Option<ContactKey> {
+        self.phone
+            .clone()
+            .map(ContactKey::Phone)
+            .or_else(|| self.email.clone().map(ContactKey::Email))
+            .or_else(|| self.messenger_id.clone().map(ContactKey::Messenger))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phone::Country;
 
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Jan.Kowalski@Example.PL ").expect("valid").as_str(), "jan.kowalski@example.pl");
-        for bad in ["", "x", "a@b", "a b@c.pl", "@c.pl", "a@@c.pl", "a@c.pl.", "<a>@c.pl"] {
-            assert!(Email::parse(bad).is_none(), "{bad}");
-        }
+    fn tenant(name: &str) -> TenantId {
+        TenantId::try_from(name.to_string()).expect("tenant")
     }
 
     #[test]
-    fn ids_follow_the_creating_key() {
+    fn ids_follow_the_creating_key_and_the_tenant() {
+        let t = tenant("default");
         let email = ContactKey::Email(Email::parse("a@b.pl").expect("email"));
-        assert_eq!(ContactId::for_key(&email), ContactId::for_key(&email.clone()));
-        let phone = ContactKey::Phone(PhoneNumber::parse("+48884998123", "PL").expect("phone"));
-        assert_ne!(ContactId::for_key(&email), ContactId::for_key(&phone));
-        let id = ContactId::for_key(&phone);
+        assert_eq!(ContactId::for_key(&t, &email), ContactId::for_key(&t, &email.clone()));
+        let phone =
+            ContactKey::Phone(PhoneNumber::parse("+48884998123", Country::parse("PL").expect("PL")).expect("phone"));
+        assert_ne!(ContactId::for_key(&t, &email), ContactId::for_key(&t, &phone));
+        assert_ne!(ContactId::for_key(&t, &phone), ContactId::for_key(&tenant("other"), &phone));
+        let id = ContactId::for_key(&t, &phone);
         assert_eq!(ContactId::parse(id.as_str()), Some(id));
         assert_eq!(ContactId::parse("c123"), None);
+    }
+
+    #[test]
+    fn a_new_contact_takes_its_id_from_the_phone_first() {
+        let t = tenant("default");
+        let phone = PhoneNumber::parse("+48884998123", Country::parse("PL").expect("PL")).expect("phone");
+        let keys = ContactKeys { email: Email::parse("a@b.pl"), phone: Some(phone.clone()), messenger_id: None };
+        let contact = Contact::new(&t, keys, OffsetDateTime::UNIX_EPOCH, "test".into()).expect("has keys");
+        assert_eq!(contact.id, ContactId::for_key(&t, &ContactKey::Phone(phone)));
+        assert_eq!(contact.keys().len(), 2);
+        assert!(Contact::new(&t, ContactKeys::default(), OffsetDateTime::UNIX_EPOCH, "test".into()).is_none());
     }
 }

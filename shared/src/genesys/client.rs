@@ -1,7 +1,6 @@
 //! Requests to the Platform API with auth and bounded retries.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,9 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::auth::{Credentials, Token, TokenCache, TokenResponse};
+use super::config::GenesysCloudChannel;
 use super::error::{ErrorBody, GenesysError};
-use super::regions::Region;
-use crate::config::GenesysCloudChannel;
 
 /// The response header carrying the platform's correlation id (equal to the body's `contextId`).
 pub const CORRELATION_HEADER: &str = "inin-correlation-id";
@@ -91,13 +89,21 @@ pub struct GenesysClient {
     policy: RetryPolicy,
 }
 
-static CLIENTS: LazyLock<Mutex<HashMap<String, GenesysClient>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-
 impl GenesysClient {
     /// A client of `api_base` (e.g. `https://api.mypurecloud.de`) logging in at `login_base`.
     pub fn new(api_base: &str, login_base: &str, credentials: Credentials) -> Result<Self, GenesysError> {
         let http =
             crate::outbound::http_client(Duration::from_secs(30)).map_err(|e| GenesysError::Config(e.to_string()))?;
+        Self::with_http(http, api_base, login_base, credentials)
+    }
+
+    /// The same on an existing HTTP client (its connections shared with others).
+    pub fn with_http(
+        http: reqwest::Client,
+        api_base: &str,
+        login_base: &str,
+        credentials: Credentials,
+    ) -> Result<Self, GenesysError> {
         Ok(Self {
             http,
             api_base: base_url(api_base)?,
@@ -109,23 +115,16 @@ impl GenesysClient {
         })
     }
 
-    /// The client of a configured channel. Clients are kept for the life of the process, so
-    /// warm invocations reuse the token and the connections.
-    pub fn for_channel(channel: &GenesysCloudChannel) -> Result<Self, GenesysError> {
-        let region = Region::find(&channel.region)
-            .ok_or_else(|| GenesysError::Config(format!("unknown region {}", channel.region)))?;
-        let api = channel.api_base_url.clone().unwrap_or_else(|| region.api_base_url());
-        let login = channel.login_base_url.clone().unwrap_or_else(|| region.login_base_url());
-        let cache_key = format!("{}|{api}|{login}|{}", channel.id, channel.client_id);
-        let mut clients = CLIENTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(client) = clients.get(&cache_key) {
-            return Ok(client.clone());
-        }
+    /// The client of a configured channel, on `http`. Built once per cold start and kept in
+    /// the [`App`](crate::App), so warm invocations reuse the token and the connections.
+    pub fn for_channel(channel: &GenesysCloudChannel, http: reqwest::Client) -> Result<Self, GenesysError> {
+        let region = channel.region;
+        let api = channel.api_base_url.as_ref().map_or_else(|| region.api_base_url(), |u| u.to_string());
+        let login = channel.login_base_url.as_ref().map_or_else(|| region.login_base_url(), |u| u.to_string());
         let credentials =
             Credentials { client_id: channel.client_id.clone(), client_secret: channel.client_secret.clone() };
-        let mut client = Self::new(&api, &login, credentials)?;
+        let mut client = Self::with_http(http, &api, &login, credentials)?;
         client.download_hosts = vec![region.downloads_host(), format!("api.{}", region.domain)];
-        clients.insert(cache_key, client.clone());
         Ok(client)
     }
 

@@ -4,8 +4,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::error::ApiError;
-
 /// The platform's `ErrorBody`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -70,20 +68,6 @@ impl GenesysError {
     }
 }
 
-/// Genesys refusing what we built from the caller's input is the caller's problem (400, with
-/// Genesys's message); everything else is a backend failure worth a retry (503).
-impl From<GenesysError> for ApiError {
-    fn from(error: GenesysError) -> Self {
-        match &error {
-            GenesysError::Api { status: 400 | 404 | 413 | 415, body, .. } => ApiError::bad_request(
-                "genesys_rejected",
-                format!("Genesys Cloud refused the message: {}", body.message),
-            ),
-            _ => ApiError::Unavailable(error.to_string()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,19 +82,5 @@ mod tests {
         assert_eq!(body.context_id.as_deref(), Some("c-1"));
         let error = GenesysError::Api { status: 429, body: Box::new(body), correlation_id: Some("c-1".into()) };
         assert!(error.to_string().contains("c-1"));
-    }
-
-    #[test]
-    fn rejection_is_a_400_and_outage_a_503() {
-        let body = ErrorBody {
-            message: "text too long".into(),
-            code: "bad.request".into(),
-            status: 400,
-            ..Default::default()
-        };
-        let api: ApiError = GenesysError::Api { status: 400, body: Box::new(body), correlation_id: None }.into();
-        assert_eq!(api.code(), "genesys_rejected");
-        let api: ApiError = GenesysError::Transport("refused".into()).into();
-        assert_eq!(api.status(), http::StatusCode::SERVICE_UNAVAILABLE);
     }
 }

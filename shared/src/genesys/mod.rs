@@ -1,12 +1,14 @@
-//! The Genesys Cloud Platform API client: regions, OAuth client credentials with a token cache,
-//! requests with bounded retries, typed errors, and the open-messaging models and calls.
+//! The Genesys Cloud Platform API client: an organisation's settings ([`config`]), regions,
+//! OAuth client credentials with a token cache, requests with bounded retries, typed errors,
+//! the open-messaging models and calls, and conversation injection with recording uploads.
 //!
 //! Every call goes through [`GenesysClient::request`], so auth, retries (Retry-After on 429,
 //! backoff on 5xx and timeouts, one token renewal on 401) and correlation-id logging are the
-//! same for open messaging today and for conversation events and recording uploads later.
+//! same for open messaging, conversation events and recording uploads.
 
 pub mod auth;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod open_messaging;
 pub mod recordings;

@@ -31,6 +31,17 @@ pub const REGIONS: [Region; 17] = [
     Region { key: "ap_southeast_2", domain: "mypurecloud.com.au" },
 ];
 
+impl<'de> serde::Deserialize<'de> for Region {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::find(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{name:?} is not a Genesys Cloud region (e.g. eu_central_1 or mypurecloud.de)"
+            ))
+        })
+    }
+}
+
 impl Region {
     /// The region named `name`: a key (`eu_central_1`, also with dashes) or a domain
     /// (`mypurecloud.de`, also as `api.mypurecloud.de`).

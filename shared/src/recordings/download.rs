@@ -9,7 +9,7 @@ use reqwest::{StatusCode, header};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::store::recording_jobs::StoredRecording;
+use super::job::{Failure, StoredRecording};
 use crate::store::{BlobError, Blobs};
 use crate::uis::recording::{LinkPolicy, Rejection};
 
@@ -39,6 +39,12 @@ impl CopyError {
     /// Whether trying again cannot help (the link or the file itself is the problem).
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Refused(_) | Self::TooManyRedirects | Self::BadRedirect | Self::TooLarge(_))
+    }
+}
+
+impl From<CopyError> for Failure {
+    fn from(error: CopyError) -> Self {
+        if error.is_permanent() { Self::Permanent(error.to_string()) } else { Self::Transient(error.to_string()) }
     }
 }
 

@@ -4,37 +4,28 @@
 use futures::stream;
 use reqwest::header;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use super::Failure;
+use super::job::{Failure, GenesysUpload, RecordingJob, StoredRecording};
 use crate::App;
-use crate::config::Channel;
+use crate::config::common::ChannelId;
+use crate::genesys::GenesysError;
 use crate::genesys::recordings::{ExternalCall, UploadUrlRequest};
-use crate::genesys::{GenesysClient, GenesysError};
-use crate::store::calls;
-use crate::store::recording_jobs::{GenesysUpload, RecordingJob, StoredRecording};
 use crate::uis::call::{Call, Direction};
+use crate::uis::record;
 
 /// Injects the conversation and uploads the recording, each once; `job.genesys` records what
 /// Genesys accepted so a retry resumes after it.
 pub(super) async fn deliver(
     app: &App,
-    http: &reqwest::Client,
-    genesys_channel: &str,
+    genesys_channel: &ChannelId,
     job: &mut RecordingJob,
     stored: &StoredRecording,
 ) -> Result<(), Failure> {
-    let channel = app
-        .config
-        .channels
-        .iter()
-        .find_map(|c| match c {
-            Channel::GenesysCloud(c) if c.id.as_str() == genesys_channel => Some(c),
-            _ => None,
-        })
-        .ok_or_else(|| (format!("Genesys Cloud channel {genesys_channel} is not configured"), true))?;
-    let client = GenesysClient::for_channel(channel).map_err(failure)?;
-    let (conversation_id, communication_id) = ExternalCall::ids(&job.channel, &job.call_session_id.to_string());
+    let client = app
+        .clients
+        .genesys(genesys_channel)
+        .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys_channel} is not configured")))?;
+    let (conversation_id, communication_id) = ExternalCall::ids(job.channel.as_str(), &job.call_session_id.to_string());
     let mut progress = job.genesys.clone().unwrap_or(GenesysUpload {
         conversation_id: conversation_id.clone(),
         events_accepted_at: None,
@@ -42,14 +33,12 @@ pub(super) async fn deliver(
     });
 
     if progress.events_accepted_at.is_none() {
-        let call = app
-            .store
-            .get::<Call>(&calls::key(&job.channel, job.call_session_id))
+        let call = record::get(&app.store, &job.channel, job.call_session_id)
             .await
-            .map_err(|e| (e.to_string(), false))?;
+            .map_err(|e| Failure::Transient(e.to_string()))?;
         let external = external_call(job, call.as_ref(), conversation_id, communication_id);
         client.inject_conversation(&external.events()).await.map_err(failure)?;
-        progress.events_accepted_at = Some(now());
+        progress.events_accepted_at = Some(OffsetDateTime::now_utc());
         job.genesys = Some(progress.clone());
     }
 
@@ -57,7 +46,7 @@ pub(super) async fn deliver(
         let file_name = format!("{}_{}{}", progress.conversation_id, job.link_id, extension(&stored.content_type));
         let request = UploadUrlRequest::new(file_name, &stored.md5, &stored.content_type);
         let upload = client.recording_upload_url(&request).await.map_err(failure)?;
-        put_object(app, http, stored, &upload.url, &upload.headers).await?;
+        put_object(app, stored, &upload.url, &upload.headers).await?;
         progress.upload_id = Some(upload.upload_key);
         job.genesys = Some(progress);
     }
@@ -68,11 +57,8 @@ pub(super) async fn deliver(
 fn failure(error: GenesysError) -> Failure {
     let permanent = matches!(error, GenesysError::Config(_))
         || error.status().is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
-    (format!("Genesys Cloud: {error}"), permanent)
-}
-
-fn now() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    let reason = format!("Genesys Cloud: {error}");
+    if permanent { Failure::Permanent(reason) } else { Failure::Transient(reason) }
 }
 
 /// The call as Genesys should see it. UIS times carry no zone, so the times are placed from
@@ -83,7 +69,7 @@ fn external_call(
     conversation_id: String,
     communication_id: String,
 ) -> ExternalCall {
-    let ended_at = OffsetDateTime::parse(&job.created_at, &Rfc3339).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let ended_at = job.created_at;
     let seconds = |s: Option<u64>| time::Duration::seconds(i64::try_from(s.unwrap_or(0)).unwrap_or(0));
     let talk = seconds(call.and_then(|c| c.talk_seconds));
     let wait = seconds(call.and_then(|c| c.wait_seconds));
@@ -118,22 +104,18 @@ fn extension(content_type: &str) -> &'static str {
 /// Streams the object from the bucket to the presigned URL with the headers Genesys named.
 async fn put_object(
     app: &App,
-    http: &reqwest::Client,
     stored: &StoredRecording,
     url: &str,
     headers: &std::collections::BTreeMap<String, String>,
 ) -> Result<(), Failure> {
-    let object = app
-        .blobs
-        .client()
-        .get_object()
-        .bucket(app.blobs.bucket())
-        .key(&stored.key)
-        .send()
-        .await
-        .map_err(|e| (format!("read {} back: {}", stored.key, aws_sdk_s3::error::DisplayErrorContext(e)), false))?;
+    let object =
+        app.blobs.client().get_object().bucket(app.blobs.bucket()).key(&stored.key).send().await.map_err(|e| {
+            Failure::Transient(format!("read {} back: {}", stored.key, aws_sdk_s3::error::DisplayErrorContext(e)))
+        })?;
     let body = stream::unfold(object.body, |mut body| async move { body.next().await.map(|chunk| (chunk, body)) });
-    let mut request = http
+    let mut request = app
+        .clients
+        .download
         .put(url)
         .header(header::CONTENT_LENGTH, stored.size)
         .header(header::CONTENT_TYPE, &stored.content_type)
@@ -141,11 +123,12 @@ async fn put_object(
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
     }
-    let response = request.send().await.map_err(|e| (format!("recording upload: {e}"), false))?;
+    let response =
+        request.send().await.map_err(|e| Failure::Transient(format!("recording upload: {}", e.without_url())))?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err((format!("recording upload answered HTTP {}", status.as_u16()), false))
+        Err(Failure::Transient(format!("recording upload answered HTTP {}", status.as_u16())))
     }
 }

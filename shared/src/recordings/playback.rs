@@ -3,16 +3,14 @@
 
 use std::time::Duration;
 
-use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
+use super::job::RecordingJob;
 use crate::App;
+use crate::config::common::ChannelId;
 use crate::error::ApiError;
-use crate::store::calls;
-use crate::store::recording_jobs::RecordingJob;
-use crate::store::{Entity, Key};
+use crate::store::{Entity, Key, keys};
 use crate::uis::call::CallSessionId;
 
 /// How long a playback link works.
@@ -24,14 +22,14 @@ pub fn recording_id(job: &RecordingJob) -> String {
 }
 
 /// The job key of recording `id` on `channel`, or a 400 naming what is wrong.
-fn job_key(channel: &str, id: &str) -> Result<Key, ApiError> {
+fn job_key(channel: &ChannelId, id: &str) -> Result<Key, ApiError> {
     let invalid = || ApiError::bad_request("invalid_path", "id must be <call_session_id>-<link_id>");
     let (call, link) = id.split_once('-').ok_or_else(invalid)?;
     let call: CallSessionId = call.parse().map_err(|_| invalid())?;
     if link.len() != 20 || !link.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid());
     }
-    Ok(Key::new(calls::partition(channel, call), format!("RECORDING#{link}")))
+    Ok(keys::recording_job(channel.as_str(), call, link))
 }
 
 /// What `GET /recordings/{id}` answers.
@@ -48,7 +46,7 @@ pub struct PlaybackLink {
 
 /// A presigned link to recording `id` of `channel`: 404 when there is no such recording,
 /// 409 while it is not copied yet.
-pub async fn link(app: &App, channel: &str, id: &str) -> Result<PlaybackLink, ApiError> {
+pub async fn link(app: &App, channel: &ChannelId, id: &str) -> Result<PlaybackLink, ApiError> {
     let key = job_key(channel, id)?;
     let job = app
         .store
@@ -56,24 +54,14 @@ pub async fn link(app: &App, channel: &str, id: &str) -> Result<PlaybackLink, Ap
         .await?
         .filter(|job| job.key() == key)
         .ok_or_else(|| ApiError::NotFound(format!("recording {id} is not known")))?;
-    let object = job
-        .object
-        .ok_or_else(|| ApiError::Conflict(format!("recording {id} is not copied yet (status {})", job.status)))?;
-    let config = PresigningConfig::expires_in(LINK_TTL).map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let presigned = app
-        .blobs
-        .client()
-        .get_object()
-        .bucket(app.blobs.bucket())
-        .key(&object.key)
-        .response_content_type(&object.content_type)
-        .presigned(config)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("presign: {}", aws_sdk_s3::error::DisplayErrorContext(e))))?;
-    let expires_at = (OffsetDateTime::now_utc() + LINK_TTL).format(&Rfc3339).unwrap_or_default();
+    let object = job.object.ok_or_else(|| {
+        ApiError::Conflict(format!("recording {id} is not copied yet (status {})", job.status.as_str()))
+    })?;
+    let url = app.blobs.presign_get(&object.key, LINK_TTL, Some(&object.content_type)).await?;
+    let expires_at = crate::clock::rfc3339(OffsetDateTime::now_utc() + LINK_TTL);
     Ok(PlaybackLink {
         id: id.to_owned(),
-        url: presigned.uri().to_owned(),
+        url,
         expires_at,
         expires_in: LINK_TTL.as_secs(),
         content_type: object.content_type,
@@ -88,9 +76,10 @@ mod tests {
 
     #[test]
     fn ids_are_checked_before_any_lookup() {
-        assert!(job_key("uis-a", "12-0123456789abcdef0123").is_ok());
+        let channel = ChannelId::try_from("uis-a".to_string()).expect("id");
+        assert!(job_key(&channel, "12-0123456789abcdef0123").is_ok());
         for bad in ["12", "x-0123456789abcdef0123", "12-short", "12-0123456789abcdef012z", "-"] {
-            assert!(job_key("uis-a", bad).is_err(), "{bad}");
+            assert!(job_key(&channel, bad).is_err(), "{bad}");
         }
     }
 }

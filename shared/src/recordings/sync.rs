@@ -1,21 +1,17 @@
-//! Recording jobs worked off: claim the job (one attempt, conditional on its version), copy
-//! the recording into the bucket, hand it to Genesys Cloud when the channel has an org, and
-//! record the outcome: done, retry later with backoff, or failed with the reason.
-
-pub mod download;
-mod genesys_cloud;
-pub mod playback;
+//! One recording job worked off: claim it (one attempt, conditional on its version), copy the
+//! recording into the bucket, hand it to Genesys Cloud when the channel has an org, and record
+//! the outcome: done, retry later with backoff, or failed with the reason.
 
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::download;
+use super::genesys_cloud;
+use super::job::{Failure, JobStatus, RecordingJob};
 use crate::App;
-use crate::config::{Channel, UisChannel};
-use crate::store::recording_jobs::{self, RecordingJob};
 use crate::store::{Key, StoreError, Written};
-use crate::uis::recording::LinkPolicy;
-use download::CopyError;
+use crate::uis::config::UisChannel;
 
 /// How the worker runs; the defaults are the deployed function's.
 #[derive(Debug, Clone)]
@@ -54,18 +50,13 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-/// The S3 key of a job's recording.
-pub fn object_key(job: &RecordingJob) -> String {
-    format!("recordings/{}/{}/{}", job.channel, job.call_session_id, job.link_id)
-}
-
 /// Works on the job at `key` once, if it is due (waiting up to `max_wait` for a retry that is
 /// nearly due).
-pub async fn process(app: &App, http: &reqwest::Client, key: &Key, settings: &Settings) -> Result<Outcome, SyncError> {
+pub async fn process(app: &App, key: &Key, settings: &Settings) -> Result<Outcome, SyncError> {
     let Some(job) = app.store.get::<RecordingJob>(key).await? else {
         return Ok(Outcome::Skipped);
     };
-    if job.status == recording_jobs::FAILED {
+    if job.status == JobStatus::Failed {
         return Ok(Outcome::Failed(job.last_error.unwrap_or_default()));
     }
     let Some(due) = job.due_at(settings.lease) else {
@@ -87,55 +78,38 @@ pub async fn process(app: &App, http: &reqwest::Client, key: &Key, settings: &Se
     let Some(claimed) = claimed.filter(|_| written == Written::Updated) else {
         return Ok(Outcome::Skipped);
     };
-    let Some(channel) = uis_channel(app, &claimed.channel) else {
-        let reason = format!("channel {} is no longer configured", claimed.channel);
-        return finish(app, key, &claimed, claimed.clone(), Err((reason, true)), 1, time::Duration::ZERO).await;
+    let Some(channel) = app.config.get::<UisChannel>(&claimed.channel) else {
+        let failure = Failure::Permanent(format!("channel {} is no longer configured", claimed.channel));
+        return finish(app, key, &claimed, claimed.clone(), Err(failure), 1, time::Duration::ZERO).await;
     };
     let mut progressed = claimed.clone();
-    let result = attempt(app, http, channel, &mut progressed, settings).await;
-    let first_delay = time::Duration::seconds(i64::try_from(channel.recording_retry_seconds).unwrap_or(i64::MAX));
-    finish(app, key, &claimed, progressed, result, channel.recording_attempts, first_delay).await
+    let result = attempt(app, channel, &mut progressed, settings).await;
+    finish(app, key, &claimed, progressed, result, channel.recording_attempts, channel.first_retry_delay()).await
 }
-
-fn uis_channel<'a>(app: &'a App, id: &str) -> Option<&'a UisChannel> {
-    app.config.channels.iter().find_map(|c| match c {
-        Channel::Uis(c) if c.id.as_str() == id => Some(c),
-        _ => None,
-    })
-}
-
-/// Why an attempt failed, and whether trying again cannot help.
-type Failure = (String, bool);
 
 /// One attempt: the copy into the bucket, then Genesys Cloud; each step already made by an
 /// earlier attempt (recorded in `job`) is skipped. `job` keeps what was done even on failure.
-async fn attempt(
-    app: &App,
-    http: &reqwest::Client,
-    channel: &UisChannel,
-    job: &mut RecordingJob,
-    settings: &Settings,
-) -> Result<(), Failure> {
+async fn attempt(app: &App, channel: &UisChannel, job: &mut RecordingJob, settings: &Settings) -> Result<(), Failure> {
     let stored = match &job.object {
         Some(stored) => stored.clone(),
         None => {
             let stored = download::copy_to_bucket(
-                http,
-                LinkPolicy::of(channel),
+                &app.clients.download,
+                channel.link_policy(),
                 &job.url,
                 &app.blobs,
-                &object_key(job),
+                &job.object_key(),
                 settings.part_size,
                 channel.recording_max_bytes,
             )
             .await
-            .map_err(|e: CopyError| (e.to_string(), e.is_permanent()))?;
+            .map_err(Failure::from)?;
             job.object = Some(stored.clone());
             stored
         }
     };
     match job.genesys_channel.clone() {
-        Some(genesys) => genesys_cloud::deliver(app, http, &genesys, job, &stored).await,
+        Some(genesys) => genesys_cloud::deliver(app, &genesys, job, &stored).await,
         None => Ok(()),
     }
 }
@@ -153,10 +127,11 @@ async fn finish(
     let now = OffsetDateTime::now_utc();
     let (next, outcome) = match result {
         Ok(()) => (progressed.done(now), Outcome::Done),
-        Err((reason, permanent)) => {
-            let next = progressed.attempt_failed(&reason, permanent, max_attempts, first_delay, now);
+        Err(failure) => {
+            let next = progressed.attempt_failed(&failure, max_attempts, first_delay, now);
+            let reason = failure.to_string();
             let outcome =
-                if next.status == recording_jobs::FAILED { Outcome::Failed(reason) } else { Outcome::Retrying(reason) };
+                if next.status == JobStatus::Failed { Outcome::Failed(reason) } else { Outcome::Retrying(reason) };
             (next, outcome)
         }
     };

@@ -72,6 +72,28 @@ impl Blobs {
         }
     }
 
+    /// A GET link to `key` that works for `lifetime` without credentials, so the bucket itself
+    /// stays private. `content_type` overrides what the download is served as.
+    pub async fn presign_get(
+        &self,
+        key: &str,
+        lifetime: std::time::Duration,
+        content_type: Option<&str>,
+    ) -> Result<String, BlobError> {
+        let presigning = aws_sdk_s3::presigning::PresigningConfig::expires_in(lifetime)
+            .map_err(|e| BlobError::Backend { bucket: self.bucket.clone(), message: e.to_string() })?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_response_content_type(content_type.map(str::to_owned))
+            .presigned(presigning)
+            .await
+            .map_err(|e| self.backend(e))?;
+        Ok(request.uri().to_owned())
+    }
+
     /// Streams `source` into `key`. Up to one part it is a single PUT; above, a multipart
     /// upload holding at most one part in memory. On any failure the multipart upload is
     /// aborted, so no orphan parts are left to pay for.

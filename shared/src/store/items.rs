@@ -13,7 +13,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::schema::{INDEXES, PK, SK, TTL, TYPE, VERSION};
-use crate::error::ApiError;
 
 /// One raw item of the table.
 pub type Item = HashMap<String, AttributeValue>;
@@ -21,21 +20,31 @@ pub type Item = HashMap<String, AttributeValue>;
 /// How many times an optimistic update re-reads after losing a race before giving up.
 const MAX_UPDATE_ATTEMPTS: usize = 8;
 
+/// Why the table could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// DynamoDB failed or could not be reached: trying again may help.
     #[error("table {table}: {message}")]
     Backend { table: String, message: String },
+    /// An item is not what its type says: trying again cannot help.
     #[error("item {key} cannot be read as {entity}: {message}")]
     Corrupt { key: String, entity: &'static str, message: String },
+    /// Concurrent writers kept winning: trying again later may help.
     #[error("item {0} kept changing under {MAX_UPDATE_ATTEMPTS} concurrent updates")]
     Contention(String),
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        ApiError::Unavailable(error.to_string())
+impl StoreError {
+    /// Whether a later attempt can succeed.
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, Self::Corrupt { .. })
     }
 }
+
+/// A cursor a caller sent back that this store never handed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the cursor is not one this API returned")]
+pub struct InvalidCursor;
 
 /// A primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -445,6 +454,83 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Up to `limit` items of partition `pk` whose sort key is between `from` and `to`
+    /// (inclusive), in sort-key order, read consistently.
+    pub async fn query_range<E: Entity>(
+        &self,
+        pk: &str,
+        from: &str,
+        to: &str,
+        limit: i32,
+    ) -> Result<Vec<E>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :p AND #sk BETWEEN :lo AND :hi")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":p", AttributeValue::S(pk.into()))
+            .expression_attribute_values(":lo", AttributeValue::S(from.into()))
+            .expression_attribute_values(":hi", AttributeValue::S(to.into()))
+            .consistent_read(true)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| self.backend(e))?;
+        self.decode_all(out.items.unwrap_or_default())
+    }
+
+    /// Up to `limit` items of partition `pk`, in sort-key order, read consistently: the holders
+    /// of an alternate key, say.
+    pub async fn query_partition<E: Entity>(&self, pk: &str, limit: i32) -> Result<Vec<E>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", PK)
+            .expression_attribute_values(":p", AttributeValue::S(pk.into()))
+            .consistent_read(true)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| self.backend(e))?;
+        self.decode_all(out.items.unwrap_or_default())
+    }
+
+    /// The newest `limit` items of an index partition, of whatever type, as raw items: for a
+    /// listing that mixes entities (a customer's history). Read them with [`Store::decode_item`]
+    /// after checking [`item_type`].
+    pub async fn query_index_items(&self, index: Index, partition: &str, limit: i32) -> Result<Vec<Item>, StoreError> {
+        let (name, pk_name, _) = index.attributes();
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(name)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", pk_name)
+            .expression_attribute_values(":p", AttributeValue::S(partition.into()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| self.backend(e))?;
+        Ok(out.items.unwrap_or_default().into_iter().filter(|i| !is_expired(i)).collect())
+    }
+
+    fn decode_all<E: Entity>(&self, items: Vec<Item>) -> Result<Vec<E>, StoreError> {
+        items.into_iter().filter(|i| !is_expired(i)).map(|item| self.decode(item).map(|(e, _)| e)).collect()
+    }
+}
+
+/// The `type` attribute of a raw item.
+pub fn item_type(item: &Item) -> Option<&str> {
+    item.get(TYPE).and_then(|t| t.as_s().ok()).map(String::as_str)
+}
+
 /// One page of a query and where the next one starts.
 #[derive(Debug)]
 pub struct Page<E> {
@@ -472,12 +558,11 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.0).unwrap_or_default())
     }
 
-    /// Parses a token from a caller; anything that is not one of ours is a 400.
-    pub fn decode(token: &str) -> Result<Self, ApiError> {
-        let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not one this API returned");
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-        if map.contains_key(PK) && map.contains_key(SK) { Ok(Self(map)) } else { Err(invalid()) }
+    /// Parses a token from a caller; anything that is not one of ours is refused.
+    pub fn decode(token: &str) -> Result<Self, InvalidCursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| InvalidCursor)?;
+        let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)?;
+        if map.contains_key(PK) && map.contains_key(SK) { Ok(Self(map)) } else { Err(InvalidCursor) }
     }
 }
 
@@ -513,7 +598,7 @@ mod tests {
         let token = cursor.encode();
         assert_eq!(Cursor::decode(&token).expect("ours"), cursor);
         assert_eq!(cursor.to_item(), item);
-        assert_eq!(Cursor::decode("not a cursor").expect_err("forged").code(), "invalid_cursor");
+        assert_eq!(Cursor::decode("not a cursor"), Err(InvalidCursor));
         let no_key = URL_SAFE_NO_PAD.encode(br#"{"x":"y"}"#);
         assert!(Cursor::decode(&no_key).is_err());
     }

@@ -1,11 +1,11 @@
-//! Alternate keys shared by many records: one small item per (key value, record), in the
-//! key value's partition, so a strongly consistent query finds every record holding the
-//! value and a second holder shows up as an ambiguity instead of being overwritten.
+//! Alternate keys shared by many records: one small item per (key value, record), in the key
+//! value's partition, so a strongly consistent query finds every record holding the value and a
+//! second holder shows up as an ambiguity instead of being overwritten.
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
 use super::items::{Entity, Key, Store, StoreError, Written};
-use super::schema::PK;
 
 /// How many holders of one key value are read; more than one is already ambiguous.
 const MAX_HOLDERS: i32 = 10;
@@ -40,7 +40,7 @@ pub enum Match<T> {
 }
 
 impl<T> Match<T> {
-    pub(crate) fn from_vec(mut found: Vec<T>) -> Self {
+    pub fn from_vec(mut found: Vec<T>) -> Self {
         match found.len() {
             0 => Self::None,
             1 => found.pop().map_or(Self::None, Self::One),
@@ -49,34 +49,20 @@ impl<T> Match<T> {
     }
 }
 
-/// Records `target` as a holder of the value whose partition is `partition`.
-pub(crate) async fn put(store: &Store, item: &LookupItem) -> Result<Written, StoreError> {
-    store.put_new(item).await
-}
+impl LookupItem {
+    /// Records the holder; a repeated call writes nothing.
+    pub async fn put(&self, store: &Store) -> Result<Written, StoreError> {
+        store.put_new(self).await
+    }
 
-/// Every holder of the value (up to [`MAX_HOLDERS`]), read consistently.
-pub(crate) async fn holders(store: &Store, partition: &str) -> Result<Vec<LookupItem>, StoreError> {
-    let out = store
-        .client()
-        .query()
-        .table_name(store.table())
-        .key_condition_expression("#p = :p")
-        .expression_attribute_names("#p", PK)
-        .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S(partition.into()))
-        .consistent_read(true)
-        .limit(MAX_HOLDERS)
-        .send()
-        .await
-        .map_err(|e| store.backend(e))?;
-    out.items
-        .unwrap_or_default()
-        .into_iter()
-        .map(|item| {
-            serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
-                key: partition.into(),
-                entity: LookupItem::TYPE,
-                message: e.to_string(),
-            })
-        })
-        .collect()
+    /// The same, as part of a transaction.
+    pub fn put_write(&self, store: &Store) -> Result<TransactWriteItem, StoreError> {
+        store.upsert_write(self, &[])
+    }
+
+    /// Every holder of the value whose partition is `partition` (up to ten: more than one is already ambiguous), read
+    /// consistently.
+    pub async fn holders(store: &Store, partition: &str) -> Result<Vec<Self>, StoreError> {
+        store.query_partition(partition, MAX_HOLDERS).await
+    }
 }

@@ -1,4 +1,7 @@
-//! The store: one DynamoDB table for every entity, one S3 bucket for large bodies.
+//! The store: one DynamoDB table for every entity, one S3 bucket for large bodies. It knows
+//! keys, conditional writes, merges, transactions, queries and cursors; it knows nothing of
+//! calls, contacts or jobs — each domain owns its entities (their `impl Entity` lives with
+//! them) and builds their keys through [`keys`].
 //!
 //! # Single-table design
 //!
@@ -12,28 +15,14 @@
 //! | `_v` (N) | the version an optimistic update expects |
 //!
 //! Both indexes project all attributes. The table streams new and old images, which is how
-//! work (recording jobs) reaches the functions that do it. Every entity implements [`Entity`];
-//! writes are conditional, so a provider's duplicate delivery never creates a second item.
-//!
-//! Entities, one module each, with their item layout in the module docs: [`calls`] (UIS call
-//! records and stored notifications), [`contacts`], [`tickets`], [`recording_jobs`].
+//! work (recording jobs) reaches the functions that do it. Writes are conditional, so a
+//! provider's duplicate delivery never creates a second item. Every key format is in [`keys`].
 
 mod blobs;
-pub mod calls;
-pub mod chat_integrations;
-pub mod chat_sessions;
-pub mod companies;
-pub mod consents;
-pub mod contacts;
-pub mod crm_contacts;
-pub mod history;
-pub mod interactions;
 mod items;
+pub mod keys;
 pub mod lookup;
-pub mod recording_jobs;
 pub mod schema;
-pub mod tickets;
-pub mod transcripts;
 
 pub use blobs::{BlobError, Blobs, MIN_PART_SIZE, StoredObject};
-pub use items::{Cursor, Entity, Index, Item, Key, Page, Store, StoreError, Written};
+pub use items::{Cursor, Entity, Index, InvalidCursor, Item, Key, Page, Store, StoreError, Written, item_type};

@@ -13,11 +13,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::config::UisChannel;
 use super::notification::{EventKind, Notification, NotificationError};
 use super::recording::{self, MAX_RECORDINGS, Rejection};
-use crate::config::UisChannel;
+use crate::config::common::ChannelId;
+use crate::crm::contact::ContactKey;
+use crate::crm::ids::ContactId;
 use crate::phone::PhoneNumber;
-use crate::store::contacts::contact_id;
 
 /// UIS's call identifier, shared by every notification of one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -35,6 +37,70 @@ impl std::str::FromStr for CallSessionId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         s.parse().map(Self)
+    }
+}
+
+/// A time as UIS gives it: the account's local wall-clock time, with no offset. Kept as such
+/// (`2026-11-21T10:15:03.412`), so nothing pretends to know its zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LocalTime(time::PrimitiveDateTime);
+
+impl LocalTime {
+    /// Reads `2026-11-21 10:15:03.412` (or with `T`); anything else is not a time.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.len() > 40 {
+            return None;
+        }
+        let with_fraction =
+            time::macros::format_description!("[year]-[month]-[day][first [ ][T]][hour]:[minute]:[second].[subsecond]");
+        let plain = time::macros::format_description!("[year]-[month]-[day][first [ ][T]][hour]:[minute]:[second]");
+        time::PrimitiveDateTime::parse(text, with_fraction)
+            .or_else(|_| time::PrimitiveDateTime::parse(text, plain))
+            .ok()
+            .map(Self)
+    }
+
+    /// The same wall-clock time read as UTC, for ordering against times that have a zone.
+    pub fn assume_utc(self) -> time::OffsetDateTime {
+        self.0.assume_utc()
+    }
+}
+
+impl fmt::Display for LocalTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )?;
+        let nanos = t.nanosecond();
+        if nanos > 0 {
+            let digits = format!("{nanos:09}");
+            write!(f, ".{}", digits.trim_end_matches('0'))?;
+        }
+        Ok(())
+    }
+}
+
+impl TryFrom<String> for LocalTime {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text).ok_or_else(|| format!("{text:?} is not a local date and time"))
+    }
+}
+
+impl From<LocalTime> for String {
+    fn from(time: LocalTime) -> Self {
+        time.to_string()
     }
 }
 
@@ -146,7 +212,7 @@ impl Incoming {
         let mut unreadable_phones = Vec::new();
         let mut phone = |field: &'static str| {
             let text = n.text(field)?;
-            match PhoneNumber::parse(&text, &channel.default_country) {
+            match PhoneNumber::parse(&text, channel.default_country) {
                 Ok(number) => Some(number),
                 Err(_) => {
                     unreadable_phones.push(field);
@@ -216,7 +282,7 @@ impl Incoming {
             let checked = if i >= MAX_RECORDINGS {
                 Err(Rejection::TooMany(MAX_RECORDINGS))
             } else {
-                recording::LinkPolicy::of(channel).check(&link)
+                channel.link_policy().check(&link)
             };
             let reference = match checked {
                 Ok(allowed) => {
@@ -246,7 +312,7 @@ pub struct Participant {
 /// The merged call record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Call {
-    pub channel: String,
+    pub channel: ChannelId,
     pub call_session_id: CallSessionId,
     /// What each kind of notification said: the merge input.
     pub events: BTreeMap<EventKind, CallEvent>,
@@ -263,15 +329,15 @@ pub struct Call {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_phone: Option<PhoneNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact_id: Option<String>,
+    pub contact_id: Option<ContactId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
+    pub started_at: Option<LocalTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answered_at: Option<String>,
+    pub answered_at: Option<LocalTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<String>,
+    pub finished_at: Option<LocalTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -369,10 +435,11 @@ impl Call {
         let unknown_employees =
             named.values().filter(|p| p.operator.is_none()).map(|p| p.employee_id.clone()).collect();
         let contact_phone = PRECEDENCE.iter().find_map(|k| events.get(k).and_then(|e| e.contact_phone.clone()));
-        let contact_id = contact_phone.as_ref().map(|p| contact_id(channel.id.as_str(), p));
+        let contact_id =
+            contact_phone.as_ref().map(|p| ContactId::for_key(&channel.tenant, &ContactKey::Phone(p.clone())));
         let ticket_id = direction.map(|_| format!("uis-{call_session_id}"));
         Call {
-            channel: channel.id.to_string(),
+            channel: channel.id.clone(),
             call_session_id,
             state,
             direction,
@@ -380,9 +447,9 @@ impl Call {
             contact_phone,
             contact_id,
             contact_name: pick(&|e| e.contact_name.clone()),
-            started_at: pick(&|e| e.start_time.as_deref().map(normalize_time)),
-            answered_at: pick(&|e| e.answer_time.as_deref().map(normalize_time)),
-            finished_at: pick(&|e| e.finish_time.as_deref().map(normalize_time)),
+            started_at: pick_time(&events, |e| e.start_time.as_deref()),
+            answered_at: pick_time(&events, |e| e.answer_time.as_deref()),
+            finished_at: pick_time(&events, |e| e.finish_time.as_deref()),
             wait_seconds: finished.and_then(|e| e.wait_seconds),
             talk_seconds,
             finish_reason: finished.and_then(|e| e.finish_reason.clone()),
@@ -403,8 +470,14 @@ impl Call {
 
     /// Sort key of the call among a contact's calls: start time, then id.
     pub fn sort_key(&self) -> String {
-        format!("{}#{:020}", self.started_at.as_deref().unwrap_or("0000"), self.call_session_id.0)
+        let started = self.started_at.map_or_else(|| "0000".to_string(), |t| t.to_string());
+        format!("{started}#{:020}", self.call_session_id.0)
     }
+}
+
+/// The first readable time of the kinds in precedence order.
+fn pick_time(events: &BTreeMap<EventKind, CallEvent>, field: impl Fn(&CallEvent) -> Option<&str>) -> Option<LocalTime> {
+    PRECEDENCE.iter().find_map(|k| events.get(k).and_then(&field).and_then(LocalTime::parse))
 }
 
 /// Of two deliveries of the same kind, the later notification wins; equal times are broken by
@@ -418,21 +491,20 @@ fn later(new: &CallEvent, old: &CallEvent) -> bool {
     }
 }
 
-/// `2026-11-21 10:15:03.123` → `2026-11-21T10:15:03.123`, so that times sort as text; other
-/// formats are kept as sent.
-fn normalize_time(text: &str) -> String {
-    let bytes = text.as_bytes();
-    if bytes.len() >= 19 && bytes[10] == b' ' && bytes[4] == b'-' && bytes[13] == b':' {
-        format!("{}T{}", &text[..10], &text[11..])
-    } else {
-        text.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{Channel, Config};
+
+    #[test]
+    fn local_times_read_both_notations_and_print_one() {
+        let t = LocalTime::parse("2026-11-21 10:15:03.412").expect("time");
+        assert_eq!(t.to_string(), "2026-11-21T10:15:03.412");
+        assert_eq!(LocalTime::parse("2026-11-21T10:15:03").expect("time").to_string(), "2026-11-21T10:15:03");
+        assert_eq!(LocalTime::parse("yesterday"), None);
+        assert_eq!(LocalTime::parse(&"9".repeat(1000)), None);
+        assert!(LocalTime::parse("2026-11-21 10:15:03").expect("a") < t);
+    }
 
     fn channel() -> UisChannel {
         let doc = r#"
@@ -444,8 +516,8 @@ mod tests {
             recording_hosts = ["app.uiscom.ru"]
             operators = { "11" = "olga" }
         "#;
-        let mut config = Config::parse(doc).expect("config");
-        match config.channels.remove(0) {
+        let config = Config::parse(doc).expect("config");
+        match config.into_channels().remove(0) {
             Channel::Uis(c) => c,
             _ => unreachable!(),
         }
@@ -474,7 +546,7 @@ mod tests {
         let b = Call::merge(Some(&a), &finished, &ch).expect("changed");
         assert_eq!(b.state, CallState::Lost);
         assert_eq!(b.direction, Some(Direction::In));
-        assert_eq!(b.started_at.as_deref(), Some("2026-11-21T10:00:00.5"));
+        assert_eq!(b.started_at.map(|t| t.to_string()).as_deref(), Some("2026-11-21T10:00:00.5"));
         assert_eq!(b.contact_phone.as_ref().map(PhoneNumber::as_str), Some("+79161234567"));
         assert_eq!(b.unknown_employees, vec!["12".to_string()]);
         assert_eq!(b.participants[0].operator.as_deref(), Some("olga"));

@@ -1,49 +1,37 @@
-//! Call records and what hangs off them, in one partition per call so that one Query reads
-//! the whole aggregate:
+//! How a call is kept: the merged [`Call`] and what hangs off it, in one partition per call so
+//! that one Query reads the whole aggregate:
 //!
 //! | `sk` | `type` | item |
 //! |---|---|---|
-//! | `CALL` | `uis_call` | the merged [`Call`]; `gsi1pk` = `CALLS#<channel>#<contact_id>`, `gsi1sk` = start time + id |
+//! | `CALL` | `uis_call` | the merged [`Call`]; gsi1 lists a contact's calls on the channel |
 //! | `EVENT#<kind>#<digest>` | `uis_notification` | one delivery as received (token removed), for audit and replay |
-//! | `TICKET` | `ticket` | see [`super::tickets`] |
-//! | `RECORDING#<link_id>` | `recording_job` | see [`super::recording_jobs`] |
-//!
-//! `pk` is `CALL#<channel>#<call_session_id>`.
+//! | `TICKET` | `ticket` | see [`super::ticket`] |
+//! | `RECORDING#<link_id>` | `recording_job` | see [`crate::recordings::job`] |
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use super::recording_jobs::RecordingJob;
-use super::schema::TYPE as TYPE_ATTR;
-use super::tickets::Ticket;
-use super::{Cursor, Entity, Index, Key, Page, Store, StoreError};
-use crate::uis::call::{Call, CallSessionId};
-use crate::uis::notification::{BodyFormat, EventKind};
-
-pub const TYPE: &str = "uis_call";
-
-/// The partition of one call.
-pub fn partition(channel: &str, call_session_id: CallSessionId) -> String {
-    format!("CALL#{channel}#{call_session_id}")
-}
-
-pub fn key(channel: &str, call_session_id: CallSessionId) -> Key {
-    Key::new(partition(channel, call_session_id), "CALL")
-}
-
-fn contact_partition(channel: &str, contact_id: &str) -> String {
-    format!("CALLS#{channel}#{contact_id}")
-}
+use super::call::{Call, CallSessionId};
+use super::notification::{BodyFormat, EventKind};
+use super::ticket::Ticket;
+use crate::config::common::ChannelId;
+use crate::crm::ids::ContactId;
+use crate::recordings::job::RecordingJob;
+use crate::store::{Cursor, Entity, Index, Key, Page, Store, StoreError, item_type, keys};
 
 impl Entity for Call {
-    const TYPE: &'static str = TYPE;
+    const TYPE: &'static str = "uis_call";
 
     fn key(&self) -> Key {
-        key(&self.channel, self.call_session_id)
+        keys::call(self.channel.as_str(), self.call_session_id)
     }
 
     fn index_keys(&self) -> Vec<(Index, String, String)> {
         match &self.contact_id {
-            Some(contact) => vec![(Index::Gsi1, contact_partition(&self.channel, contact), self.sort_key())],
+            Some(contact) => {
+                vec![(Index::Gsi1, keys::calls_of_contact(self.channel.as_str(), contact.as_str()), self.sort_key())]
+            }
             None => Vec::new(),
         }
     }
@@ -52,12 +40,13 @@ impl Entity for Call {
 /// One notification as received, without the channel token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallNotification {
-    pub channel: String,
+    pub channel: ChannelId,
     pub call_session_id: CallSessionId,
     pub kind: EventKind,
     pub digest: String,
     pub format: BodyFormat,
-    pub received_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
     /// Every field as received (JSON text), known or not.
     pub fields: String,
 }
@@ -66,16 +55,13 @@ impl Entity for CallNotification {
     const TYPE: &'static str = "uis_notification";
 
     fn key(&self) -> Key {
-        Key::new(
-            partition(&self.channel, self.call_session_id),
-            format!("EVENT#{}#{}", self.kind.as_str(), self.digest),
-        )
+        keys::call_notification(self.channel.as_str(), self.call_session_id, self.kind.as_str(), &self.digest)
     }
 }
 
 impl CallNotification {
     /// Stores the notification (the same delivery always lands on the same item).
-    pub fn put_write(&self, store: &Store) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+    pub fn put_write(&self, store: &Store) -> Result<TransactWriteItem, StoreError> {
         store.upsert_write(self, &["received_at"])
     }
 }
@@ -93,34 +79,43 @@ impl CallDetail {
     /// Reads a call and its items in one Query; `None` when there is no such call.
     pub async fn read(
         store: &Store,
-        channel: &str,
+        channel: &ChannelId,
         call_session_id: CallSessionId,
     ) -> Result<Option<Self>, StoreError> {
         let mut call = None;
         let mut notifications = Vec::new();
         let mut ticket = None;
         let mut recordings = Vec::new();
-        for item in store.partition(&partition(channel, call_session_id)).await? {
-            match item.get(TYPE_ATTR).and_then(|t| t.as_s().ok()).map(String::as_str) {
-                Some(TYPE) => call = Some(store.decode_item::<Call>(item)?),
-                Some(<CallNotification as Entity>::TYPE) => notifications.push(store.decode_item(item)?),
-                Some(super::tickets::TYPE) => ticket = Some(store.decode_item(item)?),
-                Some(super::recording_jobs::TYPE) => recordings.push(store.decode_item(item)?),
+        for item in store.partition(&keys::call_partition(channel.as_str(), call_session_id)).await? {
+            match item_type(&item) {
+                Some(Call::TYPE) => call = Some(store.decode_item::<Call>(item)?),
+                Some(CallNotification::TYPE) => notifications.push(store.decode_item(item)?),
+                Some(Ticket::TYPE) => ticket = Some(store.decode_item(item)?),
+                Some(RecordingJob::TYPE) => recordings.push(store.decode_item(item)?),
                 _ => {}
             }
         }
-        notifications.sort_by(|a: &CallNotification, b| a.received_at.cmp(&b.received_at));
+        notifications.sort_by_key(|n: &CallNotification| n.received_at);
         Ok(call.map(|call| Self { call, notifications, ticket, recordings }))
     }
 }
 
-/// A contact's calls, newest first.
-pub async fn of_contact(
+/// The call `call_session_id` of `channel`, if known.
+pub async fn get(
     store: &Store,
-    channel: &str,
-    contact_id: &str,
+    channel: &ChannelId,
+    call_session_id: CallSessionId,
+) -> Result<Option<Call>, StoreError> {
+    store.get(&keys::call(channel.as_str(), call_session_id)).await
+}
+
+/// A contact's calls on `channel`, newest first.
+pub async fn calls_of_contact(
+    store: &Store,
+    channel: &ChannelId,
+    contact: &ContactId,
     limit: i32,
     after: Option<&Cursor>,
 ) -> Result<Page<Call>, StoreError> {
-    store.query_index(Index::Gsi1, &contact_partition(channel, contact_id), limit, after).await
+    store.query_index(Index::Gsi1, &keys::calls_of_contact(channel.as_str(), contact.as_str()), limit, after).await
 }

@@ -6,7 +6,32 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::config::UisChannel;
+/// A host name recording links may use, lower-cased: no scheme, port, path or spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Host(String);
+
+impl Host {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether it is a loopback address literal (`127.0.0.0/8`, `[::1]`).
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.0)
+    }
+}
+
+impl TryFrom<String> for Host {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        if name.is_empty() || name.contains(['/', ':', ' ']) {
+            return Err(format!("{name:?} is not a host name"));
+        }
+        Ok(Self(name.to_ascii_lowercase()))
+    }
+}
 
 /// A recording link that may be fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +60,7 @@ pub enum Rejection {
 pub const MAX_RECORDINGS: usize = 20;
 
 /// Checks a link against the allowed hosts (exact, case-insensitive host names).
-pub fn check(link: &str, allowed_hosts: &[String]) -> Result<AllowedLink, Rejection> {
+pub fn check(link: &str, allowed_hosts: &[Host]) -> Result<AllowedLink, Rejection> {
     LinkPolicy { hosts: allowed_hosts, insecure_loopback: false }.check(link)
 }
 
@@ -43,17 +68,13 @@ pub fn check(link: &str, allowed_hosts: &[String]) -> Result<AllowedLink, Reject
 /// redirect the download follows.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkPolicy<'a> {
-    pub hosts: &'a [String],
+    pub hosts: &'a [Host],
     /// Also accepts `http://` and a port for loopback address literals among `hosts`; only a
     /// local stack's channel may set it (configuration validation enforces that).
     pub insecure_loopback: bool,
 }
 
-impl<'a> LinkPolicy<'a> {
-    pub fn of(channel: &'a UisChannel) -> Self {
-        Self { hosts: &channel.recording_hosts, insecure_loopback: channel.allow_insecure_loopback_recordings }
-    }
-
+impl LinkPolicy<'_> {
     pub fn check(&self, link: &str) -> Result<AllowedLink, Rejection> {
         let url = Url::parse(link.trim()).map_err(|_| Rejection::NotAUrl)?;
         let host = url.host_str().ok_or(Rejection::NotAUrl)?.to_ascii_lowercase();
@@ -64,7 +85,7 @@ impl<'a> LinkPolicy<'a> {
         if !url.username().is_empty() || url.password().is_some() || (url.port().is_some() && !loopback_exception) {
             return Err(Rejection::CredentialsOrPort);
         }
-        if !self.hosts.iter().any(|allowed| allowed.eq_ignore_ascii_case(&host)) {
+        if !self.hosts.iter().any(|allowed| allowed.0 == host) {
             return Err(Rejection::HostNotAllowed(host));
         }
         Ok(AllowedLink { url, host })
@@ -73,7 +94,7 @@ impl<'a> LinkPolicy<'a> {
 
 /// Whether `host` is a loopback address literal (`127.0.0.0/8`, `[::1]`); names such as
 /// `localhost` do not count, since they resolve through DNS.
-pub fn is_loopback(host: &str) -> bool {
+fn is_loopback(host: &str) -> bool {
     host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -86,8 +107,12 @@ pub fn link_id(link: &str) -> String {
 mod tests {
     use super::*;
 
-    fn hosts() -> Vec<String> {
-        vec!["app.uiscom.ru".into()]
+    fn host(name: &str) -> Host {
+        Host::try_from(name.to_string()).expect("host")
+    }
+
+    fn hosts() -> Vec<Host> {
+        vec![host("app.uiscom.ru")]
     }
 
     #[test]
@@ -115,7 +140,7 @@ mod tests {
 
     #[test]
     fn insecure_loopback_allows_only_listed_loopback_literals() {
-        let hosts = vec!["127.0.0.1".to_string()];
+        let hosts = vec![host("127.0.0.1")];
         let local = LinkPolicy { hosts: &hosts, insecure_loopback: true };
         assert_eq!(local.check("http://127.0.0.1:3400/r.mp3").expect("allowed").host, "127.0.0.1");
         assert_eq!(local.check("http://127.0.0.2:3400/r"), Err(Rejection::HostNotAllowed("127.0.0.2".into())));
@@ -123,6 +148,8 @@ mod tests {
         let strict = LinkPolicy { hosts: &hosts, insecure_loopback: false };
         assert_eq!(strict.check("http://127.0.0.1:3400/r"), Err(Rejection::NotHttps("http".into())));
         assert!(is_loopback("[::1]") && is_loopback("127.1.2.3") && !is_loopback("localhost"));
+        assert!(host("127.0.0.1").is_loopback() && host("APP.uiscom.ru").as_str() == "app.uiscom.ru");
+        assert!(Host::try_from("https://app.uiscom.ru".to_string()).is_err());
     }
 
     #[test]

@@ -1,21 +1,18 @@
-//! Tickets ("cards") the helpdesk works from: one per incoming or outgoing call session.
+//! Tickets ("cards") the helpdesk works from: one per incoming or outgoing call session, kept
+//! under its call (`TICKET`), listed per contact (gsi1) and per status (gsi2: work lists such
+//! as `callback_needed`).
 //!
-//! | attribute | value |
-//! |---|---|
-//! | `pk` / `sk` | `CALL#<channel>#<call_session_id>` / `TICKET` (read with its call) |
-//! | `gsi1pk` / `gsi1sk` | `TICKETS#<channel>#<contact_id>` / call sort key: a contact's tickets |
-//! | `gsi2pk` / `gsi2sk` | `TICKETS#<channel>#<status>` / call sort key: work lists such as `callback_needed` |
-//! | `type` | `ticket` |
-//!
-//! Everything in a ticket is derived from its call record and written in the same transaction,
-//! so it always agrees with the call, whatever the order of the notifications.
+//! Everything in a ticket is derived from its call record by [`Ticket::for_call`] and written in
+//! the same transaction, so it always agrees with the call, whatever the order of the
+//! notifications.
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
-use super::{Entity, Index, Key, Store, StoreError, calls};
-use crate::uis::call::{Call, CallState, Direction};
-
-pub const TYPE: &str = "ticket";
+use super::call::{Call, CallSessionId, CallState, Direction, LocalTime};
+use crate::config::common::ChannelId;
+use crate::crm::ids::ContactId;
+use crate::store::{Entity, Index, Key, Store, StoreError, keys};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,17 +41,17 @@ impl TicketStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     pub ticket_id: String,
-    pub channel: String,
-    pub call_session_id: crate::uis::call::CallSessionId,
+    pub channel: ChannelId,
+    pub call_session_id: CallSessionId,
     pub direction: Direction,
     pub status: TicketStatus,
     pub subject: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact_id: Option<String>,
+    pub contact_id: Option<ContactId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub opened_at: Option<String>,
+    pub opened_at: Option<LocalTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,18 +61,19 @@ pub struct Ticket {
 }
 
 impl Entity for Ticket {
-    const TYPE: &'static str = TYPE;
+    const TYPE: &'static str = "ticket";
 
     fn key(&self) -> Key {
-        Key::new(calls::partition(&self.channel, self.call_session_id), "TICKET")
+        keys::ticket(self.channel.as_str(), self.call_session_id)
     }
 
     fn index_keys(&self) -> Vec<(Index, String, String)> {
+        let channel = self.channel.as_str();
         let mut keys = Vec::new();
         if let Some(contact) = &self.contact_id {
-            keys.push((Index::Gsi1, format!("TICKETS#{}#{contact}", self.channel), self.sort_key.clone()));
+            keys.push((Index::Gsi1, keys::tickets_of_contact(channel, contact.as_str()), self.sort_key.clone()));
         }
-        keys.push((Index::Gsi2, format!("TICKETS#{}#{}", self.channel, self.status.as_str()), self.sort_key.clone()));
+        keys.push((Index::Gsi2, keys::tickets_in_status(channel, self.status.as_str()), self.sort_key.clone()));
         keys
     }
 }
@@ -106,7 +104,7 @@ impl Ticket {
             subject: subject.into(),
             contact_id: call.contact_id.clone(),
             operator: call.operator.as_ref().and_then(|o| o.operator.clone().or_else(|| Some(o.employee_id.clone()))),
-            opened_at: call.started_at.clone(),
+            opened_at: call.started_at,
             finish_reason: call.finish_reason.clone(),
             talk_seconds: call.talk_seconds,
             sort_key: call.sort_key(),
@@ -114,7 +112,7 @@ impl Ticket {
     }
 
     /// Sets the ticket to what its call says; fields the helpdesk adds are left alone.
-    pub fn upsert_write(&self, store: &Store) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+    pub fn upsert_write(&self, store: &Store) -> Result<TransactWriteItem, StoreError> {
         store.upsert_write(self, &[])
     }
 }

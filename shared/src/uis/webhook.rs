@@ -15,18 +15,18 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use http::StatusCode;
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use super::call::{Call, Incoming};
-use super::notification::{EventKind, Notification, NotificationError};
+use super::config::UisChannel;
+use super::notification::{EventKind, Notification};
+use super::record::CallNotification;
+use super::ticket::Ticket;
 use crate::App;
-use crate::config::UisChannel;
+use crate::crm::contact::{Contact, ContactKeys};
 use crate::error::ApiError;
 use crate::http::{Request, Response, body, header_str, json_response, media_type};
-use crate::store::calls::{self, CallNotification};
-use crate::store::contacts::Contact;
-use crate::store::recording_jobs::RecordingJob;
-use crate::store::tickets::Ticket;
+use crate::recordings::job::RecordingJob;
 use crate::store::{Store, StoreError, Written};
 
 /// The largest notification (as JSON) kept for audit: DynamoDB items hold at most 400 KB,
@@ -35,12 +35,6 @@ const MAX_STORED_FIELDS: usize = 300 * 1024;
 
 /// Header that may carry the channel token instead of the body.
 pub const TOKEN_HEADER: &str = "x-uis-channel-token";
-
-impl From<NotificationError> for ApiError {
-    fn from(error: NotificationError) -> Self {
-        ApiError::bad_request(error.code(), error.to_string())
-    }
-}
 
 /// Handles one delivery of a `kind` notification.
 pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Response, ApiError> {
@@ -53,13 +47,13 @@ pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Respon
     if !incoming.unreadable_phones.is_empty() {
         tracing::warn!(fields = ?incoming.unreadable_phones, "fields that are not phone numbers were left out");
     }
-    let now = time::OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
-    let key = calls::key(channel.id.as_str(), incoming.call_session_id);
+    let now = crate::clock::now();
+    let key = crate::store::keys::call(channel.id.as_str(), incoming.call_session_id);
     let (written, call) = app
         .store
         .merge_with(&key, |current| {
             let Some(call) = Call::merge(current, &incoming, channel) else { return Ok(None) };
-            let writes = writes_with(&app.store, channel, current, &call, &incoming, &notification, &now)?;
+            let writes = writes_with(&app.store, channel, current, &call, &incoming, &notification, now)?;
             Ok(Some((call, writes)))
         })
         .await?;
@@ -94,27 +88,31 @@ fn writes_with(
     call: &Call,
     incoming: &Incoming,
     notification: &Notification,
-    now: &str,
+    now: OffsetDateTime,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
-    let channel_id = channel.id.as_str();
     let mut fields = serde_json::to_string(&notification.fields_without_token()).unwrap_or_default();
     if fields.len() > MAX_STORED_FIELDS {
         fields = serde_json::json!({ "not_stored": format!("{} bytes of fields", fields.len()) }).to_string();
     }
     let received = CallNotification {
-        channel: channel_id.into(),
+        channel: channel.id.clone(),
         call_session_id: incoming.call_session_id,
         kind: incoming.kind,
         digest: incoming.digest.clone(),
         format: notification.format,
-        received_at: now.into(),
+        received_at: now,
         fields,
     };
     let mut writes = vec![received.put_write(store)?];
     if let Some(phone) = &call.contact_phone {
         let linked = |c: &Call| (c.contact_id.clone(), c.contact_name.clone());
         if current.map(linked) != Some(linked(call)) {
-            writes.push(Contact::new(channel_id, phone.clone(), call.contact_name.clone(), now).upsert_write(store)?);
+            let keys = ContactKeys { phone: Some(phone.clone()), ..ContactKeys::default() };
+            let origin = format!("uis:{}:{}", channel.id, call.call_session_id);
+            if let Some(mut contact) = Contact::new(&channel.tenant, keys, now, origin) {
+                contact.name.clone_from(&call.contact_name);
+                writes.extend(contact.upsert_writes(store)?);
+            }
         }
     }
     let ticket = Ticket::for_call(call);
@@ -123,19 +121,18 @@ fn writes_with(
     {
         writes.push(ticket.upsert_write(store)?);
     }
-    let genesys = channel.genesys.as_ref().map(ToString::to_string);
     for recording in &incoming.new_recordings {
         if current.is_some_and(|c| c.recordings.contains_key(&recording.id)) {
             continue;
         }
         let host = call.recordings.get(&recording.id).and_then(|r| r.host.clone()).unwrap_or_default();
         let job = RecordingJob::pending(
-            channel_id,
+            &channel.id,
             incoming.call_session_id,
             &recording.id,
             &recording.url,
             &host,
-            genesys.clone(),
+            channel.genesys.clone(),
             now,
         );
         writes.push(job.upsert_write(store)?);

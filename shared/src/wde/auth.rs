@@ -7,11 +7,13 @@
 
 use std::net::IpAddr;
 
-use crate::ApiError;
-use crate::auth::{SignatureEncoding, secret_matches, verify_hmac_sha256};
-use crate::config::{Channel, Config, WdeChannel};
-use crate::wde::fields::is_alnum;
 use secrecy::ExposeSecret;
+
+use super::config::WdeChannel;
+use super::fields::{is_alnum, not_allowed};
+use crate::ApiError;
+use crate::auth::{SignatureEncoding, verify_hmac_sha256};
+use crate::config::Config;
 
 /// Header carrying the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -27,45 +29,23 @@ pub fn authenticate<'a>(
     body: &[u8],
     client_ip: Option<IpAddr>,
 ) -> Result<&'a WdeChannel, ApiError> {
-    let channels: Vec<&WdeChannel> = config
-        .channels
-        .iter()
-        .filter_map(|c| match c {
-            Channel::Wde(wde) => Some(wde),
-            _ => None,
-        })
-        .collect();
-    if channels.is_empty() {
+    if config.all::<WdeChannel>().next().is_none() {
         return Err(ApiError::Unauthorized("Web service - Applications: Unauthorized"));
     }
     let channel = match (api_key.filter(|k| !k.is_empty()), signature.filter(|s| !s.is_empty())) {
         (Some(key), _) => {
             if !key.chars().all(is_alnum) {
-                return Err(crate::wde::fields::not_allowed("X-API-KEY"));
+                return Err(not_allowed("X-API-KEY"));
             }
-            // Every channel is compared, so timing does not tell which one came close.
-            let matches: Vec<bool> = channels.iter().map(|c| secret_matches(&c.api_key, key.as_bytes())).collect();
-            channels
-                .iter()
-                .zip(matches)
-                .find(|(_, m)| *m)
-                .map(|(c, _)| *c)
+            config
+                .by_secret::<WdeChannel>(key.as_bytes(), |c| &c.api_key)
                 .ok_or(ApiError::Unauthorized("Invalid api key"))?
         }
-        (None, Some(signature)) => {
-            let matches: Vec<bool> = channels
-                .iter()
-                .map(|c| {
-                    verify_hmac_sha256(c.api_key.expose_secret().as_bytes(), body, signature, SignatureEncoding::Base64)
-                })
-                .collect();
-            channels
-                .iter()
-                .zip(matches)
-                .find(|(_, m)| *m)
-                .map(|(c, _)| *c)
-                .ok_or(ApiError::Unauthorized("Invalid signature"))?
-        }
+        (None, Some(signature)) => config
+            .find::<WdeChannel>(|c| {
+                verify_hmac_sha256(c.api_key.expose_secret().as_bytes(), body, signature, SignatureEncoding::Base64)
+            })
+            .ok_or(ApiError::Unauthorized("Invalid signature"))?,
         (None, None) => return Err(ApiError::Unauthorized("No API key or signature")),
     };
     if !channel.allowed_ips.is_empty() && !client_ip.is_some_and(|ip| channel.allowed_ips.contains(&ip)) {

@@ -9,10 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::store::companies::Company;
-use crate::store::crm_contacts::CrmContact;
-use crate::store::history::HistoryEntry;
-use crate::store::interactions::Interaction;
+use crate::crm::company::Company;
+use crate::crm::contact::Contact;
+use crate::crm::history::HistoryEntry;
+use crate::crm::interaction::Interaction;
 use crate::uis::call::{CallState, Direction};
 
 /// The agent's local WDE listener, from the channel's configuration.
@@ -52,10 +52,10 @@ impl Listener<'_> {
 #[derive(Debug)]
 pub struct Card<'a> {
     pub interaction: &'a Interaction,
-    pub contact: Option<&'a CrmContact>,
+    pub contact: Option<&'a Contact>,
     pub company: Option<&'a Company>,
     /// Contacts an ambiguous key matched, for the agent to choose from.
-    pub candidates: &'a [CrmContact],
+    pub candidates: &'a [Contact],
     pub history: &'a [HistoryEntry],
     pub listener: Listener<'a>,
     pub expires_at: OffsetDateTime,
@@ -109,7 +109,7 @@ pub fn render(card: &Card<'_>) -> String {
         card.listener.token.map(|t| format!(" data-wde-token=\"{}\"", escape(t.expose_secret()))).unwrap_or_default();
     let title = card
         .contact
-        .map(CrmContact::display_name)
+        .map(Contact::display_name)
         .or_else(|| card.company.map(|c| c.name.clone()))
         .unwrap_or_else(|| "Unknown customer".into());
     let _ = write!(

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{SignatureEncoding, hmac_sha256, verify_hmac_sha256};
-use crate::store::interactions::InteractionId;
+use crate::crm::ids::InteractionId;
 
 /// What a card link grants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,12 +7,13 @@
 use time::OffsetDateTime;
 
 use super::request::Customer;
-use crate::store::StoreError;
-use crate::store::companies::{self, CompanyId};
-use crate::store::crm_contacts::{self, ContactId, ContactKey, CrmContact};
-use crate::store::interactions::Ambiguity;
+use crate::config::common::TenantId;
+use crate::crm::company::Company;
+use crate::crm::contact::{Contact, ContactKey, ContactKeys};
+use crate::crm::ids::{CompanyId, ContactId};
+use crate::crm::interaction::Ambiguity;
 use crate::store::lookup::Match;
-use crate::store::{Store, Written};
+use crate::store::{Store, StoreError, Written};
 
 /// Who the interaction is with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,10 +25,11 @@ pub struct Resolution {
     pub created: bool,
 }
 
-/// Resolves the customer. `create_as` is what a new contact records as its origin, when
-/// the channel creates contacts for this media type.
+/// Resolves the customer among the contacts and companies of `tenant`. `create_as` is what a
+/// new contact records as its origin, when the channel creates contacts for this media type.
 pub async fn resolve(
     store: &Store,
+    tenant: &TenantId,
     customer: &Customer,
     create_as: Option<&str>,
     now: OffsetDateTime,
@@ -38,7 +40,7 @@ pub async fn resolve(
     keys.extend(customer.phone.clone().map(ContactKey::Phone));
     keys.extend(customer.messenger_id.clone().map(ContactKey::Messenger));
     for key in &keys {
-        match crm_contacts::find(store, key).await? {
+        match Contact::find(store, tenant, key).await? {
             Match::One(id) => {
                 resolution.contact = Some(id);
                 break;
@@ -50,7 +52,7 @@ pub async fn resolve(
         }
     }
     if let Some(tax_id) = &customer.tax_id {
-        match companies::find(store, tax_id, customer.token.as_deref()).await? {
+        match Company::find(store, tenant, tax_id, customer.token.as_deref()).await? {
             Match::One(id) => resolution.company = Some(id),
             Match::Ambiguous(ids) => resolution
                 .ambiguities
@@ -60,22 +62,20 @@ pub async fn resolve(
     }
     if resolution.contact.is_none()
         && resolution.ambiguities.is_empty()
-        && let (Some(origin), Some(first)) = (create_as, keys.first())
+        && let Some(origin) = create_as
     {
-        let contact = CrmContact {
-            id: ContactId::for_key(first),
-            first_name: customer.first_name.clone(),
-            last_name: customer.last_name.clone(),
+        let keys = ContactKeys {
             email: customer.email.clone(),
             phone: customer.phone.clone(),
             messenger_id: customer.messenger_id.clone(),
-            company: resolution.company.clone(),
-            consents: Default::default(),
-            created_at: now,
-            created_by: origin.to_owned(),
         };
-        resolution.created = crm_contacts::create(store, &contact).await? == Written::Created;
-        resolution.contact = Some(contact.id);
+        if let Some(mut contact) = Contact::new(tenant, keys, now, origin.to_owned()) {
+            contact.first_name.clone_from(&customer.first_name);
+            contact.last_name.clone_from(&customer.last_name);
+            contact.company.clone_from(&resolution.company);
+            resolution.created = contact.create(store).await? == Written::Created;
+            resolution.contact = Some(contact.id);
+        }
     }
     Ok(resolution)
 }

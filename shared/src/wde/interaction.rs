@@ -7,13 +7,15 @@ use std::net::IpAddr;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use super::config::WdeChannel;
 use super::customer;
 use super::request::{Agent, RegisterCampaign, RegisterInteraction, UpdateInteraction};
 use crate::ApiError;
-use crate::config::WdeChannel;
-use crate::store::Store;
-use crate::store::consents::{self, ConsentEntry, ConsentState};
-use crate::store::interactions::{self, Interaction, InteractionEnd, InteractionId};
+use crate::crm::consent::ConsentEntry;
+use crate::crm::contact::ConsentState;
+use crate::crm::ids::InteractionId;
+use crate::crm::interaction::{Interaction, InteractionEnd};
+use crate::store::{Store, Written};
 
 /// The operator an interaction is assigned to: the agent (`TransferAgentID` first) mapped in
 /// the channel's `operators`. Unmapped is 404 `User not found`, except for campaigns, which
@@ -47,15 +49,17 @@ pub async fn register(
     now: OffsetDateTime,
 ) -> Result<Interaction, ApiError> {
     let id = InteractionId::derive(channel.id.as_str(), &req.genesys_id);
-    let stored = match interactions::get(store, channel.id.as_str(), id).await? {
+    let stored = match Interaction::get(store, &channel.id, id).await? {
         Some(stored) => stored,
         None => {
-            let creates = req.media.is_some_and(|m| channel.create_contacts_for.iter().any(|c| c == m.name()));
+            let creates = req.media.is_some_and(|m| channel.creates_contacts_for(m));
             let origin = format!("wde:{}:{}", channel.id, req.genesys_id);
-            let found = customer::resolve(store, &req.customer, creates.then_some(origin.as_str()), now).await?;
+            let create_as = creates.then_some(origin.as_str());
+            let found = customer::resolve(store, &channel.tenant, &req.customer, create_as, now).await?;
             let interaction = Interaction {
                 id,
-                channel: channel.id.to_string(),
+                channel: channel.id.clone(),
+                tenant: channel.tenant.clone(),
                 genesys_id: req.genesys_id.clone(),
                 campaign: false,
                 call_type: label(req.media),
@@ -83,17 +87,18 @@ pub async fn register(
                 attached: as_json(req.attached.clone()),
                 end: None,
             };
-            stored_after(store, channel, interactions::register(store, &interaction).await?, interaction).await?
+            stored_after(store, channel, interaction.register(store).await?, interaction).await?
         }
     };
     for agreement in &req.agreements {
         let entry = ConsentEntry {
             name: agreement.name.clone(),
             state: ConsentState { decision: agreement.decision, at: req.started_at, interaction: stored.id },
+            tenant: channel.tenant.clone(),
             contact: stored.contact.clone(),
-            channel: channel.id.to_string(),
+            channel: channel.id.clone(),
         };
-        consents::record(store, &entry).await?;
+        entry.record(store).await?;
     }
     Ok(stored)
 }
@@ -103,13 +108,13 @@ pub async fn register(
 async fn stored_after(
     store: &Store,
     channel: &WdeChannel,
-    written: crate::store::Written,
+    written: Written,
     ours: Interaction,
 ) -> Result<Interaction, ApiError> {
-    if written == crate::store::Written::Created {
+    if written == Written::Created {
         return Ok(ours);
     }
-    let stored = interactions::get(store, channel.id.as_str(), ours.id).await?;
+    let stored = Interaction::get(store, &channel.id, ours.id).await?;
     match stored {
         Some(stored) if stored.genesys_id == ours.genesys_id => Ok(stored),
         _ => Err(ApiError::Conflict("the interaction id is taken by another interaction".into())),
@@ -133,7 +138,7 @@ pub async fn update(store: &Store, channel: &WdeChannel, req: UpdateInteraction)
     let by_crm_id = req.crm_id.and_then(InteractionId::from_number);
     let by_genesys_id = req.genesys_id.as_deref().map(|g| InteractionId::derive(channel.id.as_str(), g));
     for id in [by_crm_id, by_genesys_id].into_iter().flatten() {
-        if let Some((_, stored)) = interactions::finish(store, channel.id.as_str(), id, &end).await? {
+        if let Some((_, stored)) = Interaction::finish(store, &channel.id, id, &end).await? {
             return Ok(stored);
         }
     }
@@ -151,13 +156,14 @@ pub async fn register_campaign(
     now: OffsetDateTime,
 ) -> Result<Interaction, ApiError> {
     let id = InteractionId::derive(channel.id.as_str(), &req.genesys_id);
-    if let Some(stored) = interactions::get(store, channel.id.as_str(), id).await? {
+    if let Some(stored) = Interaction::get(store, &channel.id, id).await? {
         return Ok(stored);
     }
-    let found = customer::resolve(store, &req.customer, None, now).await?;
+    let found = customer::resolve(store, &channel.tenant, &req.customer, None, now).await?;
     let interaction = Interaction {
         id,
-        channel: channel.id.to_string(),
+        channel: channel.id.clone(),
+        tenant: channel.tenant.clone(),
         genesys_id: req.genesys_id.clone(),
         campaign: true,
         call_type: label(req.media),
@@ -185,5 +191,5 @@ pub async fn register_campaign(
         attached: as_json(req.attached),
         end: req.ended_at.map(|ended_at| InteractionEnd { ended_at: Some(ended_at), ..InteractionEnd::default() }),
     };
-    stored_after(store, channel, interactions::register(store, &interaction).await?, interaction).await
+    stored_after(store, channel, interaction.register(store).await?, interaction).await
 }

@@ -9,10 +9,9 @@ use time::OffsetDateTime;
 use super::fields::{Fields, not_allowed};
 use super::media::MediaType;
 use crate::ApiError;
-use crate::phone::PhoneNumber;
-use crate::store::companies::TaxId;
-use crate::store::consents::Decision;
-use crate::store::crm_contacts::{Email, MessengerId};
+use crate::crm::contact::Decision;
+use crate::crm::ids::{Email, MessengerId, TaxId};
+use crate::phone::{Country, PhoneNumber};
 
 /// A webservice method (the last path segment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +195,7 @@ fn media(fields: &Fields) -> Result<(String, Option<MediaType>), ApiError> {
 
 /// YetiForce's `getPhone`: `AlnumType2`, `anonymous` is no number, anything else must be a
 /// valid number (404 `Invalid phone number: <field>`), stored in E.164.
-fn phone(fields: &Fields, key: &str, country: &str) -> Result<Option<PhoneNumber>, ApiError> {
+fn phone(fields: &Fields, key: &str, country: Country) -> Result<Option<PhoneNumber>, ApiError> {
     match fields.alnum_type2(key)? {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("anonymous") => Ok(None),
@@ -258,7 +257,7 @@ fn messenger_id(fields: &Fields) -> Result<Option<MessengerId>, ApiError> {
 
 impl RegisterInteraction {
     /// Reads the request; `country` is the region of numbers without a country code.
-    pub fn parse(fields: &Fields, country: &str) -> Result<Self, ApiError> {
+    pub fn parse(fields: &Fields, country: Country) -> Result<Self, ApiError> {
         let (media_type, media) = media(fields)?;
         Ok(Self {
             genesys_id: required(fields.alnum("GenesysIDInteraction")?, "GenesysIDInteraction")?,
@@ -307,7 +306,7 @@ impl UpdateInteraction {
 }
 
 impl RegisterCampaign {
-    pub fn parse(fields: &Fields, country: &str) -> Result<Self, ApiError> {
+    pub fn parse(fields: &Fields, country: Country) -> Result<Self, ApiError> {
         let (media_type, media) = media(fields)?;
         Ok(Self {
             genesys_id: required(fields.alnum("GenesysIDInteraction")?, "GenesysIDInteraction")?,
@@ -335,6 +334,10 @@ impl RegisterCampaign {
 mod tests {
     use super::*;
 
+    fn pl() -> Country {
+        Country::parse("PL").expect("PL")
+    }
+
     fn fields(json: &str) -> Fields {
         Fields::parse(Some("application/json"), json.as_bytes(), vec![]).expect("fields")
     }
@@ -347,7 +350,7 @@ mod tests {
 
     #[test]
     fn the_reference_sample_parses_into_domain_types() {
-        let req = RegisterInteraction::parse(&fields(SAMPLE), "PL").expect("valid");
+        let req = RegisterInteraction::parse(&fields(SAMPLE), pl()).expect("valid");
         assert_eq!(req.genesys_id, "00047aHK833X02TB");
         assert_eq!(req.media, Some(MediaType::VoiceIn));
         assert_eq!(req.customer.phone.as_ref().map(PhoneNumber::as_str), Some("+48884998123"));
@@ -369,7 +372,7 @@ mod tests {
     fn agreements_may_come_as_a_json_string() {
         let req = RegisterInteraction::parse(
             &fields(r#"{"GenesysIDInteraction":"a1","MediaType":"chat","InteractionStartDateTime":"2022-11-08 10:00:00","CustomerAgreements":"[{\"Name\":\"RODO\",\"Value\":0}]"}"#),
-            "PL",
+            pl(),
         )
         .expect("valid");
         assert_eq!(req.agreements[0].decision, Decision::Resigned);
@@ -389,14 +392,14 @@ mod tests {
             (r#""QueueTime":"soon""#, 406, "QueueTime"),
         ];
         for (extra, status, message) in cases {
-            let err = RegisterInteraction::parse(&fields(&format!("{{{base},{extra}}}")), "PL").expect_err(extra);
+            let err = RegisterInteraction::parse(&fields(&format!("{{{base},{extra}}}")), pl()).expect_err(extra);
             assert_eq!(err.status(), status, "{extra}");
             assert!(err.to_string().contains(message), "{extra}: {err}");
         }
-        let err = RegisterInteraction::parse(&fields(r#"{"MediaType":"chat"}"#), "PL").expect_err("no id");
+        let err = RegisterInteraction::parse(&fields(r#"{"MediaType":"chat"}"#), pl()).expect_err("no id");
         assert_eq!(err.status(), 400);
         let anonymous = format!(r#"{{{base},"CustomerPhoneNumber":"anonymous"}}"#);
-        assert_eq!(RegisterInteraction::parse(&fields(&anonymous), "PL").expect("ok").customer.phone, None);
+        assert_eq!(RegisterInteraction::parse(&fields(&anonymous), pl()).expect("ok").customer.phone, None);
     }
 
     #[test]
@@ -411,7 +414,7 @@ mod tests {
             &fields(
                 r#"{"GenesysIDInteraction":"03RGG833ANU72009","MediaType":"sms","DialedNumber":"+48884998123","CustomerEMail":"a@b.pl","CustomerNIP":1234567890,"InteractionStartDateTime":"2022-11-04 09:17:26","InteractionEndDateTime":"2022-11-04 09:17:26","TemplateCRMID":7}"#,
             ),
-            "PL",
+            pl(),
         )
         .expect("valid");
         assert_eq!(req.media, Some(MediaType::Sms));

@@ -30,12 +30,12 @@ pub fn success(mut body: serde_json::Map<String, Value>) -> Response {
     respond(StatusCode::OK, &Value::Object(body))
 }
 
-/// The [`ErrorRenderer`](crate::error::ErrorRenderer) of the webservice.
+/// The [`ErrorRenderer`](crate::http::ErrorRenderer) of the webservice.
 pub fn render_error(error: &ApiError, _request_id: &RequestId) -> Response {
     let status = error.status();
     let message = match error {
         ApiError::MethodNotAllowed { .. } => "Invalid method".to_owned(),
-        ApiError::Unavailable(_) => "Internal Server Error".to_owned(),
+        ApiError::Unavailable(_) | ApiError::Internal(_) => "Internal Server Error".to_owned(),
         other => other.public_message(),
     };
     let mut response = respond(status, &json!({"status": 0, "error": {"message": message, "code": status.as_u16()}}));

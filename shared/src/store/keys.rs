@@ -1,0 +1,172 @@
+//! Every key format of the table, in one place: what each partition groups, and the index
+//! entries that list or find items. Domains build their keys through these functions; the
+//! arguments are plain text so the store depends on no domain type.
+//!
+//! | `pk` / `gsi*pk` | `sk` / `gsi*sk` | what |
+//! |---|---|---|
+//! | `CALL#<channel>#<call_session_id>` | `CALL`, `EVENT#<kind>#<digest>`, `TICKET`, `RECORDING#<link_id>` | a UIS call and what hangs off it, read in one Query |
+//! | gsi1 `CALLS#<channel>#<contact>` | call sort key | a contact's calls on one UIS channel |
+//! | gsi1 `TICKETS#<channel>#<contact>` | call sort key | a contact's tickets |
+//! | gsi2 `TICKETS#<channel>#<status>` | call sort key | work lists such as `callback_needed` |
+//! | gsi2 `JOBS#<status>` | `<created_at>#<job_id>` | recording jobs by status |
+//! | `CONTACT#<tenant>#<contact>` | `CONTACT` | a contact (one customer record per tenant) |
+//! | `CRMKEY#<tenant>#<kind>#<value>` | `CONTACT#<id>` or `COMPANY#<id>` | who holds an e-mail, phone, messenger id or tax id |
+//! | `COMPANY#<tenant>#<company>` | `COMPANY` | a company |
+//! | `INTERACTION#<id>` | `INTERACTION` | a WDE interaction |
+//! | gsi1 `HISTORY#<tenant>#CONTACT#<contact>`, gsi2 `HISTORY#<tenant>#COMPANY#<company>` | history sort key | a customer's interactions, newest first |
+//! | `CONSENTS#<interaction>` | `CONSENT#<name>` | the consent register entries of an interaction |
+//! | gsi1 `CONSENTS#<tenant>#CONTACT#<contact>` | `<epoch:012>#<interaction>#<name>` | a contact's register |
+//! | `CHAT#<channel>#<session>` | `SESSION`, `MSG#<received>#<direction>#<id>`, `ID#<dedupe>` | a chat session and its transcript |
+//! | gsi1 `CHATPEER#<integration>#<sha256(peer)>` | `<created_at>#<session>` | the session an agent's reply belongs to |
+//! | `CHATBOT#<channel>` | `INTEGRATION`, `INTEGRATION#<skill>` | a bot's provisioned integrations |
+
+use std::fmt::Display;
+
+use sha2::{Digest, Sha256};
+
+use super::items::Key;
+
+/// The partition of one UIS call.
+pub fn call_partition(channel: &str, call_session_id: impl Display) -> String {
+    format!("CALL#{channel}#{call_session_id}")
+}
+
+/// The call record itself.
+pub fn call(channel: &str, call_session_id: impl Display) -> Key {
+    Key::new(call_partition(channel, call_session_id), "CALL")
+}
+
+/// One delivery of a notification, under its call.
+pub fn call_notification(channel: &str, call_session_id: impl Display, kind: &str, digest: &str) -> Key {
+    Key::new(call_partition(channel, call_session_id), format!("EVENT#{kind}#{digest}"))
+}
+
+/// The ticket of a call, under its call.
+pub fn ticket(channel: &str, call_session_id: impl Display) -> Key {
+    Key::new(call_partition(channel, call_session_id), "TICKET")
+}
+
+/// A recording job, under its call.
+pub fn recording_job(channel: &str, call_session_id: impl Display, link_id: &str) -> Key {
+    Key::new(call_partition(channel, call_session_id), format!("RECORDING#{link_id}"))
+}
+
+/// gsi1: a contact's calls on one UIS channel.
+pub fn calls_of_contact(channel: &str, contact: &str) -> String {
+    format!("CALLS#{channel}#{contact}")
+}
+
+/// gsi1: a contact's tickets on one UIS channel.
+pub fn tickets_of_contact(channel: &str, contact: &str) -> String {
+    format!("TICKETS#{channel}#{contact}")
+}
+
+/// gsi2: a UIS channel's tickets in one status.
+pub fn tickets_in_status(channel: &str, status: &str) -> String {
+    format!("TICKETS#{channel}#{status}")
+}
+
+/// gsi2: recording jobs in one status.
+pub fn jobs_in_status(status: &str) -> String {
+    format!("JOBS#{status}")
+}
+
+/// A contact of a tenant.
+pub fn contact(tenant: &str, contact: &str) -> Key {
+    Key::new(format!("CONTACT#{tenant}#{contact}"), "CONTACT")
+}
+
+/// The partition of the holders of one alternate key value (`kind` is `email`, `phone`,
+/// `messenger` or `taxid`).
+pub fn alternate_key(tenant: &str, kind: &str, value: &str) -> String {
+    format!("CRMKEY#{tenant}#{kind}#{value}")
+}
+
+/// A contact's entry among the holders of an alternate key.
+pub fn alternate_key_of_contact(partition: &str, contact: &str) -> Key {
+    Key::new(partition, format!("CONTACT#{contact}"))
+}
+
+/// A company's entry among the holders of an alternate key.
+pub fn alternate_key_of_company(partition: &str, company: &str) -> Key {
+    Key::new(partition, format!("COMPANY#{company}"))
+}
+
+/// A company of a tenant.
+pub fn company(tenant: &str, company: &str) -> Key {
+    Key::new(format!("COMPANY#{tenant}#{company}"), "COMPANY")
+}
+
+/// A WDE interaction.
+pub fn interaction(id: impl Display) -> Key {
+    Key::new(format!("INTERACTION#{id}"), "INTERACTION")
+}
+
+/// gsi1: a contact's history.
+pub fn history_of_contact(tenant: &str, contact: &str) -> String {
+    format!("HISTORY#{tenant}#CONTACT#{contact}")
+}
+
+/// gsi2: a company's history.
+pub fn history_of_company(tenant: &str, company: &str) -> String {
+    format!("HISTORY#{tenant}#COMPANY#{company}")
+}
+
+/// Sorts a history by start time (epoch seconds, unknown first), then by source and id.
+pub fn history_sort(started_at_epoch: Option<i64>, source_id: &str) -> String {
+    format!("{:012}#{source_id}", started_at_epoch.map_or(0, |t| t.max(0)))
+}
+
+/// One consent register entry, under its interaction.
+pub fn consent(interaction: impl Display, name: &str) -> Key {
+    Key::new(format!("CONSENTS#{interaction}"), format!("CONSENT#{name}"))
+}
+
+/// gsi1: a contact's consent register, oldest first by sort key.
+pub fn consents_of_contact(tenant: &str, contact: &str) -> String {
+    format!("CONSENTS#{tenant}#CONTACT#{contact}")
+}
+
+/// The gsi1 sort key of a consent entry.
+pub fn consent_sort(at_epoch: i64, interaction: impl Display, name: &str) -> String {
+    format!("{at_epoch:012}#{interaction}#{name}")
+}
+
+/// The partition holding a chat session and its transcript.
+pub fn chat_partition(channel: &str, session: &str) -> String {
+    format!("CHAT#{channel}#{session}")
+}
+
+/// A chat session.
+pub fn chat_session(channel: &str, session: &str) -> Key {
+    Key::new(chat_partition(channel, session), "SESSION")
+}
+
+/// A transcript entry's sort key: in order of arrival, unique per direction and message.
+pub fn transcript_position(received_at: &str, direction: &str, id: &str) -> String {
+    format!("{TRANSCRIPT_PREFIX}{received_at}#{direction}#{id}")
+}
+
+/// Where transcript entries start among a session's items; `TRANSCRIPT_END` is past the last.
+pub const TRANSCRIPT_PREFIX: &str = "MSG#";
+pub const TRANSCRIPT_END: &str = "MSG$";
+
+/// The marker making a transcript entry unique per provider id.
+pub fn transcript_marker(channel: &str, session: &str, dedupe: &str) -> Key {
+    Key::new(chat_partition(channel, session), format!("ID#{dedupe}"))
+}
+
+/// gsi1: the sessions of one recipient on one integration (the id hashed, so no e-mail or
+/// phone is in a key).
+pub fn chat_peer(integration: &str, peer: &str) -> String {
+    format!("CHATPEER#{integration}#{}", hex::encode(Sha256::digest(peer.as_bytes())))
+}
+
+/// A chatbot's recorded integration of `skill` (none: the no-skill one).
+pub fn chat_integration(channel: &str, skill: Option<&str>) -> Key {
+    let sk = match skill {
+        Some(skill) => format!("INTEGRATION#{skill}"),
+        None => "INTEGRATION".to_string(),
+    };
+    Key::new(format!("CHATBOT#{channel}"), sk)
+}
