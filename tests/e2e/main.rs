@@ -1,5 +1,8 @@
 //! End-to-end tests: functions over HTTP, state checked through the AWS SDK, on every backend.
 
+// Test code, helpers included: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod blobs;
 mod chat;
 mod chat_events;

@@ -10,6 +10,9 @@
 //! through `/proc/self/clear_refs` (Linux). The provider and the S3 server run in this process,
 //! so their buffers are included; put TMPDIR on a tmpfs so disk speed does not dominate.
 
+// A benchmark run by hand: a failed step stops it with the reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 

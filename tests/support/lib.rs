@@ -2,6 +2,9 @@
 //! or the official DynamoDB Local the test command starts) and an S3 server over HTTP, with the
 //! functions served on loopback through the same router as the local stack.
 
+// A harness for tests: a broken expectation here is a failed test, so it may panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod genesys_cloud;
 pub mod provider;
 

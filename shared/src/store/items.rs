@@ -397,20 +397,9 @@ impl Store {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#p = :p")
-                .expression_attribute_names("#p", PK)
-                .expression_attribute_values(":p", AttributeValue::S(pk.into()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| self.backend(e))?;
-            items.extend(out.items.unwrap_or_default().into_iter().filter(|i| !is_expired(i)));
-            start = out.last_evaluated_key;
+            let (page, next) = self.query(Query { start, ..Query::table(pk) }).await?;
+            items.extend(page);
+            start = next;
             if start.is_none() {
                 return Ok(items);
             }
@@ -430,31 +419,11 @@ impl Store {
         limit: i32,
         after: Option<&Cursor>,
     ) -> Result<Page<E>, StoreError> {
-        let (name, pk_name, _) = index.attributes();
-        let request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(name)
-            .key_condition_expression("#p = :p")
-            .expression_attribute_names("#p", pk_name)
-            .expression_attribute_values(":p", AttributeValue::S(partition.into()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(after.map(Cursor::to_item));
-        let out = request.send().await.map_err(|e| self.backend(e))?;
-        let mut items = Vec::new();
-        for item in out.items.unwrap_or_default() {
-            if !is_expired(&item) {
-                items.push(self.decode::<E>(item)?.0);
-            }
-        }
-        let next = out.last_evaluated_key.and_then(|key| Cursor::from_item(&key));
-        Ok(Page { items, next })
+        let query = Query { limit: Some(limit), start: after.map(Cursor::to_item), ..Query::index(index, partition) };
+        let (items, next) = self.query(query).await?;
+        Ok(Page { items: self.decode_all(items)?, next: next.and_then(|key| Cursor::from_item(&key)) })
     }
-}
 
-impl Store {
     /// Up to `limit` items of partition `pk` whose sort key is between `from` and `to`
     /// (inclusive), in sort-key order, read consistently.
     pub async fn query_range<E: Entity>(
@@ -464,65 +433,79 @@ impl Store {
         to: &str,
         limit: i32,
     ) -> Result<Vec<E>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :p AND #sk BETWEEN :lo AND :hi")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":p", AttributeValue::S(pk.into()))
-            .expression_attribute_values(":lo", AttributeValue::S(from.into()))
-            .expression_attribute_values(":hi", AttributeValue::S(to.into()))
-            .consistent_read(true)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(|e| self.backend(e))?;
-        self.decode_all(out.items.unwrap_or_default())
+        let query = Query { between: Some((from, to)), limit: Some(limit), ..Query::table(pk) };
+        self.decode_all(self.query(query).await?.0)
     }
 
     /// Up to `limit` items of partition `pk`, in sort-key order, read consistently: the holders
     /// of an alternate key, say.
     pub async fn query_partition<E: Entity>(&self, pk: &str, limit: i32) -> Result<Vec<E>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#p = :p")
-            .expression_attribute_names("#p", PK)
-            .expression_attribute_values(":p", AttributeValue::S(pk.into()))
-            .consistent_read(true)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(|e| self.backend(e))?;
-        self.decode_all(out.items.unwrap_or_default())
+        self.decode_all(self.query(Query { limit: Some(limit), ..Query::table(pk) }).await?.0)
     }
 
     /// The newest `limit` items of an index partition, of whatever type, as raw items: for a
     /// listing that mixes entities (a customer's history). Read them with [`Store::decode_item`]
     /// after checking [`item_type`].
     pub async fn query_index_items(&self, index: Index, partition: &str, limit: i32) -> Result<Vec<Item>, StoreError> {
-        let (name, pk_name, _) = index.attributes();
-        let out = self
+        Ok(self.query(Query { limit: Some(limit), ..Query::index(index, partition) }).await?.0)
+    }
+
+    /// One page of a query, unexpired items only, and the key to continue from.
+    async fn query(&self, query: Query<'_>) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let (index, pk_name) = match query.index {
+            Some(index) => {
+                let (name, pk, _) = index.attributes();
+                (Some(name), pk)
+            }
+            None => (None, PK),
+        };
+        let mut request = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(name)
-            .key_condition_expression("#p = :p")
+            .set_index_name(index.map(str::to_owned))
             .expression_attribute_names("#p", pk_name)
-            .expression_attribute_values(":p", AttributeValue::S(partition.into()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(|e| self.backend(e))?;
-        Ok(out.items.unwrap_or_default().into_iter().filter(|i| !is_expired(i)).collect())
+            .expression_attribute_values(":p", AttributeValue::S(query.partition.into()))
+            // Only the table reads consistently; index reads are eventually consistent.
+            .consistent_read(index.is_none())
+            .scan_index_forward(index.is_none())
+            .set_limit(query.limit)
+            .set_exclusive_start_key(query.start);
+        request = match query.between {
+            Some((from, to)) => request
+                .key_condition_expression("#p = :p AND #s BETWEEN :lo AND :hi")
+                .expression_attribute_names("#s", SK)
+                .expression_attribute_values(":lo", AttributeValue::S(from.into()))
+                .expression_attribute_values(":hi", AttributeValue::S(to.into())),
+            None => request.key_condition_expression("#p = :p"),
+        };
+        let out = request.send().await.map_err(|e| self.backend(e))?;
+        let items = out.items.unwrap_or_default().into_iter().filter(|i| !is_expired(i)).collect();
+        Ok((items, out.last_evaluated_key))
     }
 
     fn decode_all<E: Entity>(&self, items: Vec<Item>) -> Result<Vec<E>, StoreError> {
-        items.into_iter().filter(|i| !is_expired(i)).map(|item| self.decode(item).map(|(e, _)| e)).collect()
+        items.into_iter().map(|item| self.decode(item).map(|(e, _)| e)).collect()
+    }
+}
+
+/// What [`Store::query`] reads: the table's partitions oldest first and consistently, an
+/// index's newest first.
+struct Query<'a> {
+    index: Option<Index>,
+    partition: &'a str,
+    between: Option<(&'a str, &'a str)>,
+    limit: Option<i32>,
+    start: Option<Item>,
+}
+
+impl<'a> Query<'a> {
+    fn table(partition: &'a str) -> Self {
+        Self { index: None, partition, between: None, limit: None, start: None }
+    }
+
+    fn index(index: Index, partition: &'a str) -> Self {
+        Self { index: Some(index), ..Self::table(partition) }
     }
 }
 

@@ -66,13 +66,7 @@ pub async fn contact_calls(
     limit: Option<&str>,
     cursor: Option<&str>,
 ) -> Result<Value, ApiError> {
-    let limit =
-        match limit {
-            None => DEFAULT_LIMIT,
-            Some(text) => text.parse::<i32>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", format!("query.limit must be 1 to {MAX_LIMIT}"))
-            })?,
-        };
+    let limit = page_size(limit)?;
     let cursor = cursor.map(Cursor::decode).transpose()?;
     let calls = match ContactId::parse(contact_id) {
         Some(contact) => {

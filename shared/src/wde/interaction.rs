@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::config::WdeChannel;
 use super::customer;
-use super::request::{Agent, RegisterCampaign, RegisterInteraction, UpdateInteraction};
+use super::request::{Agent, RegisterCampaign, RegisterInteraction, Registration, UpdateInteraction};
 use crate::ApiError;
 use crate::crm::consent::ConsentEntry;
 use crate::crm::contact::ConsentState;
@@ -37,6 +37,48 @@ fn label(media: Option<super::MediaType>) -> String {
     media.map_or("-", super::MediaType::call_history_type).to_owned()
 }
 
+/// The interaction a registration stores, before the method adds its own fields.
+fn registered(
+    channel: &WdeChannel,
+    registration: Registration,
+    agent: &Agent,
+    operator: Option<String>,
+    ip: Option<IpAddr>,
+    found: customer::Resolution,
+) -> Interaction {
+    Interaction {
+        id: InteractionId::derive(channel.id.as_str(), &registration.genesys_id),
+        channel: channel.id.clone(),
+        tenant: channel.tenant.clone(),
+        genesys_id: registration.genesys_id,
+        campaign: false,
+        call_type: label(registration.media),
+        media_type: registration.media_type,
+        operator,
+        agent_login: agent.agent_id.clone(),
+        queue_name: None,
+        queue_time: None,
+        service_type: registration.service_type,
+        service_value: registration.service_value,
+        dialed_number: registration.dialed_number,
+        outbound_call_id: registration.outbound_call_id,
+        phone: None,
+        email: None,
+        messenger_id: None,
+        customer_token: None,
+        tax_id: None,
+        source_crm_id: None,
+        previous_crm_id: None,
+        ip_address: ip.map(|ip| ip.to_string()),
+        started_at: None,
+        contact: found.contact,
+        company: found.company,
+        ambiguities: found.ambiguities,
+        attached: BTreeMap::new(),
+        end: None,
+    }
+}
+
 /// `registerInteraction`: finds (or creates) the customer, stores the interaction once,
 /// registers its consents. Returns the interaction as stored (the first registration's,
 /// when WDE repeats itself).
@@ -48,44 +90,29 @@ pub async fn register(
     ip: Option<IpAddr>,
     now: OffsetDateTime,
 ) -> Result<Interaction, ApiError> {
-    let id = InteractionId::derive(channel.id.as_str(), &req.genesys_id);
+    let genesys_id = &req.registration.genesys_id;
+    let id = InteractionId::derive(channel.id.as_str(), genesys_id);
     let stored = match Interaction::get(store, &channel.id, id).await? {
         Some(stored) => stored,
         None => {
-            let creates = req.media.is_some_and(|m| channel.creates_contacts_for(m));
-            let origin = format!("wde:{}:{}", channel.id, req.genesys_id);
+            let creates = req.registration.media.is_some_and(|m| channel.creates_contacts_for(m));
+            let origin = format!("wde:{}:{genesys_id}", channel.id);
             let create_as = creates.then_some(origin.as_str());
             let found = customer::resolve(store, &channel.tenant, &req.customer, create_as, now).await?;
+            let customer = &req.customer;
             let interaction = Interaction {
-                id,
-                channel: channel.id.clone(),
-                tenant: channel.tenant.clone(),
-                genesys_id: req.genesys_id.clone(),
-                campaign: false,
-                call_type: label(req.media),
-                media_type: req.media_type.clone(),
-                operator,
-                agent_login: req.agent.agent_id.clone(),
                 queue_name: req.queue_name.clone(),
                 queue_time: req.queue_time,
-                service_type: req.service_type.clone(),
-                service_value: req.service_value.clone(),
-                dialed_number: req.dialed_number.clone(),
-                outbound_call_id: req.outbound_call_id.clone(),
-                phone: req.customer.phone.clone(),
-                email: req.customer.email.clone(),
-                messenger_id: req.customer.messenger_id.clone(),
-                customer_token: req.customer.token.clone(),
-                tax_id: req.customer.tax_id.as_ref().map(|t| t.as_str().to_owned()),
+                phone: customer.phone.clone(),
+                email: customer.email.clone(),
+                messenger_id: customer.messenger_id.clone(),
+                customer_token: customer.token.clone(),
+                tax_id: customer.tax_id.as_ref().map(|t| t.as_str().to_owned()),
                 source_crm_id: req.source_crm_id,
                 previous_crm_id: req.previous_crm_id,
-                ip_address: ip.map(|ip| ip.to_string()),
                 started_at: Some(req.started_at),
-                contact: found.contact,
-                company: found.company,
-                ambiguities: found.ambiguities,
                 attached: as_json(req.attached.clone()),
-                end: None,
+                ..registered(channel, req.registration.clone(), &req.agent, operator, ip, found)
             };
             stored_after(store, channel, interaction.register(store).await?, interaction).await?
         }
@@ -155,41 +182,20 @@ pub async fn register_campaign(
     ip: Option<IpAddr>,
     now: OffsetDateTime,
 ) -> Result<Interaction, ApiError> {
-    let id = InteractionId::derive(channel.id.as_str(), &req.genesys_id);
+    let id = InteractionId::derive(channel.id.as_str(), &req.registration.genesys_id);
     if let Some(stored) = Interaction::get(store, &channel.id, id).await? {
         return Ok(stored);
     }
     let found = customer::resolve(store, &channel.tenant, &req.customer, None, now).await?;
     let interaction = Interaction {
-        id,
-        channel: channel.id.clone(),
-        tenant: channel.tenant.clone(),
-        genesys_id: req.genesys_id.clone(),
         campaign: true,
-        call_type: label(req.media),
-        media_type: req.media_type,
-        operator,
-        agent_login: req.agent.agent_id.clone(),
-        queue_name: None,
-        queue_time: None,
-        service_type: req.service_type,
-        service_value: req.service_value,
-        dialed_number: req.dialed_number,
-        outbound_call_id: req.outbound_call_id,
         phone: req.customer.phone,
         email: req.customer.email,
-        messenger_id: None,
-        customer_token: None,
         tax_id: req.customer.tax_id.map(|t| t.as_str().to_owned()),
-        source_crm_id: None,
-        previous_crm_id: None,
-        ip_address: ip.map(|ip| ip.to_string()),
         started_at: req.started_at,
-        contact: found.contact,
-        company: found.company,
-        ambiguities: found.ambiguities,
         attached: as_json(req.attached),
         end: req.ended_at.map(|ended_at| InteractionEnd { ended_at: Some(ended_at), ..InteractionEnd::default() }),
+        ..registered(channel, req.registration, &req.agent, operator, ip, found)
     };
     stored_after(store, channel, interaction.register(store).await?, interaction).await
 }

@@ -70,19 +70,41 @@ pub struct Agreement {
     pub decision: Decision,
 }
 
-/// `registerInteraction`.
+/// What both registration methods name: the interaction, its media and how it was placed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RegisterInteraction {
+pub struct Registration {
     pub genesys_id: String,
+    /// `MediaType` as WDE sent it, and as a known media type if it is one.
     pub media_type: String,
     pub media: Option<MediaType>,
-    pub started_at: OffsetDateTime,
     pub outbound_call_id: Option<String>,
-    pub queue_name: Option<String>,
-    pub queue_time: Option<i64>,
     pub service_type: Option<String>,
     pub service_value: Option<String>,
     pub dialed_number: Option<String>,
+}
+
+impl Registration {
+    fn read(fields: &Fields) -> Result<Self, ApiError> {
+        let media_type = required(fields.alnum_extended("MediaType")?, "MediaType")?;
+        Ok(Self {
+            genesys_id: required(fields.alnum("GenesysIDInteraction")?, "GenesysIDInteraction")?,
+            media: MediaType::parse(&media_type),
+            media_type,
+            outbound_call_id: fields.alnum("OutboundCallID")?,
+            service_type: fields.text("ServiceType")?,
+            service_value: fields.text("ServiceValue")?,
+            dialed_number: fields.text("DialedNumber")?,
+        })
+    }
+}
+
+/// `registerInteraction`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterInteraction {
+    pub registration: Registration,
+    pub started_at: OffsetDateTime,
+    pub queue_name: Option<String>,
+    pub queue_time: Option<i64>,
     pub customer: Customer,
     pub agent: Agent,
     pub source_crm_id: Option<i64>,
@@ -109,15 +131,9 @@ pub struct UpdateInteraction {
 /// `registerInteractionCampaign`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegisterCampaign {
-    pub genesys_id: String,
-    pub media_type: String,
-    pub media: Option<MediaType>,
+    pub registration: Registration,
     pub started_at: Option<OffsetDateTime>,
     pub ended_at: Option<OffsetDateTime>,
-    pub outbound_call_id: Option<String>,
-    pub service_type: Option<String>,
-    pub service_value: Option<String>,
-    pub dialed_number: Option<String>,
     pub customer: Customer,
     pub agent: Agent,
     pub attached: BTreeMap<String, Value>,
@@ -187,12 +203,6 @@ fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
     value.ok_or_else(|| ApiError::bad_request("missing_field", format!("{field} is required")))
 }
 
-fn media(fields: &Fields) -> Result<(String, Option<MediaType>), ApiError> {
-    let raw = required(fields.alnum_extended("MediaType")?, "MediaType")?;
-    let media = MediaType::parse(&raw);
-    Ok((raw, media))
-}
-
 /// YetiForce's `getPhone`: `AlnumType2`, `anonymous` is no number, anything else must be a
 /// valid number (404 `Invalid phone number: <field>`), stored in E.164.
 fn phone(fields: &Fields, key: &str, country: Country) -> Result<Option<PhoneNumber>, ApiError> {
@@ -258,18 +268,11 @@ fn messenger_id(fields: &Fields) -> Result<Option<MessengerId>, ApiError> {
 impl RegisterInteraction {
     /// Reads the request; `country` is the region of numbers without a country code.
     pub fn parse(fields: &Fields, country: Country) -> Result<Self, ApiError> {
-        let (media_type, media) = media(fields)?;
         Ok(Self {
-            genesys_id: required(fields.alnum("GenesysIDInteraction")?, "GenesysIDInteraction")?,
-            media_type,
-            media,
+            registration: Registration::read(fields)?,
             started_at: required(fields.date_time("InteractionStartDateTime")?, "InteractionStartDateTime")?,
-            outbound_call_id: fields.alnum("OutboundCallID")?,
             queue_name: fields.text("QueueName")?,
             queue_time: fields.integer("QueueTime")?,
-            service_type: fields.text("ServiceType")?,
-            service_value: fields.text("ServiceValue")?,
-            dialed_number: fields.text("DialedNumber")?,
             customer: Customer {
                 email: email(fields, "CustomerEmail")?,
                 phone: phone(fields, "CustomerPhoneNumber", country)?,
@@ -307,17 +310,10 @@ impl UpdateInteraction {
 
 impl RegisterCampaign {
     pub fn parse(fields: &Fields, country: Country) -> Result<Self, ApiError> {
-        let (media_type, media) = media(fields)?;
         Ok(Self {
-            genesys_id: required(fields.alnum("GenesysIDInteraction")?, "GenesysIDInteraction")?,
-            media_type,
-            media,
+            registration: Registration::read(fields)?,
             started_at: fields.date_time("InteractionStartDateTime")?,
             ended_at: fields.date_time("InteractionEndDateTime")?,
-            outbound_call_id: fields.alnum("OutboundCallID")?,
-            service_type: fields.text("ServiceType")?,
-            service_value: fields.text("ServiceValue")?,
-            dialed_number: fields.text("DialedNumber")?,
             customer: Customer {
                 email: email(fields, "CustomerEMail")?,
                 phone: phone(fields, "DialedNumber", country)?,
@@ -351,8 +347,8 @@ mod tests {
     #[test]
     fn the_reference_sample_parses_into_domain_types() {
         let req = RegisterInteraction::parse(&fields(SAMPLE), pl()).expect("valid");
-        assert_eq!(req.genesys_id, "00047aHK833X02TB");
-        assert_eq!(req.media, Some(MediaType::VoiceIn));
+        assert_eq!(req.registration.genesys_id, "00047aHK833X02TB");
+        assert_eq!(req.registration.media, Some(MediaType::VoiceIn));
         assert_eq!(req.customer.phone.as_ref().map(PhoneNumber::as_str), Some("+48884998123"));
         assert_eq!(req.customer.email.as_ref().map(Email::as_str), Some("test@yetiforce.com"));
         assert_eq!(req.queue_time, Some(122));
@@ -417,7 +413,7 @@ mod tests {
             pl(),
         )
         .expect("valid");
-        assert_eq!(req.media, Some(MediaType::Sms));
+        assert_eq!(req.registration.media, Some(MediaType::Sms));
         assert_eq!(req.customer.email.as_ref().map(Email::as_str), Some("a@b.pl"));
         assert_eq!(req.customer.tax_id.as_ref().map(TaxId::as_str), Some("1234567890"));
         assert!(req.attached.is_empty());
