@@ -3,18 +3,22 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ccbridge::config::{ConfigSource, FILE_ENV};
+use ccbridge::config::{ChannelId, ConfigSource, FILE_ENV};
+use ccbridge::jobs::{JobKind, JobStatus};
 use ccbridge::store::Store;
-use clap::{Parser, Subcommand};
+use ccbridge_admin::{JobFilter, Requeue, Requeueable};
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
 #[command(about = "ccbridge operator commands")]
 struct Cli {
-    /// The configuration document; default: CCBRIDGE_CONFIG_FILE or CCBRIDGE_CONFIG_PARAMETER (SSM).
-    #[arg(long, global = true)]
+    /// The configuration document (provision-chat only); default: CCBRIDGE_CONFIG_FILE or
+    /// CCBRIDGE_CONFIG_PARAMETER (SSM).
+    #[arg(long, global = true, display_order = 100)]
     config: Option<PathBuf>,
     /// The DynamoDB table; default: TABLE_NAME.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, display_order = 100)]
     table: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -29,26 +33,74 @@ enum Command {
         #[arg(long)]
         channel: String,
     },
-    /// Recording jobs that failed for good.
-    Recordings {
+    /// Outbound jobs (recordings to copy and upload): list, show, requeue, count.
+    Jobs {
         #[command(subcommand)]
-        command: RecordingsCommand,
+        command: JobsCommand,
     },
 }
 
 #[derive(Debug, Subcommand)]
-enum RecordingsCommand {
-    /// List failed jobs: id, attempts, when it failed, the last error.
-    Failed,
-    /// Put failed jobs back to pending (attempts reset), so the stream brings them again.
+enum JobsCommand {
+    /// List jobs, newest first: id, kind, status, attempts, due (or finished) time, last error.
+    List {
+        /// Only jobs in this status: pending, running, retry, done or failed [default: every status].
+        #[arg(long, value_name = "STATUS", value_parser = ccbridge_admin::parse_status)]
+        status: Option<JobStatus>,
+        #[command(flatten)]
+        only: KindAndChannel,
+        /// At most this many jobs.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Print one job in full, as JSON (read consistently, unlike `list`).
+    Show {
+        /// The job id (`<channel>:<call_session_id>:<link_id>`, as `list` prints it).
+        id: String,
+    },
+    /// Put failed jobs, and jobs stuck running past their lease, back to pending.
+    ///
+    /// Attempts are reset and the job is due now: the table's stream brings it to its worker
+    /// again (and the sweep would too); steps already done (the copy in S3, the Genesys
+    /// upload) are kept. Each job is one conditional write: a job that changed meanwhile is
+    /// left alone.
+    #[command(group(ArgGroup::new("target").required(true).args(["job", "all"])))]
     Requeue {
-        /// One job id (`<channel>:<call_session_id>:<link_id>`, as `failed` prints it).
-        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        /// One job id (`<channel>:<call_session_id>:<link_id>`, as `list` prints it).
+        #[arg(long, value_name = "ID")]
         job: Option<String>,
-        /// Every failed job.
+        /// Every failed and stuck job (narrowed by the options below), with a progress bar.
         #[arg(long)]
         all: bool,
+        /// With --all: only `failed` jobs, or only `stuck` ones (running past their lease)
+        /// [default: both].
+        #[arg(long, value_name = "failed|stuck", conflicts_with = "job", value_parser = Requeueable::parse)]
+        status: Option<Requeueable>,
+        #[command(flatten)]
+        only: RequeueKindAndChannel,
     },
+    /// Count jobs per status and per kind, and show how long the oldest due job has waited.
+    Stats,
+}
+
+#[derive(Debug, Args)]
+struct KindAndChannel {
+    /// Only jobs of this kind: recording.
+    #[arg(long, value_name = "KIND", value_parser = ccbridge_admin::parse_kind)]
+    kind: Option<JobKind>,
+    /// Only jobs of this channel, e.g. uis-main.
+    #[arg(long, value_name = "CHANNEL", value_parser = ccbridge_admin::parse_channel)]
+    channel: Option<ChannelId>,
+}
+
+#[derive(Debug, Args)]
+struct RequeueKindAndChannel {
+    /// With --all: only jobs of this kind: recording.
+    #[arg(long, value_name = "KIND", conflicts_with = "job", value_parser = ccbridge_admin::parse_kind)]
+    kind: Option<JobKind>,
+    /// With --all: only jobs of this channel, e.g. uis-main.
+    #[arg(long, value_name = "CHANNEL", conflicts_with = "job", value_parser = ccbridge_admin::parse_channel)]
+    channel: Option<ChannelId>,
 }
 
 #[tokio::main]
@@ -68,11 +120,6 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let sdk = ccbridge::aws::sdk_config().await;
-    let source = match cli.config {
-        Some(path) => ConfigSource::File(path),
-        None => ConfigSource::from_env().map_err(|e| format!("{e} (or pass --config; {FILE_ENV} names a file)"))?,
-    };
-    let config = source.load(&sdk).await.map_err(|e| e.to_string())?;
     let table = cli
         .table
         .or_else(|| std::env::var(ccbridge::app::TABLE_ENV).ok().filter(|t| !t.is_empty()))
@@ -80,6 +127,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = Store::new(ccbridge::aws::dynamodb(&sdk), table);
     match cli.command {
         Command::ProvisionChat { channel } => {
+            // Only provisioning needs the configuration document: the jobs commands read the table.
+            let source = match cli.config {
+                Some(path) => ConfigSource::File(path),
+                None => {
+                    ConfigSource::from_env().map_err(|e| format!("{e} (or pass --config; {FILE_ENV} names a file)"))?
+                }
+            };
+            let config = source.load(&sdk).await.map_err(|e| e.to_string())?;
             let blobs = ccbridge::store::Blobs::new(ccbridge::aws::s3(&sdk), String::new());
             let app = ccbridge::App::new(config, store, blobs).map_err(|e| e.to_string())?;
             for done in ccbridge_admin::provision_chat(&app, &channel).await? {
@@ -88,19 +143,99 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Recordings { command: RecordingsCommand::Failed } => {
-            for job in ccbridge_admin::failed_recordings(&store).await? {
-                let error = job.last_error.unwrap_or_default();
-                let at = job.finished_at.map(ccbridge::clock::rfc3339).unwrap_or_default();
-                println!("{}  attempts={}  {at}  {error}", job.job_id, job.attempts);
+        Command::Jobs { command } => jobs(&store, command).await,
+    }
+}
+
+async fn jobs(store: &Store, command: JobsCommand) -> Result<(), String> {
+    let now = ccbridge::clock::now();
+    match command {
+        JobsCommand::List { status, only, limit } => {
+            let filter = JobFilter { status, kind: only.kind, channel: only.channel };
+            for job in ccbridge_admin::list_jobs(store, &filter, limit).await? {
+                println!("{}", ccbridge_admin::job_line(&job));
             }
-            Ok(())
         }
-        Command::Recordings { command: RecordingsCommand::Requeue { job, all: _ } } => {
-            for id in ccbridge_admin::requeue_recordings(&store, job.as_deref()).await? {
+        JobsCommand::Show { id } => {
+            let job = ccbridge_admin::show_job(store, &id).await?;
+            println!("{}", ccbridge_admin::job_json(&job)?);
+        }
+        JobsCommand::Requeue { job: Some(id), .. } => {
+            let report =
+                ccbridge_admin::requeue_jobs(store, Requeue::One(id.clone()), &JobFilter::default(), now, |_, _| {})
+                    .await?;
+            if report.requeued.is_empty() {
+                println!("left alone {id}: it is neither failed nor running past its lease (see `jobs show {id}`)");
+            } else {
                 println!("requeued {id}");
             }
-            Ok(())
         }
+        JobsCommand::Requeue { job: None, all: _, status, only } => {
+            let filter = JobFilter { status: None, kind: only.kind, channel: only.channel };
+            let which = status.unwrap_or_default();
+            let bar = ProgressBar::new(0).with_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} jobs  {elapsed_precise} (eta {eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let report = ccbridge_admin::requeue_jobs(store, Requeue::All { which }, &filter, now, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await;
+            bar.finish_and_clear();
+            let report = report?;
+            println!("requeued {}, left alone {}", report.requeued.len(), report.left_alone);
+        }
+        JobsCommand::Stats => {
+            print!("{}", ccbridge_admin::stats_table(&ccbridge_admin::job_stats(store, now).await?));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from([&["ccbridge-admin"], args].concat())
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn requeue_takes_one_job_or_all_and_filters_only_with_all() {
+        assert!(parse(&["jobs", "requeue"]).is_err(), "--job or --all");
+        assert!(parse(&["jobs", "requeue", "--job", "a:1:b", "--all"]).is_err());
+        assert!(parse(&["jobs", "requeue", "--job", "a:1:b", "--status", "failed"]).is_err());
+        assert!(parse(&["jobs", "requeue", "--all", "--status", "running"]).is_err(), "failed or stuck");
+        let Ok(Cli { command: Command::Jobs { command: JobsCommand::Requeue { status, only, .. } }, .. }) =
+            parse(&["jobs", "requeue", "--all", "--status", "stuck", "--channel", "uis-main"])
+        else {
+            panic!("parsed");
+        };
+        assert_eq!(status, Some(Requeueable::Stuck));
+        assert_eq!(only.channel.map(String::from).as_deref(), Some("uis-main"));
+    }
+
+    #[test]
+    fn list_checks_status_kind_and_channel() {
+        assert!(parse(&["jobs", "list", "--status", "stuck"]).is_err());
+        assert!(parse(&["jobs", "list", "--kind", "chat"]).is_err());
+        assert!(parse(&["jobs", "list", "--channel", "Not A Slug"]).is_err());
+        let Ok(Cli { command: Command::Jobs { command: JobsCommand::List { status, only, limit } }, .. }) =
+            parse(&["jobs", "list", "--status", "failed", "--kind", "recording"])
+        else {
+            panic!("parsed");
+        };
+        assert_eq!(
+            (status, only.kind, only.channel, limit),
+            (Some(JobStatus::Failed), Some(JobKind::Recording), None, 50)
+        );
     }
 }

@@ -8,7 +8,7 @@ use aws_lambda_events::dynamodb::Event;
 use bytes::Bytes;
 use ccbridge::function::RouteKey;
 use ccbridge::http::{ClientIp, PathParams, Request, RequestId, Response};
-use ccbridge::{App, HttpFunction, StreamFunction};
+use ccbridge::{App, HttpFunction, ScheduledFunction, StreamFunction};
 use http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt, service_fn};
@@ -33,6 +33,17 @@ pub async fn serve_stream(function: StreamFunction) -> Result<(), lambda_http::E
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<Event>| {
         let app = app.clone();
         async move { Ok::<_, lambda_http::Error>(function.call(app, event.payload).await.into_response()) }
+    }))
+    .await
+}
+
+/// Runs `function` as a Lambda handler started by its EventBridge schedule; the event itself
+/// carries nothing the function needs.
+pub async fn serve_scheduled(function: ScheduledFunction) -> Result<(), lambda_http::Error> {
+    let app = init(function.name).await?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |_event: LambdaEvent<serde_json::Value>| {
+        let app = app.clone();
+        async move { function.call(app).await.map_err(lambda_http::Error::from) }
     }))
     .await
 }

@@ -8,7 +8,7 @@ pub mod router;
 pub mod stack;
 pub mod streams;
 
-use ccbridge::{HttpFunction, StreamFunction};
+use ccbridge::{HttpFunction, ScheduledFunction, StreamFunction};
 
 /// Every HTTP function of the collection, as template.yaml deploys them.
 pub const FUNCTIONS: &[HttpFunction] = &[
@@ -24,6 +24,9 @@ pub const FUNCTIONS: &[HttpFunction] = &[
 
 /// Every function fed by the table's stream.
 pub const STREAM_FUNCTIONS: &[StreamFunction] = &[recording_sync::FUNCTION];
+
+/// Every function started by a schedule.
+pub const SCHEDULED_FUNCTIONS: &[ScheduledFunction] = &[job_sweeper::FUNCTION];
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<HttpFunction> {

@@ -34,6 +34,10 @@ enum Command {
     Serve {
         #[arg(long, default_value_t = 3000)]
         port: u16,
+        /// Seconds between two runs of each scheduled function (the job sweep), which runs
+        /// every minute deployed.
+        #[arg(long, default_value_t = 5)]
+        schedule_every: u64,
         #[arg(long, default_value_t = 3001)]
         dynamodb_port: u16,
         #[arg(long, default_value_t = 3002)]
@@ -69,7 +73,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     let text = std::fs::read_to_string(&cli.config).map_err(|e| format!("{}: {e}", cli.config.display()))?;
     let config = Config::parse(&text).map_err(|e| format!("{}: {e}", cli.config.display()))?;
     std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("{}: {e}", cli.data_dir.display()))?;
-    let command = cli.command.unwrap_or(Command::Serve { port: 3000, dynamodb_port: 3001, s3_port: 3002 });
+    let command =
+        cli.command.unwrap_or(Command::Serve { port: 3000, schedule_every: 5, dynamodb_port: 3001, s3_port: 3002 });
     let (dynamodb_port, s3_port) = match &command {
         Command::Serve { dynamodb_port, s3_port, .. } => (*dynamodb_port, *s3_port),
         Command::Invoke { .. } => (0, 0),
@@ -84,9 +89,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     let stack = Stack::start(options, config).await.map_err(|e| e.to_string())?;
     match command {
-        Command::Serve { port, .. } => {
+        Command::Serve { port, schedule_every, .. } => {
             let addr = stack.serve(loopback(port), ccbridge_local::FUNCTIONS).await.map_err(|e| e.to_string())?;
             stack.feed_streams(ccbridge_local::STREAM_FUNCTIONS, FeedOptions::new(cli.data_dir.clone())).await;
+            let every = std::time::Duration::from_secs(schedule_every.max(1));
+            stack.run_schedules(ccbridge_local::SCHEDULED_FUNCTIONS, every);
             println!("ccbridge local stack");
             println!("  API       http://{addr}");
             println!("  DynamoDB  {}  table {} in {}", stack.dynamodb_endpoint, cli.table, database.display());
@@ -105,6 +112,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             for function in ccbridge_local::STREAM_FUNCTIONS {
                 println!("  stream {:<48} {}", function.item_types.join(", "), function.name);
+            }
+            for function in ccbridge_local::SCHEDULED_FUNCTIONS {
+                println!(
+                    "  every  {:<48} {}",
+                    format!("{schedule_every} s ({} deployed)", function.schedule),
+                    function.name
+                );
             }
             println!("Try: curl -s http://{addr}/status");
             println!("Stop with Ctrl-C; the data stays in {}.", cli.data_dir.display());

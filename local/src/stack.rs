@@ -9,7 +9,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::Credentials;
 use ccbridge::config::Config;
 use ccbridge::store::{Blobs, Store, schema};
-use ccbridge::{App, HttpFunction, StreamFunction};
+use ccbridge::{App, HttpFunction, ScheduledFunction, StreamFunction};
 use tokio::net::TcpListener;
 
 use crate::embedded::{self, ACCESS_KEY, EmbeddedError, SECRET_KEY, Shutdown};
@@ -82,6 +82,28 @@ impl Stack {
             aws_sdk_dynamodbstreams::config::Builder::from(&sdk).endpoint_url(&self.dynamodb_endpoint).build(),
         );
         crate::streams::feed(self.app.clone(), client, functions, options, self.shutdown.subscribe());
+    }
+
+    /// Runs each of `functions` every `every` (instead of its EventBridge schedule) until the
+    /// stack is dropped.
+    pub fn run_schedules(&self, functions: &[ScheduledFunction], every: std::time::Duration) {
+        for &function in functions {
+            let app = self.app.clone();
+            let mut stop = self.shutdown.subscribe();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = stop.changed() => return,
+                        _ = ticks.tick() => {
+                            // Errors are logged by the function; the next tick tries again.
+                            let _ = function.call(app.clone()).await;
+                        }
+                    }
+                }
+            });
+        }
     }
 
     /// Serves `functions` on `addr` until the stack is dropped; returns the bound address.

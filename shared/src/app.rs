@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::config::{ChannelId, Config, ConfigError, ConfigSource, GenesysCloudChannel};
 use crate::genesys::{GenesysClient, GenesysError};
 use crate::outbound::{ClientError, Tls};
@@ -74,13 +75,15 @@ pub struct App {
     pub store: Store,
     pub blobs: Blobs,
     pub clients: Clients,
+    /// The time jobs are due by: the system's (tests move it forward).
+    pub clock: Clock,
 }
 
 impl App {
     /// The state of a function on `store` and `blobs`, with its clients built.
     pub fn new(config: Config, store: Store, blobs: Blobs) -> Result<Self, InitError> {
         let clients = Clients::new(&config)?;
-        Ok(Self { config: Arc::new(config), store, blobs, clients })
+        Ok(Self { config: Arc::new(config), store, blobs, clients, clock: Clock::default() })
     }
 
     /// Builds the state from the environment, as a deployed function does.

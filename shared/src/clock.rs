@@ -1,4 +1,8 @@
-//! Instants as ccbridge keeps and shows them: UTC, written in RFC 3339.
+//! Instants as ccbridge keeps and shows them: UTC, written in RFC 3339; and the clock work is
+//! scheduled by, which tests can move forward instead of waiting.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -6,6 +10,25 @@ use time::format_description::well_known::Rfc3339;
 /// Now, in UTC.
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
+}
+
+/// The time due work is measured against: the system's, moved forward by whatever a test
+/// advanced it (never in production, where the offset stays zero).
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> OffsetDateTime {
+        now().saturating_add(time::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed)))
+    }
+
+    /// Moves this clock (and every copy of it) forward.
+    pub fn advance(&self, by: time::Duration) {
+        let ms = i64::try_from(by.whole_milliseconds()).unwrap_or(i64::MAX);
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
 }
 
 /// `2026-11-21T10:15:03.412Z`: how an instant appears in answers and logs.

@@ -165,6 +165,35 @@ impl BatchOutcome {
 
 pub type BatchFuture = Pin<Box<dyn Future<Output = BatchOutcome> + Send>>;
 
+pub type ScheduledFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// A function started by a schedule (an EventBridge rule deployed, a timer locally).
+#[derive(Clone, Copy)]
+pub struct ScheduledFunction {
+    /// Package, binary and SAM `Binary` name.
+    pub name: &'static str,
+    /// The EventBridge schedule expression template.yaml gives it (`rate(1 minute)`).
+    pub schedule: &'static str,
+    pub handler: fn(Arc<App>) -> ScheduledFuture,
+}
+
+impl ScheduledFunction {
+    /// Runs once inside a span naming the function; an error is logged and returned, so Lambda
+    /// counts the invocation as failed.
+    pub async fn call(&self, app: Arc<App>) -> Result<(), String> {
+        let span = tracing::info_span!("schedule", function = self.name);
+        async move {
+            let result = (self.handler)(app).await;
+            if let Err(error) = &result {
+                tracing::error!(%error, "scheduled run failed");
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+}
+
 /// A function fed by the table's stream.
 #[derive(Clone, Copy)]
 pub struct StreamFunction {

@@ -18,6 +18,8 @@
 //!   card), [`chat`] (live chat sessions and transcripts), [`recordings`] (recording jobs, their
 //!   copy into S3 and upload to Genesys Cloud), [`crm`] (one contact record per tenant,
 //!   companies, interactions, consents, history).
+//! - Outbound work: [`jobs`] (the job life every outbound job shares, its due index, the sweep
+//!   and its metrics).
 //! - The providers we call: [`genesys`] (Genesys Cloud), on [`outbound`] HTTP clients.
 //! - The mechanics: [`store`] (the table: items, conditional writes, merges, queries, every key
 //!   format; the bucket), [`aws`] (SDK clients), [`phone`] (E.164 numbers), [`clock`] (instants).
@@ -36,6 +38,7 @@ pub mod error;
 pub mod function;
 pub mod genesys;
 pub mod http;
+pub mod jobs;
 pub mod outbound;
 pub mod phone;
 pub mod recordings;
@@ -45,4 +48,4 @@ pub mod wde;
 
 pub use app::App;
 pub use error::ApiError;
-pub use function::{BatchOutcome, HttpFunction, Route, StreamFunction};
+pub use function::{BatchOutcome, HttpFunction, Route, ScheduledFunction, StreamFunction};

@@ -9,6 +9,7 @@ mod chat_events;
 mod chat_round_trips;
 mod events;
 mod genesys_client;
+mod jobs;
 mod recordings;
 mod status;
 mod store;

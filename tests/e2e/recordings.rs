@@ -9,7 +9,8 @@ use std::time::Duration;
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::BatchOutcome;
-use ccbridge::recordings::job::{JobStatus, RecordingJob};
+use ccbridge::jobs::JobStatus;
+use ccbridge::recordings::job::RecordingJob;
 use ccbridge::store::Key;
 use ccbridge::uis::call::CallSessionId;
 use ccbridge::uis::recording::link_id;
@@ -45,7 +46,7 @@ fn audio(size: usize) -> Vec<u8> {
 async fn add_job(stack: &TestStack, call: u64, url: &str) -> Key {
     let host = url::Url::parse(url).expect("url").host_str().expect("host").to_owned();
     let channel = ccbridge::config::ChannelId::try_from("uis-rec".to_string()).expect("id");
-    let created = time::macros::datetime!(2026-11-21 10:00 UTC);
+    let created = stack.stack.app.clock.now();
     let job = RecordingJob::pending(&channel, CallSessionId(call), &link_id(url), url, &host, None, created);
     stack.stack.app.store.put_new(&job).await.expect("job written");
     ccbridge::store::Entity::key(&job)
@@ -73,6 +74,24 @@ async fn record(stack: &TestStack, key: &Key, event_name: &str, sequence: &str) 
     record.change.new_image = serde_dynamo::Item::from(item);
     record.change.sequence_number = Some(sequence.into());
     record
+}
+
+/// The record of the change that failed the job in a sweep (it was running before).
+async fn failing_change(stack: &TestStack, key: &Key, sequence: &str) -> EventRecord {
+    let mut record = record(stack, key, "MODIFY", sequence).await;
+    let mut old = record.change.new_image.clone();
+    if let Some(serde_dynamo::AttributeValue::M(job)) = old.get_mut("job") {
+        job.insert("status".into(), serde_dynamo::AttributeValue::S("running".into()));
+        job.remove("dead_letter");
+    }
+    record.change.old_image = old;
+    record
+}
+
+/// One sweep of the due jobs, as the schedule runs it.
+async fn sweep(stack: &TestStack) -> ccbridge::jobs::sweep::SweepReport {
+    let settings = ccbridge::jobs::sweep::SweepSettings::default();
+    ccbridge::jobs::sweep::sweep(&stack.stack.app, &settings).await.expect("sweep")
 }
 
 async fn deliver(stack: &TestStack, records: Vec<EventRecord>) -> BatchOutcome {
@@ -104,7 +123,7 @@ async fn a_recording_lands_in_s3_once_with_its_checksums_however_often_it_is_del
 
         assert_eq!(provider.hits("/talk/1/a.mp3"), 1, "downloaded once on {}", backend.name());
         let done = job(&stack, &key).await;
-        assert_eq!((done.status, done.attempts), (JobStatus::Done, 1));
+        assert_eq!((done.job.status, done.job.attempts), (JobStatus::Done, 1));
         let stored = done.object.expect("object recorded");
         assert_eq!(stored.size, bytes.len() as u64);
         assert_eq!(stored.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
@@ -151,20 +170,22 @@ async fn a_provider_error_is_retried_after_the_backoff_and_then_succeeds() {
         let outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
         assert!(outcome.failed.is_empty(), "a job that will be retried is not a failed record");
         let waiting = job(&stack, &key).await;
-        assert_eq!((waiting.status, waiting.attempts), (JobStatus::Retry, 1));
-        assert_eq!(waiting.last_error.as_deref(), Some("provider answered HTTP 500"));
-        assert!(waiting.next_attempt_at.is_some());
+        assert_eq!((waiting.job.status, waiting.job.attempts), (JobStatus::Retry, 1));
+        assert_eq!(waiting.job.last_error.as_deref(), Some("provider answered HTTP 500"));
+        assert!(waiting.job.due_at.is_some());
 
         let (status, body) = playback(&stack, &format!("2-{}", waiting.link_id), "uis-rec-api-key-0001").await;
         assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")), "not copied yet");
 
-        // The job's own change (status retry) is what the stream delivers next.
-        let started = std::time::Instant::now();
+        // The job's own change (status retry) is left to the sweep, which runs it once it is due.
         let outcome = deliver(&stack, vec![record(&stack, &key, "MODIFY", "2").await]).await;
         assert!(outcome.failed.is_empty());
-        assert!(started.elapsed() >= Duration::from_millis(500), "the next attempt waited for its time");
+        assert_eq!(sweep(&stack).await.found, 0, "the next attempt waits for its time");
+        assert_eq!(provider.hits("/talk/2/b.wav"), 1);
+        stack.stack.app.clock.advance(time::Duration::seconds(2));
+        assert_eq!(sweep(&stack).await.done, 1);
         let done = job(&stack, &key).await;
-        assert_eq!((done.status, done.attempts), (JobStatus::Done, 2), "{done:?}");
+        assert_eq!((done.job.status, done.job.attempts), (JobStatus::Done, 2), "{done:?}");
         assert_eq!(provider.hits("/talk/2/b.wav"), 2);
         assert_eq!(object(&stack, &done.object.expect("object").key).await.0.len(), 4000);
     }
@@ -192,9 +213,9 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
         assert_eq!(allowed.hits("/talk/3/c.mp3"), 1);
         for key in [&direct, &redirected] {
             let failed = job(&stack, key).await;
-            assert_eq!((failed.status, failed.attempts), (JobStatus::Failed, 1));
+            assert_eq!((failed.job.status, failed.job.attempts), (JobStatus::Failed, 1));
             assert_eq!(
-                failed.last_error.as_deref(),
+                failed.job.last_error.as_deref(),
                 Some("recording link refused: host 127.0.0.2 is not an allowed recording host")
             );
         }
@@ -203,20 +224,29 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
 
         // The operator lists the failed jobs and puts them back in line.
         let store = &stack.stack.app.store;
-        let failed: Vec<String> =
-            ccbridge_admin::failed_recordings(store).await.expect("listed").into_iter().map(|j| j.job_id).collect();
+        let now = stack.stack.app.clock.now();
+        let failed_only = ccbridge_admin::JobFilter { status: Some(JobStatus::Failed), ..Default::default() };
+        let listed = |filter| async move {
+            let jobs = ccbridge_admin::list_jobs(store, filter, 100).await.expect("listed");
+            jobs.into_iter().map(|j| j.job_id).collect::<Vec<String>>()
+        };
+        let failed = listed(&failed_only).await;
         let (direct_id, redirected_id) = (job(&stack, &direct).await.job_id, job(&stack, &redirected).await.job_id);
         assert_eq!(failed.len(), 2);
         assert!(failed.contains(&direct_id) && failed.contains(&redirected_id));
-        let one = ccbridge_admin::requeue_recordings(store, Some(&direct_id)).await.expect("requeued");
+        let any = &ccbridge_admin::JobFilter::default();
+        let requeue = |target| async move {
+            ccbridge_admin::requeue_jobs(store, target, any, now, |_, _| {}).await.map(|r| r.requeued)
+        };
+        let one = requeue(ccbridge_admin::Requeue::One(direct_id.clone())).await.expect("requeued");
         assert_eq!(one, vec![direct_id.clone()]);
         let requeued = job(&stack, &direct).await;
-        assert_eq!((requeued.status, requeued.attempts), (JobStatus::Pending, 0));
-        assert_eq!(ccbridge_admin::failed_recordings(store).await.expect("listed").len(), 1);
-        let rest = ccbridge_admin::requeue_recordings(store, None).await.expect("requeued");
-        assert_eq!(rest, vec![redirected_id]);
-        assert!(ccbridge_admin::requeue_recordings(store, None).await.expect("nothing").is_empty());
-        assert!(ccbridge_admin::requeue_recordings(store, Some("uis-rec:1:zz")).await.is_err());
+        assert_eq!((requeued.job.status, requeued.job.attempts), (JobStatus::Pending, 0));
+        assert_eq!(listed(&failed_only).await.len(), 1);
+        let all = || ccbridge_admin::Requeue::All { which: ccbridge_admin::Requeueable::Failed };
+        assert_eq!(requeue(all()).await.expect("requeued"), vec![redirected_id]);
+        assert!(requeue(all()).await.expect("nothing").is_empty());
+        assert!(requeue(ccbridge_admin::Requeue::One("uis-rec:1:zz".into())).await.is_err());
     }
 }
 
@@ -224,7 +254,7 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
 async fn wait_for(stack: &TestStack, key: &Key, status: JobStatus) -> RecordingJob {
     for _ in 0..300 {
         if let Some(job) = stack.stack.app.store.get::<RecordingJob>(key).await.expect("read")
-            && job.status == status
+            && job.job.status == status
         {
             return job;
         }
@@ -248,6 +278,7 @@ async fn the_local_stack_copies_a_finished_calls_recording_from_the_stream() {
             ..FeedOptions::new(state.path().into())
         };
         stack.stack.feed_streams(ccbridge_local::STREAM_FUNCTIONS, options).await;
+        stack.stack.run_schedules(ccbridge_local::SCHEDULED_FUNCTIONS, Duration::from_millis(200));
 
         let links = [provider.url("/talk/7/ok.mp3"), provider.url("/talk/7/broken.mp3")];
         let finished = serde_json::json!({
@@ -267,8 +298,8 @@ async fn the_local_stack_copies_a_finished_calls_recording_from_the_stream() {
         assert!(object(&stack, &stored.key).await.0 == bytes);
 
         let failed = wait_for(&stack, &key(&links[1]), JobStatus::Failed).await;
-        assert_eq!(failed.attempts, 3, "the channel's recording_attempts");
-        assert_eq!(failed.last_error.as_deref(), Some("provider answered HTTP 503"));
+        assert_eq!(failed.job.attempts, 3, "the channel's recording_attempts");
+        assert_eq!(failed.job.last_error.as_deref(), Some("provider answered HTTP 503"));
         let mut letters = Vec::new();
         for _ in 0..200 {
             letters = std::fs::read_dir(state.path().join("dead-letter")).map(|d| d.count()).into_iter().collect();
@@ -312,15 +343,21 @@ async fn a_call_is_injected_and_its_recording_uploaded_to_genesys_cloud_once() {
         let bytes = audio(300_000);
         provider.add_file("/talk/8/r.mp3", "audio/mpeg", bytes.clone());
         let key = finish_call(&stack, 8001, &provider.url("/talk/8/r.mp3")).await;
-        // The upload URL is rate limited once: the client waits as Retry-After says.
+        // The upload URL is rate limited once: the job is due again when Retry-After says.
         gc.fail_next("/api/v2/uploads/recordings", 429, Some(1));
 
         let first = record(&stack, &key, "INSERT", "1").await;
         let (a, b) = tokio::join!(deliver(&stack, vec![first.clone(), first.clone()]), deliver(&stack, vec![first]));
         assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
+        let waiting = job(&stack, &key).await;
+        assert_eq!((waiting.job.status, waiting.job.attempts), (JobStatus::Retry, 0), "{waiting:?}");
+        let due_in = waiting.job.due_at.expect("due") - waiting.job.updated_at;
+        assert_eq!(due_in, time::Duration::seconds(1), "Retry-After honoured as a due time");
+        stack.stack.app.clock.advance(time::Duration::seconds(2));
+        assert_eq!(sweep(&stack).await.done, 1);
 
         let done = job(&stack, &key).await;
-        assert_eq!((done.status, done.attempts), (JobStatus::Done, 1), "{done:?}");
+        assert_eq!((done.job.status, done.job.attempts), (JobStatus::Done, 1), "{done:?}");
         let genesys = done.genesys.expect("Genesys progress recorded");
         assert!(genesys.events_accepted_at.is_some());
         let kinds: Vec<String> = gc.injected_events().into_iter().map(|(kind, ..)| kind).collect();
@@ -339,7 +376,6 @@ async fn a_call_is_injected_and_its_recording_uploaded_to_genesys_cloud_once() {
 
         let asked = gc.received_on("/api/v2/uploads/recordings");
         assert_eq!(asked.iter().map(|r| r.status).collect::<Vec<_>>(), [429, 200]);
-        assert!(asked[1].at.duration_since(asked[0].at) >= Duration::from_millis(950), "Retry-After honoured");
 
         // A repeated delivery injects and uploads nothing more.
         let posts = gc.received_on("/api/v2/events/conversations").len();
@@ -361,18 +397,20 @@ async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_objec
             gc.fail_next("/api/v2/events/conversations", 503, None);
         }
 
-        let mut outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
-        let mut sequence = 1;
-        while job(&stack, &key).await.status == JobStatus::Retry {
-            assert!(outcome.failed.is_empty(), "retried jobs are not failed records");
-            sequence += 1;
-            outcome = deliver(&stack, vec![record(&stack, &key, "MODIFY", &sequence.to_string()).await]).await;
+        let outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
+        assert!(outcome.failed.is_empty(), "retried jobs are not failed records");
+        let mut sweeps = 0;
+        while job(&stack, &key).await.job.status == JobStatus::Retry && sweeps < 10 {
+            stack.stack.app.clock.advance(time::Duration::hours(7));
+            sweep(&stack).await;
+            sweeps += 1;
         }
-        assert_eq!(outcome.failed, vec![sequence.to_string()], "the last attempt's record is reported");
+        let outcome = deliver(&stack, vec![failing_change(&stack, &key, "9").await]).await;
+        assert_eq!(outcome.failed, vec!["9".to_string()], "the change that failed it is reported");
 
         let failed = job(&stack, &key).await;
-        assert_eq!((failed.status, failed.attempts), (JobStatus::Failed, 3));
-        let reason = failed.last_error.expect("reason");
+        assert_eq!((failed.job.status, failed.job.attempts), (JobStatus::Failed, 3));
+        let reason = failed.job.last_error.expect("reason");
         assert!(reason.starts_with("Genesys Cloud:") && reason.contains("503"), "{reason}");
         let stored = failed.object.expect("the S3 step is kept");
         assert_eq!(object(&stack, &stored.key).await.0.len(), 5000, "the recording stays in S3");
@@ -400,8 +438,8 @@ async fn a_download_broken_midway_leaves_no_open_upload_and_the_retry_copies_it_
 
         deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
         let waiting = job(&stack, &key).await;
-        assert_eq!(waiting.status, JobStatus::Retry, "{waiting:?}");
-        assert!(waiting.last_error.as_deref().is_some_and(|e| e.starts_with("download:")), "{waiting:?}");
+        assert_eq!(waiting.job.status, JobStatus::Retry, "{waiting:?}");
+        assert!(waiting.job.last_error.as_deref().is_some_and(|e| e.starts_with("download:")), "{waiting:?}");
         // The S3 server keeps open uploads as `.upload*` files.
         let leftovers: Vec<_> = std::fs::read_dir(stack.s3_root())
             .expect("S3 root")
@@ -411,9 +449,10 @@ async fn a_download_broken_midway_leaves_no_open_upload_and_the_retry_copies_it_
         assert!(leftovers.is_empty(), "an orphan multipart upload was left: {leftovers:?}");
 
         provider.add_generated("/talk/5/big.mp3", "audio/mpeg", block, 12 * 1024 * 1024);
-        deliver(&stack, vec![record(&stack, &key, "MODIFY", "2").await]).await;
+        stack.stack.app.clock.advance(time::Duration::seconds(2));
+        assert_eq!(sweep(&stack).await.done, 1);
         let done = job(&stack, &key).await;
-        assert_eq!((done.status, done.attempts), (JobStatus::Done, 2));
+        assert_eq!((done.job.status, done.job.attempts), (JobStatus::Done, 2));
         assert_eq!(done.object.expect("object").size, 12 * 1024 * 1024);
     }
 }

@@ -1,11 +1,13 @@
 //! template.yaml is what gets deployed; these tests hold it to the code: every function has a
-//! resource whose HTTP API events are exactly its routes, and the table is the one the store
-//! expects.
+//! resource whose HTTP API events are exactly its routes (or whose stream filter or schedule is
+//! its own), the table is the one the store expects, and the alarms watch the metrics the code
+//! reports.
 
 use std::collections::BTreeSet;
 
+use ccbridge::jobs::{JobKind, metrics};
 use ccbridge::store::schema;
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
 fn template() -> Value {
     let text = include_str!("../../template.yaml");
@@ -18,6 +20,43 @@ fn resources(template: &Value) -> &serde_yaml::Mapping {
 
 fn binary_of(resource: &Value) -> Option<&str> {
     resource["Metadata"]["BuildProperties"]["Binary"].as_str()
+}
+
+/// An intrinsic function call, short (`!GetAtt X.Y`) or long (`Fn::GetAtt: [X, Y]`) form: its
+/// name without `!` or `Fn::`, and its argument.
+fn intrinsic(value: &Value) -> Option<(&str, &Value)> {
+    match value {
+        Value::Tagged(tagged) => {
+            let name = ["Ref", "GetAtt", "Sub", "If", "Not", "Equals"].into_iter().find(|n| tagged.tag == *n)?;
+            Some((name, &tagged.value))
+        }
+        Value::Mapping(mapping) if mapping.len() == 1 => {
+            let (name, argument) = mapping.iter().next()?;
+            let name = name.as_str()?;
+            Some((name.strip_prefix("Fn::").unwrap_or(name), argument))
+        }
+        _ => None,
+    }
+}
+
+/// The logical id a `Ref` or `GetAtt` names.
+fn referred(value: &Value) -> Option<&str> {
+    match intrinsic(value)? {
+        ("Ref", Value::String(id)) => Some(id),
+        ("GetAtt", Value::String(path)) => path.split('.').next(),
+        ("GetAtt", Value::Sequence(parts)) => parts.first()?.as_str(),
+        _ => None,
+    }
+}
+
+/// The properties of the one alarm on `metric`.
+fn alarm_on<'t>(resources: &'t Mapping, metric: &str) -> &'t Value {
+    let alarms: Vec<&Value> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::CloudWatch::Alarm" && r["Properties"]["MetricName"] == metric)
+        .collect();
+    assert_eq!(alarms.len(), 1, "one alarm on {metric}");
+    &alarms[0]["Properties"]
 }
 
 #[test]
@@ -123,4 +162,117 @@ fn table_matches_the_store_schema() {
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(schema::TTL));
     assert_eq!(table["StreamSpecification"]["StreamViewType"], "NEW_AND_OLD_IMAGES");
     assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+}
+
+#[test]
+fn every_scheduled_function_is_deployed_with_its_schedule() {
+    let template = template();
+    let resources = resources(&template);
+    for function in ccbridge_local::SCHEDULED_FUNCTIONS {
+        let resource = resources
+            .values()
+            .find(|r| binary_of(r) == Some(function.name))
+            .unwrap_or_else(|| panic!("no resource builds binary {}", function.name));
+        assert_eq!(resource["Type"], "AWS::Serverless::Function");
+        assert_eq!(resource["Metadata"]["BuildMethod"], "rust-cargolambda");
+        let events = resource["Properties"]["Events"].as_mapping().expect("Events");
+        let schedules: Vec<&Value> = events.values().filter(|e| e["Type"] == "Schedule").collect();
+        assert_eq!(schedules.len(), 1, "{} has one Schedule event", function.name);
+        let p = &schedules[0]["Properties"];
+        assert_eq!(p["Schedule"].as_str(), Some(function.schedule), "schedule of {}", function.name);
+        assert!(
+            p["Enabled"].as_bool().unwrap_or(true) && p["State"].as_str().is_none_or(|s| s == "ENABLED"),
+            "the schedule of {} is enabled",
+            function.name
+        );
+    }
+    let scheduled: BTreeSet<&str> = resources
+        .values()
+        .filter(|r| {
+            r["Properties"]["Events"]
+                .as_mapping()
+                .is_some_and(|e| e.values().any(|e| e["Type"] == "Schedule" || e["Type"] == "ScheduleV2"))
+        })
+        .filter_map(binary_of)
+        .collect();
+    let known: BTreeSet<&str> = ccbridge_local::SCHEDULED_FUNCTIONS.iter().map(|f| f.name).collect();
+    assert_eq!(scheduled, known, "scheduled functions in template.yaml and in the local stack differ");
+}
+
+#[test]
+fn the_dead_letter_queue_the_oldest_due_job_and_failed_jobs_have_alarms() {
+    let template = template();
+    let resources = resources(&template);
+
+    // The queue the recording stream dead-letters to.
+    let recording_sync =
+        resources.values().find(|r| binary_of(r) == Some("recording-sync")).expect("a resource builds recording-sync");
+    let streams: Vec<&Value> = recording_sync["Properties"]["Events"]
+        .as_mapping()
+        .expect("Events")
+        .values()
+        .filter(|e| e["Type"] == "DynamoDB")
+        .collect();
+    assert_eq!(streams.len(), 1);
+    let queue = referred(&streams[0]["Properties"]["DestinationConfig"]["OnFailure"]["Destination"])
+        .expect("the dead-letter destination refers to a resource");
+    assert_eq!(resources[queue]["Type"], "AWS::SQS::Queue");
+
+    let dead_letters = alarm_on(resources, "ApproximateNumberOfMessagesVisible");
+    assert_eq!(dead_letters["Namespace"], "AWS/SQS");
+    let dimensions = dead_letters["Dimensions"].as_sequence().expect("Dimensions");
+    assert_eq!(dimensions.len(), 1);
+    assert_eq!(dimensions[0]["Name"], "QueueName");
+    assert_eq!(intrinsic(&dimensions[0]["Value"]).map(|(name, _)| name), Some("GetAtt"));
+    assert_eq!(referred(&dimensions[0]["Value"]), Some(queue), "the dead-letter alarm watches {queue}");
+    assert_eq!(dead_letters["Threshold"], 1);
+    assert_eq!(dead_letters["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
+    assert_eq!(dead_letters["Period"], 300);
+    assert_eq!(dead_letters["EvaluationPeriods"], 1);
+
+    // The sweep reports these with no dimensions (shared/src/jobs/sweep.rs).
+    let oldest = alarm_on(resources, "OldestDueJobAgeSeconds");
+    assert_eq!(oldest["Namespace"].as_str(), Some(metrics::NAMESPACE));
+    assert!(
+        oldest["Dimensions"].as_sequence().is_none_or(Vec::is_empty),
+        "the oldest-due-job metric has no dimensions"
+    );
+    assert_eq!(oldest["Statistic"], "Maximum");
+    assert_eq!(oldest["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
+    let threshold = referred(&oldest["Threshold"]).expect("the threshold is a parameter");
+    assert_eq!(threshold, "OldestDueJobAlarmSeconds");
+    assert_eq!(template["Parameters"][threshold]["Default"], 900);
+    assert_eq!(oldest["Period"], 300);
+    assert_eq!(oldest["EvaluationPeriods"], 2);
+    // A sweeper that stops reporting is an alarm too.
+    assert_eq!(oldest["TreatMissingData"], "breaching");
+
+    // Every attempt reports its outcome by kind (shared/src/recordings/sync.rs).
+    let failed = alarm_on(resources, "JobsFailed");
+    assert_eq!(failed["Namespace"].as_str(), Some(metrics::NAMESPACE));
+    let dimensions = failed["Dimensions"].as_sequence().expect("Dimensions");
+    assert_eq!(dimensions.len(), 1);
+    assert_eq!(dimensions[0]["Name"], "Kind");
+    assert_eq!(dimensions[0]["Value"].as_str(), Some(JobKind::Recording.as_str()));
+    assert_eq!(failed["Statistic"], "Sum");
+    assert_eq!(failed["Threshold"], 1);
+    assert_eq!(failed["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
+    assert_eq!(failed["Period"], 300);
+    assert_eq!(failed["TreatMissingData"], "notBreaching");
+
+    // Each notifies the alarm topic, when there is one.
+    for alarm in [dead_letters, oldest, failed] {
+        for actions in ["AlarmActions", "OKActions"] {
+            let (name, argument) = intrinsic(&alarm[actions]).unwrap_or_else(|| panic!("{actions} is conditional"));
+            assert_eq!(name, "If");
+            let argument = argument.as_sequence().expect("Fn::If arguments");
+            assert_eq!(argument.len(), 3);
+            let condition = argument[0].as_str().expect("condition name");
+            assert!(intrinsic(&template["Conditions"][condition]).is_some(), "condition {condition} is defined");
+            let topics = argument[1].as_sequence().expect("the topics");
+            assert_eq!(topics.iter().map(referred).collect::<Vec<_>>(), vec![Some("AlarmTopicArn")]);
+            assert_eq!(referred(&argument[2]), Some("AWS::NoValue"));
+        }
+    }
+    assert_eq!(template["Parameters"]["AlarmTopicArn"]["Default"], "");
 }

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use ccbridge::recordings::job::{JobStatus, RecordingJob};
+use ccbridge::jobs::{JobState, JobStatus};
+use ccbridge::recordings::job::RecordingJob;
 use ccbridge::store::{Entity, Index, Store, keys};
 use ccbridge::uis::call::{Call, CallSessionId};
 use ccbridge::uis::ticket::Ticket;
@@ -280,8 +281,11 @@ async fn a_disallowed_recording_host_is_rejected_and_the_call_still_recorded() {
             .collect();
         let job = &jobs[0];
         let s = |name: &str| job.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        assert_eq!(s("status"), "pending");
+        let status =
+            job.get("job").and_then(|j| j.as_m().ok()).and_then(|j| j.get("status")).and_then(|v| v.as_s().ok());
+        assert_eq!(status.map(String::as_str), Some("pending"));
         assert_eq!(s("gsi2pk"), "JOBS#pending");
+        assert_eq!(s("gsi1pk"), "JOBS#due", "due at once, in case its stream record is lost");
         assert_eq!(s("url"), "https://app.uiscom.ru/system/media/talk/8000001/ok/");
         assert_eq!(s("channel"), CHANNEL);
         assert_eq!(s("genesys_channel"), "genesys-demo");
@@ -399,25 +403,38 @@ async fn writing_a_job_again_never_resets_its_progress() {
         );
         let write = |job: &RecordingJob| job.upsert_write(store).expect("write");
         stack.dynamodb().transact_write_items().transact_items(write(&job)).send().await.expect("create");
-        let done = RecordingJob { status: JobStatus::Done, attempts: 2, ..job.clone() };
+        let mut state = job.job.clone();
+        state.attempts = 2;
+        let done = RecordingJob { job: state.done(job.job.created_at), ..job.clone() };
         let key = done.key();
+        // The consumer's update: the job's life and its index keys, as the worker writes them.
+        let job_item: std::collections::HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&done.job).expect("job attribute");
         stack
             .dynamodb()
             .put_item()
             .table_name(stack.table())
             .item("pk", AttributeValue::S(key.pk.clone()))
             .item("sk", AttributeValue::S(key.sk.clone()))
-            .item("status", AttributeValue::S("done".into()))
-            .item("attempts", AttributeValue::N("2".into()))
+            .item("job", AttributeValue::M(job_item))
             .item("gsi2pk", AttributeValue::S("JOBS#done".into()))
             .item("gsi2sk", AttributeValue::S("x".into()))
             .send()
             .await
             .expect("the consumer's update");
-        let again = RecordingJob { created_at: time::macros::datetime!(2026-11-22 00:00 UTC), ..job.clone() };
+        let later =
+            JobState::pending(ccbridge::jobs::JobKind::Recording, time::macros::datetime!(2026-11-22 00:00 UTC));
+        let again = RecordingJob { job: later, ..job.clone() };
         stack.dynamodb().transact_write_items().transact_items(write(&again)).send().await.expect("again");
         let stored: RecordingJob = store.get(&key).await.expect("read").expect("job");
-        assert_eq!((stored.status, stored.attempts), (JobStatus::Done, 2));
+        assert_eq!((stored.job.status, stored.job.attempts), (JobStatus::Done, 2));
+        // Written again, the done job got a due-index entry (only what is absent is set); the
+        // next sweep takes it out rather than running it.
+        let report = ccbridge::jobs::sweep::sweep(&stack.stack.app, &Default::default()).await.expect("sweep");
+        assert_eq!((report.found, report.repaired, report.done), (1, 1, 0), "{report:?}");
+        let item = stack.scan_all().await.pop().expect("one item");
+        assert!(!item.contains_key("gsi1pk"), "no longer due: {item:?}");
+        assert_eq!(store.get::<RecordingJob>(&key).await.expect("read").expect("job").job.status, JobStatus::Done);
         assert_eq!(stored.url, job.url, "the rest is written");
         let item = stack.scan_all().await.pop().expect("one item");
         assert_eq!(item.get("gsi2pk").and_then(|v| v.as_s().ok()).map(String::as_str), Some("JOBS#done"));

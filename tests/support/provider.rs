@@ -30,6 +30,10 @@ struct ProviderState {
     failures: HashMap<String, VecDeque<u16>>,
     redirects: HashMap<String, String>,
     hits: HashMap<String, u32>,
+    /// Every answer waits this long, so concurrent requests overlap and can be counted.
+    delay: std::time::Duration,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// A running provider; it stops when the test's runtime does.
@@ -85,6 +89,11 @@ impl Provider {
         self.state().redirects.insert(path.into(), location.into());
     }
 
+    /// `path` no longer redirects.
+    pub fn unredirect(&self, path: &str) {
+        self.state().redirects.remove(path);
+    }
+
     /// Requests made for `path`.
     pub fn hits(&self, path: &str) -> u32 {
         self.state().hits.get(path).copied().unwrap_or(0)
@@ -94,9 +103,51 @@ impl Provider {
     pub fn total_hits(&self) -> u32 {
         self.state().hits.values().sum()
     }
+
+    /// Makes every answer wait `delay` first.
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.state().delay = delay;
+    }
+
+    /// The most requests it was answering at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.state().max_in_flight
+    }
 }
 
-async fn handle(State(state): State<Arc<Mutex<ProviderState>>>, request: Request<Body>) -> Response {
+/// Counts a request in flight until dropped.
+struct InFlight(Arc<Mutex<ProviderState>>);
+
+impl InFlight {
+    fn start(state: &Arc<Mutex<ProviderState>>) -> (Self, std::time::Duration) {
+        let mut locked = state.lock().expect("provider state");
+        locked.in_flight += 1;
+        locked.max_in_flight = locked.max_in_flight.max(locked.in_flight);
+        let delay = locked.delay;
+        drop(locked);
+        (Self(state.clone()), delay)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.lock() {
+            state.in_flight -= 1;
+        }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Mutex<ProviderState>>>, request: Request<Body>) -> Response {
+    let (in_flight, delay) = InFlight::start(&shared);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let response = answer(&shared, &request);
+    drop(in_flight);
+    response
+}
+
+fn answer(state: &Arc<Mutex<ProviderState>>, request: &Request<Body>) -> Response {
     let path = request.uri().path().to_owned();
     let mut state = state.lock().expect("provider state");
     *state.hits.entry(path.clone()).or_default() += 1;

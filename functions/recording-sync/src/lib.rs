@@ -1,13 +1,19 @@
-//! `recording-sync`: fed by the table's stream with recording jobs (new or waiting to retry),
-//! it copies each recording into S3 and on to Genesys Cloud. Jobs in one batch are independent:
-//! only a job that failed for good is reported, so Lambda retries it and then sends it to the
-//! dead-letter queue while the others count as done.
+//! `recording-sync`: fed by the table's stream with recording jobs, it starts each new (or
+//! requeued) job at once: the recording copied into S3 and on to Genesys Cloud. A job that
+//! fails is due again later and the `job-sweeper` runs it then; nothing here waits.
+//!
+//! A job that fails for good is reported as a failed batch item — the record of the attempt
+//! when it ran here, the change that failed it when a sweep ran it — so Lambda retries that
+//! record and then sends it to the dead-letter queue, where the alarm on the queue's depth
+//! sees it. Jobs in one batch are
+//! independent: the others count as done.
 
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::EventRecord;
-use ccbridge::recordings::job::{JobStatus, RecordingJob};
-use ccbridge::recordings::{self, Outcome, Settings};
+use ccbridge::jobs::{JobStatus, Outcome};
+use ccbridge::recordings::job::RecordingJob;
+use ccbridge::recordings::{self, Settings};
 use ccbridge::store::{Entity, Key, schema};
 use ccbridge::{App, BatchOutcome, StreamFunction};
 use serde_dynamo::AttributeValue;
@@ -18,27 +24,45 @@ pub const FUNCTION: StreamFunction = StreamFunction {
     handler: |app, records| Box::pin(handle(app, records)),
 };
 
+/// The jobs of a batch run side by side, so the batch ends within one attempt's deadline.
 async fn handle(app: Arc<App>, records: Vec<EventRecord>) -> BatchOutcome {
     let settings = Settings::default();
-    let mut failed = Vec::new();
-    for record in records {
-        let Some(key) = wanted(&record) else { continue };
-        let outcome = recordings::process(&app, &key, &settings).await;
-        match outcome {
-            Ok(Outcome::Done | Outcome::Skipped | Outcome::Retrying(_)) => {}
-            Ok(Outcome::Failed(_)) => failed.extend(record.change.sequence_number.clone()),
-            Err(error) => {
-                tracing::error!(%key, %error, "recording job not processed");
-                failed.extend(record.change.sequence_number.clone());
-            }
+    let runs = records.iter().map(|record| {
+        let (app, settings) = (&app, &settings);
+        async move {
+            let (key, action) = wanted(record)?;
+            let failed = match action {
+                Action::DeadLetter => {
+                    tracing::error!(%key, "recording job failed for good; its record goes to the dead-letter queue");
+                    true
+                }
+                Action::Work => match recordings::process(app, &key, settings).await {
+                    Ok(Outcome::Done | Outcome::Skipped | Outcome::Retrying(_)) => false,
+                    Ok(Outcome::Failed(_)) => true,
+                    Err(error) => {
+                        tracing::error!(%key, %error, "recording job not processed");
+                        true
+                    }
+                },
+            };
+            failed.then(|| record.change.sequence_number.clone()).flatten()
         }
-    }
-    BatchOutcome { failed }
+    });
+    BatchOutcome { failed: futures::future::join_all(runs).await.into_iter().flatten().collect() }
 }
 
-/// The job's key, for an insert or change that leaves a job to work on (pending or waiting
-/// to retry); other changes (a claim, the outcome) are the function's own writes.
-fn wanted(record: &EventRecord) -> Option<Key> {
+/// What a change record asks of this function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// A pending job (new, or put back in line by an operator): start it.
+    Work,
+    /// The change that failed a job for good: report it, so it reaches the dead-letter queue.
+    DeadLetter,
+}
+
+/// The job's key and what to do with it; other changes (a claim, a retry, a success) are the
+/// workers' own, and what is due later is the sweep's.
+fn wanted(record: &EventRecord) -> Option<(Key, Action)> {
     if !matches!(record.event_name.as_str(), "INSERT" | "MODIFY") {
         return None;
     }
@@ -47,9 +71,21 @@ fn wanted(record: &EventRecord) -> Option<Key> {
         Some(AttributeValue::S(s)) => Some(s.clone()),
         _ => None,
     };
-    let status = text("status")?;
-    if status != JobStatus::Pending.as_str() && status != JobStatus::Retry.as_str() {
-        return None;
-    }
-    Some(Key::new(text(schema::PK)?, text(schema::SK)?))
+    // The job's status, and whether a sweep failed it for the stream to report.
+    let state = |image: &serde_dynamo::Item| match image.get("job") {
+        Some(AttributeValue::M(job)) => {
+            let status = match job.get("status") {
+                Some(AttributeValue::S(status)) => JobStatus::parse(status),
+                _ => None,
+            };
+            status.map(|s| (s, matches!(job.get("dead_letter"), Some(AttributeValue::Bool(true)))))
+        }
+        _ => None,
+    };
+    let action = match (state(&record.change.old_image), state(image)?) {
+        (_, (JobStatus::Pending, _)) => Action::Work,
+        (before, (JobStatus::Failed, true)) if before != Some((JobStatus::Failed, true)) => Action::DeadLetter,
+        _ => return None,
+    };
+    Some((Key::new(text(schema::PK)?, text(schema::SK)?), action))
 }

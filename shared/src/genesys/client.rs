@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::auth::{Credentials, Token, TokenCache, TokenResponse};
-use super::config::GenesysCloudChannel;
+use super::config::{DEFAULT_CONCURRENT_REQUESTS, GenesysCloudChannel};
 use super::error::{ErrorBody, GenesysError};
 
 /// The response header carrying the platform's correlation id (equal to the body's `contextId`).
@@ -55,6 +55,19 @@ impl RetryPolicy {
         }
     }
 
+    /// For outbound jobs: one attempt per call and no waiting inside it — a 429 comes back at
+    /// once as [`GenesysError::RateLimited`], and the job is due again at `Retry-After`; a 5xx
+    /// or a timeout is the job's to back off from. A refused token is still renewed once.
+    pub fn for_jobs() -> Self {
+        Self {
+            max_attempts: 1,
+            base_delay: Duration::ZERO,
+            max_delay: Duration::ZERO,
+            max_retry_after: Duration::ZERO,
+            attempt_timeout: Duration::from_secs(30),
+        }
+    }
+
     /// The wait after failed attempt number `attempt` (1-based).
     pub fn backoff(&self, attempt: u32) -> Duration {
         let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
@@ -86,8 +99,11 @@ pub struct GenesysClient {
     download_hosts: Vec<String>,
     credentials: Credentials,
     tokens: Arc<TokenCache>,
+    /// Requests in flight to this organisation at once, shared by every copy of the client.
+    permits: Arc<tokio::sync::Semaphore>,
     policy: RetryPolicy,
 }
+
 
 impl GenesysClient {
     /// A client of `api_base` (e.g. `https://api.mypurecloud.de`) logging in at `login_base`.
@@ -111,6 +127,7 @@ impl GenesysClient {
             download_hosts: Vec::new(),
             credentials,
             tokens: Arc::default(),
+            permits: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CONCURRENT_REQUESTS)),
             policy: RetryPolicy::default(),
         })
     }
@@ -125,6 +142,7 @@ impl GenesysClient {
             Credentials { client_id: channel.client_id.clone(), client_secret: channel.client_secret.clone() };
         let mut client = Self::with_http(http, &api, &login, credentials)?;
         client.download_hosts = vec![region.downloads_host(), format!("api.{}", region.domain)];
+        client.permits = Arc::new(tokio::sync::Semaphore::new(channel.max_concurrent_requests.max(1)));
         Ok(client)
     }
 
@@ -258,7 +276,12 @@ impl GenesysClient {
             let last = attempt >= policy.max_attempts;
             let token = if auth { Some(Box::pin(self.token()).await?) } else { None };
             let request = build(token.as_ref().map(|t| t.expose_secret())).timeout(policy.attempt_timeout);
-            let response = match request.send().await {
+            // The semaphore is never closed, so a permit always comes; it is released as soon
+            // as the answer's status is known, before any backoff.
+            let permit = self.permits.acquire().await.ok();
+            let sent = request.send().await;
+            drop(permit);
+            let response = match sent {
                 Ok(response) => response,
                 Err(error) => {
                     let message = transport_message(&error);

@@ -21,12 +21,26 @@ pub struct GenesysCloudChannel {
     /// Overrides the region's `https://login.<domain>` (local runs and tests).
     #[serde(default)]
     pub login_base_url: Option<OutboundUrl>,
+    /// Requests in flight to this organisation at once from one function instance, so a
+    /// backlog of jobs does not spend the organisation's rate limit in a burst.
+    #[serde(default = "default_concurrent_requests")]
+    pub max_concurrent_requests: usize,
+}
+
+/// Requests in flight to one organisation at once unless its channel says otherwise.
+pub const DEFAULT_CONCURRENT_REQUESTS: usize = 8;
+
+fn default_concurrent_requests() -> usize {
+    DEFAULT_CONCURRENT_REQUESTS
 }
 
 impl Settings for GenesysCloudChannel {
     fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
         if self.client_id.trim().is_empty() {
             return Err(ConfigError::invalid(at("client_id"), "must not be empty"));
+        }
+        if !(1..=100).contains(&self.max_concurrent_requests) {
+            return Err(ConfigError::invalid(at("max_concurrent_requests"), "must be between 1 and 100"));
         }
         Ok(())
     }

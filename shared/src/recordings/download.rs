@@ -9,7 +9,8 @@ use reqwest::{StatusCode, header};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::job::{Failure, StoredRecording};
+use super::job::StoredRecording;
+use crate::jobs::Failure;
 use crate::store::{BlobError, Blobs};
 use crate::uis::recording::{LinkPolicy, Rejection};
 
@@ -66,7 +67,7 @@ pub async fn copy_to_bucket(
     let mut sums = Checksums::default();
     let mut too_large = false;
     let body = response.bytes_stream().map(|chunk| {
-        let chunk = chunk.map_err(|e| CopyError::Transport(e.to_string()))?;
+        let chunk = chunk.map_err(|e| CopyError::Transport(e.without_url().to_string()))?;
         sums.update(&chunk);
         if sums.size > max_bytes {
             too_large = true;
@@ -90,7 +91,9 @@ pub async fn copy_to_bucket(
 async fn open(client: &reqwest::Client, policy: LinkPolicy<'_>, link: &str) -> Result<reqwest::Response, CopyError> {
     let mut url: Url = policy.check(link)?.url;
     for _ in 0..=MAX_REDIRECTS {
-        let response = client.get(url.clone()).send().await.map_err(|e| CopyError::Transport(e.to_string()))?;
+        // The error names no URL: a link may carry a signature or a token in its query.
+        let response =
+            client.get(url.clone()).send().await.map_err(|e| CopyError::Transport(e.without_url().to_string()))?;
         let status = response.status();
         if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
             let location = response

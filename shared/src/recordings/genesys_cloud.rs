@@ -3,13 +3,13 @@
 
 use futures::stream;
 use reqwest::header;
-use time::OffsetDateTime;
 
-use super::job::{Failure, GenesysUpload, RecordingJob, StoredRecording};
+use super::job::{GenesysUpload, RecordingJob, StoredRecording};
 use crate::App;
 use crate::config::common::ChannelId;
-use crate::genesys::GenesysError;
 use crate::genesys::recordings::{ExternalCall, UploadUrlRequest};
+use crate::genesys::{GenesysError, RetryPolicy};
+use crate::jobs::Failure;
 use crate::uis::call::{Call, Direction};
 use crate::uis::record;
 
@@ -24,7 +24,8 @@ pub(super) async fn deliver(
     let client = app
         .clients
         .genesys(genesys_channel)
-        .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys_channel} is not configured")))?;
+        .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys_channel} is not configured")))?
+        .with_policy(RetryPolicy::for_jobs());
     let (conversation_id, communication_id) = ExternalCall::ids(job.channel.as_str(), &job.call_session_id.to_string());
     let mut progress = job.genesys.clone().unwrap_or(GenesysUpload {
         conversation_id: conversation_id.clone(),
@@ -38,7 +39,7 @@ pub(super) async fn deliver(
             .map_err(|e| Failure::Transient(e.to_string()))?;
         let external = external_call(job, call.as_ref(), conversation_id, communication_id);
         client.inject_conversation(&external.events()).await.map_err(failure)?;
-        progress.events_accepted_at = Some(OffsetDateTime::now_utc());
+        progress.events_accepted_at = Some(app.clock.now());
         job.genesys = Some(progress.clone());
     }
 
@@ -53,11 +54,15 @@ pub(super) async fn deliver(
     Ok(())
 }
 
-/// 4xx answers other than 408/429 mean the request itself is wrong: retrying cannot help.
+/// A 429 is a due time; 4xx answers other than 408/429 mean the request itself is wrong:
+/// retrying cannot help; the rest may pass next time.
 fn failure(error: GenesysError) -> Failure {
+    let reason = format!("Genesys Cloud: {error}");
+    if let GenesysError::RateLimited { retry_after, .. } = error {
+        return Failure::RetryAfter { reason, after: retry_after };
+    }
     let permanent = matches!(error, GenesysError::Config(_))
         || error.status().is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
-    let reason = format!("Genesys Cloud: {error}");
     if permanent { Failure::Permanent(reason) } else { Failure::Transient(reason) }
 }
 
@@ -69,8 +74,8 @@ fn external_call(
     conversation_id: String,
     communication_id: String,
 ) -> ExternalCall {
-    let ended_at = job.created_at;
-    let seconds = |s: Option<u64>| time::Duration::seconds(i64::try_from(s.unwrap_or(0)).unwrap_or(0));
+    let ended_at = job.job.created_at;
+    let seconds = |s: Option<u64>| time::Duration::seconds(i64::try_from(s.unwrap_or(0)).unwrap_or(i64::MAX));
     let talk = seconds(call.and_then(|c| c.talk_seconds));
     let wait = seconds(call.and_then(|c| c.wait_seconds));
     let answered = call.is_some_and(|c| c.answered_at.is_some() || c.talk_seconds.is_some_and(|t| t > 0));
@@ -86,8 +91,8 @@ fn external_call(
         inbound,
         ani,
         dnis,
-        established_at: ended_at - talk - wait,
-        answered_at: answered.then_some(ended_at - talk),
+        established_at: ended_at.saturating_sub(talk).saturating_sub(wait),
+        answered_at: answered.then_some(ended_at.saturating_sub(talk)),
         ended_at,
     }
 }

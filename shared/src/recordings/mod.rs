@@ -1,7 +1,7 @@
 //! Call recordings: a job per recording link, copied from the provider into the bucket and on
 //! to Genesys Cloud, and played back from the bucket through short-lived links.
 //!
-//! - [`job`]: the recording job and its state machine (statuses, claims, retries).
+//! - [`job`]: the recording job (its life is a [`crate::jobs::JobState`]).
 //! - [`sync`]: one job worked off, end to end.
 //! - [`download`]: the streamed, checked copy into the bucket.
 //! - `genesys_cloud`: the Genesys Cloud step (conversation and upload).
@@ -13,4 +13,4 @@ pub mod job;
 pub mod playback;
 pub mod sync;
 
-pub use sync::{Outcome, Settings, SyncError, process};
+pub use sync::{Settings, process};

@@ -55,7 +55,7 @@ pub async fn link(app: &App, channel: &ChannelId, id: &str) -> Result<PlaybackLi
         .filter(|job| job.key() == key)
         .ok_or_else(|| ApiError::NotFound(format!("recording {id} is not known")))?;
     let object = job.object.ok_or_else(|| {
-        ApiError::Conflict(format!("recording {id} is not copied yet (status {})", job.status.as_str()))
+        ApiError::Conflict(format!("recording {id} is not copied yet (status {})", job.job.status.as_str()))
     })?;
     let url = app.blobs.presign_get(&object.key, LINK_TTL, Some(&object.content_type)).await?;
     let expires_at = crate::clock::rfc3339(OffsetDateTime::now_utc() + LINK_TTL);

@@ -1,90 +1,85 @@
 //! One recording job worked off: claim it (one attempt, conditional on its version), copy the
 //! recording into the bucket, hand it to Genesys Cloud when the channel has an org, and record
-//! the outcome: done, retry later with backoff, or failed with the reason.
+//! the outcome: done, due again later, or failed with the reason. Nothing here waits for a due
+//! time: a job that is not due is left to the sweep that runs when it is.
 
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 use super::download;
 use super::genesys_cloud;
-use super::job::{Failure, JobStatus, RecordingJob};
+use super::job::RecordingJob;
 use crate::App;
+use crate::jobs::{Failure, JobStatus, Outcome, RetryRule, metrics};
 use crate::store::{Key, StoreError, Written};
 use crate::uis::config::UisChannel;
 
-/// How the worker runs; the defaults are the deployed function's.
+/// How the worker runs; the defaults fit a 15-minute Lambda.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// S3 part size: the memory one copy holds.
     pub part_size: usize,
-    /// How long a claimed attempt may run before another delivery takes it over.
+    /// How long one attempt may take before it is abandoned as failed.
+    pub deadline: Duration,
+    /// How long a claim holds: longer than the deadline, so a live attempt is never taken
+    /// over, and a dead one is due again once it ends.
     pub lease: time::Duration,
-    /// Longest wait for a job's next attempt within one delivery.
-    pub max_wait: Duration,
+    /// Whether the caller reports a job that fails for good itself (the stream function, with
+    /// the record it was given); otherwise the job is marked for the stream to report.
+    pub reports_failures: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { part_size: 8 * 1024 * 1024, lease: time::Duration::minutes(16), max_wait: Duration::from_secs(600) }
+        Self {
+            part_size: 8 * 1024 * 1024,
+            deadline: Duration::from_secs(12 * 60),
+            lease: time::Duration::minutes(14),
+            reports_failures: true,
+        }
     }
 }
 
-/// What one delivery of a job did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Nothing to do: done, claimed by someone else, or gone.
-    Skipped,
-    Done,
-    /// The attempt failed; the job waits for the next one.
-    Retrying(String),
-    /// The job has failed for good: the delivery is reported failed (dead-letter queue).
-    Failed(String),
-}
+/// The longest wait between two attempts at a recording.
+const MAX_RETRY_DELAY: time::Duration = time::Duration::hours(6);
 
-/// Why a job could not even be worked on (the store is unreachable): the delivery fails and
-/// the stream brings it again.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Works on the job at `key` once, if it is due (waiting up to `max_wait` for a retry that is
-/// nearly due).
-pub async fn process(app: &App, key: &Key, settings: &Settings) -> Result<Outcome, SyncError> {
+/// Works on the job at `key` once, if it is due.
+pub async fn process(app: &App, key: &Key, settings: &Settings) -> Result<Outcome, StoreError> {
     let Some(job) = app.store.get::<RecordingJob>(key).await? else {
         return Ok(Outcome::Skipped);
     };
-    if job.status == JobStatus::Failed {
-        return Ok(Outcome::Failed(job.last_error.unwrap_or_default()));
+    if job.job.status == JobStatus::Failed {
+        return Ok(Outcome::Failed(job.job.last_error.unwrap_or_default()));
     }
-    let Some(due) = job.due_at(settings.lease) else {
-        return Ok(Outcome::Skipped);
-    };
-    let wait = due - OffsetDateTime::now_utc();
-    if wait.is_positive() {
-        if wait > settings.max_wait {
-            return Ok(Outcome::Skipped);
-        }
-        tokio::time::sleep(wait.unsigned_abs()).await;
-    }
+    let now = app.clock.now();
     let (written, claimed) = app
         .store
         .update_with::<RecordingJob, _>(key, |current| {
-            current.and_then(|job| job.claim(OffsetDateTime::now_utc(), settings.lease))
+            let current = current?;
+            let job = current.job.claim(now, settings.lease)?;
+            Some(RecordingJob { job, ..current.clone() })
         })
         .await?;
     let Some(claimed) = claimed.filter(|_| written == Written::Updated) else {
         return Ok(Outcome::Skipped);
     };
+    tracing::info!(job = %claimed.job_id, kind = "recording", attempt = claimed.job.attempts, "job started");
+    metrics::emit(&[("Kind", "recording")], &[("JobsStarted", 1.0, "Count")]);
     let Some(channel) = app.config.get::<UisChannel>(&claimed.channel) else {
         let failure = Failure::Permanent(format!("channel {} is no longer configured", claimed.channel));
-        return finish(app, key, &claimed, claimed.clone(), Err(failure), 1, time::Duration::ZERO).await;
+        let rule = RetryRule { max_attempts: 1, first_delay: time::Duration::ZERO, max_delay: time::Duration::ZERO };
+        return finish(app, key, &claimed, claimed.clone(), Err(failure), rule, settings).await;
     };
     let mut progressed = claimed.clone();
-    let result = attempt(app, channel, &mut progressed, settings).await;
-    finish(app, key, &claimed, progressed, result, channel.recording_attempts, channel.first_retry_delay()).await
+    let result = match tokio::time::timeout(settings.deadline, attempt(app, channel, &mut progressed, settings)).await {
+        Ok(result) => result,
+        Err(_) => Err(Failure::Transient(format!("the attempt took longer than {} s", settings.deadline.as_secs()))),
+    };
+    let rule = RetryRule {
+        max_attempts: channel.recording_attempts,
+        first_delay: channel.first_retry_delay(),
+        max_delay: MAX_RETRY_DELAY,
+    };
+    finish(app, key, &claimed, progressed, result, rule, settings).await
 }
 
 /// One attempt: the copy into the bucket, then Genesys Cloud; each step already made by an
@@ -121,37 +116,49 @@ async fn finish(
     claimed: &RecordingJob,
     progressed: RecordingJob,
     result: Result<(), Failure>,
-    max_attempts: u32,
-    first_delay: time::Duration,
-) -> Result<Outcome, SyncError> {
-    let now = OffsetDateTime::now_utc();
-    let (next, outcome) = match result {
-        Ok(()) => (progressed.done(now), Outcome::Done),
+    rule: RetryRule,
+    settings: &Settings,
+) -> Result<Outcome, StoreError> {
+    let now = app.clock.now();
+    let (state, outcome) = match result {
+        Ok(()) => (progressed.job.done(now), Outcome::Done),
         Err(failure) => {
-            let next = progressed.attempt_failed(&failure, max_attempts, first_delay, now);
+            let mut state = progressed.job.attempt_failed(&failure, rule, &claimed.job_id, now);
+            state.dead_letter = state.status == JobStatus::Failed && !settings.reports_failures;
             let reason = failure.to_string();
             let outcome =
-                if next.status == JobStatus::Failed { Outcome::Failed(reason) } else { Outcome::Retrying(reason) };
-            (next, outcome)
+                if state.status == JobStatus::Failed { Outcome::Failed(reason) } else { Outcome::Retrying(reason) };
+            (state, outcome)
         }
     };
+    let next = RecordingJob { job: state, ..progressed };
     let (written, _) = app
         .store
-        .update_with::<RecordingJob, _>(key, |current| current.filter(|c| c.is_claim(claimed)).map(|_| next.clone()))
+        .update_with::<RecordingJob, _>(key, |current| {
+            current.filter(|c| c.job.is_claim(&claimed.job)).map(|_| next.clone())
+        })
         .await?;
     if written == Written::Unchanged {
-        tracing::warn!(job = %claimed.job_id, "attempt outlived its lease; its result is dropped");
+        tracing::warn!(job = %claimed.job_id, kind = "recording", "attempt outlived its lease; its result is dropped");
         return Ok(Outcome::Skipped);
     }
-    match &outcome {
-        Outcome::Done => tracing::info!(job = %claimed.job_id, attempts = claimed.attempts, "recording synced"),
+    let attempt = claimed.job.attempts;
+    let metric = match &outcome {
+        Outcome::Done => {
+            tracing::info!(job = %claimed.job_id, kind = "recording", attempt, "job done");
+            "JobsDone"
+        }
         Outcome::Retrying(reason) => {
-            tracing::warn!(job = %claimed.job_id, attempts = claimed.attempts, %reason, "attempt failed; will retry")
+            let due = next.job.due_at.map(crate::clock::rfc3339);
+            tracing::warn!(job = %claimed.job_id, kind = "recording", attempt, %reason, due, "attempt failed; job due again");
+            "JobsRetried"
         }
         Outcome::Failed(reason) => {
-            tracing::error!(job = %claimed.job_id, attempts = claimed.attempts, %reason, "recording job failed")
+            tracing::error!(job = %claimed.job_id, kind = "recording", attempt, %reason, "job failed");
+            "JobsFailed"
         }
-        Outcome::Skipped => {}
-    }
+        Outcome::Skipped => return Ok(outcome),
+    };
+    metrics::emit(&[("Kind", "recording")], &[(metric, 1.0, "Count")]);
     Ok(outcome)
 }

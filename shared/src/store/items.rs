@@ -80,7 +80,7 @@ pub enum Index {
 }
 
 impl Index {
-    fn attributes(self) -> (&'static str, &'static str, &'static str) {
+    pub fn attributes(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Self::Gsi1 => INDEXES[0],
             Self::Gsi2 => INDEXES[1],
@@ -450,14 +450,35 @@ impl Store {
         Ok(self.query(Query { limit: Some(limit), ..Query::index(index, partition) }).await?.0)
     }
 
+    /// Up to `limit` items of an index partition whose sort key is at most `until`, oldest
+    /// first, of whatever type, and where the next page starts: a work queue read in order.
+    pub async fn query_index_until(
+        &self,
+        index: Index,
+        partition: &str,
+        until: &str,
+        limit: i32,
+        after: Option<&Cursor>,
+    ) -> Result<(Vec<Item>, Option<Cursor>), StoreError> {
+        let query = Query {
+            until: Some(until),
+            oldest_first: true,
+            limit: Some(limit),
+            start: after.map(Cursor::to_item),
+            ..Query::index(index, partition)
+        };
+        let (items, next) = self.query(query).await?;
+        Ok((items, next.and_then(|key| Cursor::from_item(&key))))
+    }
+
     /// One page of a query, unexpired items only, and the key to continue from.
     async fn query(&self, query: Query<'_>) -> Result<(Vec<Item>, Option<Item>), StoreError> {
-        let (index, pk_name) = match query.index {
+        let (index, pk_name, sk_name) = match query.index {
             Some(index) => {
-                let (name, pk, _) = index.attributes();
-                (Some(name), pk)
+                let (name, pk, sk) = index.attributes();
+                (Some(name), pk, sk)
             }
-            None => (None, PK),
+            None => (None, PK, SK),
         };
         let mut request = self
             .client
@@ -468,16 +489,20 @@ impl Store {
             .expression_attribute_values(":p", AttributeValue::S(query.partition.into()))
             // Only the table reads consistently; index reads are eventually consistent.
             .consistent_read(index.is_none())
-            .scan_index_forward(index.is_none())
+            .scan_index_forward(index.is_none() || query.oldest_first)
             .set_limit(query.limit)
             .set_exclusive_start_key(query.start);
-        request = match query.between {
-            Some((from, to)) => request
+        request = match (query.between, query.until) {
+            (Some((from, to)), _) => request
                 .key_condition_expression("#p = :p AND #s BETWEEN :lo AND :hi")
-                .expression_attribute_names("#s", SK)
+                .expression_attribute_names("#s", sk_name)
                 .expression_attribute_values(":lo", AttributeValue::S(from.into()))
                 .expression_attribute_values(":hi", AttributeValue::S(to.into())),
-            None => request.key_condition_expression("#p = :p"),
+            (None, Some(until)) => request
+                .key_condition_expression("#p = :p AND #s <= :hi")
+                .expression_attribute_names("#s", sk_name)
+                .expression_attribute_values(":hi", AttributeValue::S(until.into())),
+            (None, None) => request.key_condition_expression("#p = :p"),
         };
         let out = request.send().await.map_err(|e| self.backend(e))?;
         let items = out.items.unwrap_or_default().into_iter().filter(|i| !is_expired(i)).collect();
@@ -490,18 +515,20 @@ impl Store {
 }
 
 /// What [`Store::query`] reads: the table's partitions oldest first and consistently, an
-/// index's newest first.
+/// index's newest first unless `oldest_first`.
 struct Query<'a> {
     index: Option<Index>,
     partition: &'a str,
     between: Option<(&'a str, &'a str)>,
+    until: Option<&'a str>,
+    oldest_first: bool,
     limit: Option<i32>,
     start: Option<Item>,
 }
 
 impl<'a> Query<'a> {
     fn table(partition: &'a str) -> Self {
-        Self { index: None, partition, between: None, limit: None, start: None }
+        Self { index: None, partition, between: None, until: None, oldest_first: false, limit: None, start: None }
     }
 
     fn index(index: Index, partition: &'a str) -> Self {

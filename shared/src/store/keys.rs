@@ -8,7 +8,8 @@
 //! | gsi1 `CALLS#<channel>#<contact>` | call sort key | a contact's calls on one UIS channel |
 //! | gsi1 `TICKETS#<channel>#<contact>` | call sort key | a contact's tickets |
 //! | gsi2 `TICKETS#<channel>#<status>` | call sort key | work lists such as `callback_needed` |
-//! | gsi2 `JOBS#<status>` | `<created_at>#<job_id>` | recording jobs by status |
+//! | gsi2 `JOBS#<status>` | `<created_at>#<job_id>` | jobs by status |
+//! | gsi1 `JOBS#due` | `<due_at>#<job_id>` | jobs with work ahead, by due time (sparse) |
 //! | `CONTACT#<tenant>#<contact>` | `CONTACT` | a contact (one customer record per tenant) |
 //! | `CRMKEY#<tenant>#<kind>#<value>` | `CONTACT#<id>` or `COMPANY#<id>` | who holds an e-mail, phone, messenger id or tax id |
 //! | `COMPANY#<tenant>#<company>` | `COMPANY` | a company |
@@ -66,10 +67,13 @@ pub fn tickets_in_status(channel: &str, status: &str) -> String {
     format!("TICKETS#{channel}#{status}")
 }
 
-/// gsi2: recording jobs in one status.
+/// gsi2: jobs in one status.
 pub fn jobs_in_status(status: &str) -> String {
     format!("JOBS#{status}")
 }
+
+/// gsi1: every job with work ahead, by due time.
+pub const JOBS_DUE: &str = "JOBS#due";
 
 /// A contact of a tenant.
 pub fn contact(tenant: &str, contact: &str) -> Key {

@@ -266,9 +266,9 @@ impl Incoming {
             start_time: n.text("start_time"),
             answer_time: n.text("answer_time"),
             finish_time: n.text("finish_time"),
-            wait_seconds: n.count("wait_time_duration")?,
-            talk_seconds: n.count("talk_time_duration")?,
-            total_seconds: n.count("total_time_duration")?,
+            wait_seconds: duration(n, "wait_time_duration")?,
+            talk_seconds: duration(n, "talk_time_duration")?,
+            total_seconds: duration(n, "total_time_duration")?,
             finish_reason: n.text("finish_reason"),
             lost_reason: n.text("lost_reason"),
             lost: n.flag("is_lost")?,
@@ -297,6 +297,15 @@ impl Incoming {
         let digest = hex::encode(&Sha256::digest(&canonical)[..12]);
         Ok(Self { kind: n.kind, call_session_id, digest, event, recordings, new_recordings, unreadable_phones })
     }
+}
+
+/// The longest call a duration may describe: anything longer is read as this long, so time
+/// arithmetic on it (the external conversation's event times) stays in range.
+pub const MAX_DURATION_SECONDS: u64 = 7 * 24 * 3600;
+
+/// A duration field in seconds, clamped to [`MAX_DURATION_SECONDS`].
+fn duration(n: &Notification, field: &'static str) -> Result<Option<u64>, NotificationError> {
+    Ok(n.count(field)?.map(|seconds| seconds.min(MAX_DURATION_SECONDS)))
 }
 
 /// An employee of the call and the operator they map to, if the channel knows them.
@@ -555,6 +564,17 @@ mod tests {
         assert_eq!(Call::merge(Some(&b), &finished, &ch), None, "a duplicate changes nothing");
         let other_order = Call::merge(Some(&Call::merge(None, &finished, &ch).expect("new")), &started, &ch);
         assert_eq!(other_order.as_ref(), Some(&b));
+    }
+
+    #[test]
+    fn absurd_durations_are_clamped_where_they_are_read() {
+        let finished = incoming(
+            EventKind::CallFinished,
+            serde_json::json!({"call_session_id": 78, "talk_time_duration": 9_000_000_000_000_000u64,
+                "wait_time_duration": "18"}),
+        );
+        assert_eq!(finished.event.talk_seconds, Some(MAX_DURATION_SECONDS));
+        assert_eq!(finished.event.wait_seconds, Some(18));
     }
 
     #[test]

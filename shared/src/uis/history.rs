@@ -116,8 +116,8 @@ pub async fn call(store: &Store, channel: &UisChannel, id: &str) -> Result<Value
         .map(|r| {
             json!({
                 "id": recording_id(r), "link_id": r.link_id, "host": r.host,
-                "status": r.status, "attempts": r.attempts, "created_at": rfc3339(r.created_at),
-                "copied": r.object.is_some(), "last_error": r.last_error,
+                "status": r.job.status, "attempts": r.job.attempts, "created_at": rfc3339(r.job.created_at),
+                "copied": r.object.is_some(), "last_error": r.job.last_error,
             })
         })
         .collect();
