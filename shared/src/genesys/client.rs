@@ -104,7 +104,6 @@ pub struct GenesysClient {
     policy: RetryPolicy,
 }
 
-
 impl GenesysClient {
     /// A client of `api_base` (e.g. `https://api.mypurecloud.de`) logging in at `login_base`.
     pub fn new(api_base: &str, login_base: &str, credentials: Credentials) -> Result<Self, GenesysError> {
