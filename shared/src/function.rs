@@ -111,24 +111,26 @@ impl HttpFunction {
         req.extensions_mut().insert(id.clone());
         let span = tracing::info_span!("request", function = self.name, request_id = id.as_str());
         let method = req.method().clone();
-        let path = req.uri().path().to_owned();
         let route = self.route_for(&mut req);
+        // The route's template, never the path itself: a path can be a capability (a signed
+        // card link), and logs are not the place for one.
+        let path = route.map_or("(no route)", |r| r.path);
         async move {
             let result = match route {
                 Some(route) => (route.handler)(app, req).await,
-                None => Err(ApiError::NotFound(format!("{method} {path} is not a route of {}", self.name))),
+                None => Err(ApiError::NotFound(format!("{method} is not a route of {}", self.name))),
             };
             match result {
                 Ok(response) => {
-                    tracing::info!(%method, %path, status = response.status().as_u16(), "handled");
+                    tracing::info!(%method, path, status = response.status().as_u16(), "handled");
                     response
                 }
                 Err(error) => {
                     let status = error.status();
                     if status.is_server_error() {
-                        tracing::error!(%method, %path, status = status.as_u16(), %error, "failed");
+                        tracing::error!(%method, path, status = status.as_u16(), %error, "failed");
                     } else {
-                        tracing::warn!(%method, %path, status = status.as_u16(), code = error.code(), "rejected");
+                        tracing::warn!(%method, path, status = status.as_u16(), code = error.code(), "rejected");
                     }
                     (self.render_error)(&error, &id)
                 }

@@ -114,9 +114,6 @@ pub enum Channel {
 
 /// The settings of one kind of channel, found in a [`Channel`].
 pub trait Kind: Settings + Sized + 'static {
-    /// The `kind` value in the document.
-    const NAME: &'static str;
-
     fn of(channel: &Channel) -> Option<&Self>;
 
     fn id(&self) -> &ChannelId;
@@ -125,8 +122,6 @@ pub trait Kind: Settings + Sized + 'static {
 macro_rules! kinds {
     ($($variant:ident($settings:ty) = $name:literal),+ $(,)?) => {
         $(impl Kind for $settings {
-            const NAME: &'static str = $name;
-
             fn of(channel: &Channel) -> Option<&Self> {
                 match channel {
                     Channel::$variant(settings) => Some(settings),
@@ -276,8 +271,9 @@ impl Config {
         &self.channels
     }
 
-    /// The channels, taken out of the document (tests build one channel's settings this way).
-    pub fn into_channels(self) -> Vec<Channel> {
+    /// The channels, taken out of the document: how unit tests build one channel's settings.
+    #[cfg(test)]
+    pub(crate) fn into_channels(self) -> Vec<Channel> {
         self.channels
     }
 
