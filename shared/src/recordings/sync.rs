@@ -42,16 +42,11 @@ impl Default for Settings {
 /// The longest wait between two attempts at a recording.
 const MAX_RETRY_DELAY: time::Duration = time::Duration::hours(6);
 
-/// Works on the job at `key` once, if it is due.
+/// Works on the job at `key` once, if it is due. The claim is the first read: a job that is
+/// gone, not due, or claimed by someone else costs one consistent read.
 pub async fn process(app: &App, key: &Key, settings: &Settings) -> Result<Outcome, StoreError> {
-    let Some(job) = app.store.get::<RecordingJob>(key).await? else {
-        return Ok(Outcome::Skipped);
-    };
-    if job.job.status == JobStatus::Failed {
-        return Ok(Outcome::Failed(job.job.last_error.unwrap_or_default()));
-    }
     let now = app.clock.now();
-    let (written, claimed) = app
+    let (written, current) = app
         .store
         .update_with::<RecordingJob, _>(key, |current| {
             let current = current?;
@@ -59,8 +54,12 @@ pub async fn process(app: &App, key: &Key, settings: &Settings) -> Result<Outcom
             Some(RecordingJob { job, ..current.clone() })
         })
         .await?;
-    let Some(claimed) = claimed.filter(|_| written == Written::Updated) else {
-        return Ok(Outcome::Skipped);
+    let claimed = match (written, current) {
+        (Written::Updated, Some(claimed)) => claimed,
+        (_, Some(job)) if job.job.status == JobStatus::Failed => {
+            return Ok(Outcome::Failed(job.job.last_error.unwrap_or_default()));
+        }
+        _ => return Ok(Outcome::Skipped),
     };
     tracing::info!(job = %claimed.job_id, kind = "recording", attempt = claimed.job.attempts, "job started");
     metrics::emit(&[("Kind", "recording")], &[("JobsStarted", 1.0, "Count")]);
