@@ -7,6 +7,7 @@
 
 pub mod genesys_cloud;
 pub mod provider;
+pub mod uis_call_api;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
