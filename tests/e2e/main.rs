@@ -17,6 +17,7 @@ mod streams;
 mod template;
 mod tenants;
 mod uis;
+mod uis_call_api_server;
 mod wde;
 mod wde_costs;
 mod wde_events;
