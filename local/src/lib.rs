@@ -16,6 +16,8 @@ pub const FUNCTIONS: &[HttpFunction] = &[
     uis_call_started::FUNCTION,
     uis_call_finished::FUNCTION,
     uis_history::FUNCTION,
+    uis_click_to_call::FUNCTION,
+    uis_callbacks::FUNCTION,
     wde_interaction::FUNCTION,
     screen_pop::FUNCTION,
     chat_escalation::FUNCTION,

@@ -44,6 +44,8 @@ pub struct Clients {
     pub download: reqwest::Client,
     /// A bot's callback.
     pub callback: reqwest::Client,
+    /// The UIS Call API: no redirects followed, the request's own time limit.
+    pub uis_call_api: reqwest::Client,
     genesys: HashMap<ChannelId, GenesysClient>,
 }
 
@@ -58,6 +60,7 @@ impl Clients {
         Ok(Self {
             download: tls.download_client(DOWNLOAD_IDLE)?,
             callback: tls.http_client(CALLBACK_TIMEOUT)?,
+            uis_call_api: tls.api_client(crate::uis::call_api::CALL_API_TIMEOUT)?,
             genesys,
         })
     }

@@ -1,6 +1,6 @@
 //! The errors a function answers with, and the one place every layer's error becomes one:
-//! the store's, the Genesys Cloud client's, the UIS notification reader's and the bucket's
-//! errors are mapped to an HTTP status here, and nowhere else.
+//! the store's, the Genesys Cloud client's, the UIS notification reader's, the UIS Call API's
+//! and the bucket's errors are mapped to an HTTP status here, and nowhere else.
 //!
 //! The body ([`json_error`](crate::http::json_error)) is
 //! `{"error":{"code":"…","message":"…","request_id":"…"}}`. `code` is stable and meant for
@@ -10,6 +10,7 @@ use http::StatusCode;
 
 use crate::genesys::GenesysError;
 use crate::store::{BlobError, InvalidCursor, StoreError};
+use crate::uis::call_api::CallApiError;
 use crate::uis::notification::NotificationError;
 
 /// What went wrong, from the caller's point of view.
@@ -32,6 +33,13 @@ pub enum ApiError {
     /// A value is present but not acceptable (the WDE webservice's sanitizer failures).
     #[error("{0}")]
     NotAcceptable(String),
+    /// Well-formed, but a provider refused a value in it; `code` names the refusal and
+    /// `message` the field.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    /// A provider's rate limit is spent: answered with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("content type {0} is not supported")]
@@ -59,6 +67,8 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +86,8 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::NotAcceptable(_) => "not_acceptable",
+            Self::Unprocessable { code, .. } => code,
+            Self::TooManyRequests { .. } => "rate_limited",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "unavailable",
@@ -126,6 +138,40 @@ impl From<GenesysError> for ApiError {
                 Self::bad_request("genesys_rejected", format!("Genesys Cloud refused the message: {}", body.message))
             }
             _ => Self::Unavailable(error.to_string()),
+        }
+    }
+}
+
+/// A refusal of what the caller chose is theirs to fix (422 naming the field), a spent limit a
+/// 429 with UIS's wait, and everything else — UIS down, or refusing ccbridge's own key — a 503:
+/// the caller can only try again later, and the operator finds the reason in the log.
+impl From<CallApiError> for ApiError {
+    fn from(error: CallApiError) -> Self {
+        match error {
+            CallApiError::Refused { mnemonic, field } => {
+                let (code, why) = match mnemonic.as_str() {
+                    "employee_not_found" => ("employee_not_found", "UIS knows no such employee"),
+                    "no_active_phone_number" => ("no_active_phone_number", "the employee has no active phone to ring"),
+                    "virtual_phone_number_not_found" => {
+                        ("virtual_phone_number_not_found", "is not a virtual number of this UIS account")
+                    }
+                    "own_virtual_phone_number_not_allowed" => {
+                        ("own_virtual_phone_number_not_allowed", "is one of the account's own virtual numbers")
+                    }
+                    "contact_in_blacklist" => ("contact_in_blacklist", "the number is blocked in UIS"),
+                    "invalid_parameter_value" | "data_type_error" => {
+                        ("invalid_field", "UIS does not accept this value")
+                    }
+                    _ => ("call_refused", "UIS refused this value"),
+                };
+                Self::Unprocessable { code, message: format!("body.{field}: {why} ({mnemonic})") }
+            }
+            CallApiError::LimitExceeded { retry_after } => Self::TooManyRequests {
+                message: format!("the UIS Call API's limit is spent; retry in {retry_after} s"),
+                retry_after,
+            },
+            CallApiError::Protocol(_) => Self::Internal(error.to_string()),
+            CallApiError::Access(_) | CallApiError::Unavailable(_) => Self::Unavailable(error.to_string()),
         }
     }
 }

@@ -102,6 +102,23 @@ pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Page size of a listing when the caller does not ask for one, and the most it may ask for.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+/// The page size a caller asked for in `limit`: 1 to [`MAX_PAGE_SIZE`], [`DEFAULT_PAGE_SIZE`]
+/// when it did not say.
+pub fn page_size(limit: Option<&str>) -> Result<i32, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(text) => {
+            text.parse::<i32>().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", format!("query.limit must be 1 to {MAX_PAGE_SIZE}"))
+            })
+        }
+    }
+}
+
 /// A header's value as text, if present and printable.
 pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
@@ -134,8 +151,14 @@ pub fn json_error(error: &ApiError, request_id: &RequestId) -> Response {
         }
     });
     let mut response = json_response(error.status(), &body);
-    if let ApiError::MethodNotAllowed { allowed, .. } = error {
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
+    match error {
+        ApiError::MethodNotAllowed { allowed, .. } => {
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
+        }
+        ApiError::TooManyRequests { retry_after, .. } => {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        _ => {}
     }
     response
 }
@@ -179,6 +202,15 @@ mod tests {
         assert_eq!(form[1].1, "и");
         let req = http::Request::builder().uri("/x?after=c%201&n=2").body(Bytes::new()).expect("request");
         assert_eq!(query_pairs(&req), vec![("after".into(), "c 1".into()), ("n".into(), "2".into())]);
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert_eq!(page_size(None).expect("default"), DEFAULT_PAGE_SIZE);
+        assert_eq!(page_size(Some("100")).expect("max"), 100);
+        for bad in ["0", "101", "-1", "ten", ""] {
+            assert_eq!(page_size(Some(bad)).expect_err(bad).code(), "invalid_query", "{bad}");
+        }
     }
 
     #[test]

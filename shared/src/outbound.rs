@@ -42,6 +42,17 @@ impl Tls {
             .map_err(|e| ClientError(e.to_string()))
     }
 
+    /// [`Tls::http_client`] that follows no redirect: for an API whose every answer comes from
+    /// the configured endpoint, so a key in the body never travels elsewhere.
+    pub fn api_client(&self, timeout: Duration) -> Result<reqwest::Client, ClientError> {
+        self.builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(3)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ClientError(e.to_string()))
+    }
+
     /// A client for large downloads: no overall time limit (a big file takes what it takes) but
     /// `idle` without a byte fails the request, and redirects are not followed, so the caller can
     /// check every hop before it is requested.

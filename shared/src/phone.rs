@@ -90,6 +90,11 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// The digits without the `+`, as the UIS Call API wants them (`74993720692`).
+    pub fn digits(&self) -> &str {
+        self.0.trim_start_matches('+')
+    }
+
     /// The number with all but the last two digits hidden, for logs and error messages.
     pub fn masked(&self) -> String {
         let visible = self.0.len().saturating_sub(2);

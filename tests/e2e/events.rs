@@ -10,6 +10,9 @@ use ccbridge_tests::on_each_backend;
 /// Folders whose samples need a Genesys Cloud to talk to: `chat_events.rs` replays them
 /// against the local Genesys Cloud contract server.
 const REPLAYED_WITH_GENESYS: &[&str] = &["chat-escalation", "genesys-messaging-inbound"];
+/// Folders whose samples place calls: `click_to_call.rs` replays them against the local UIS
+/// Call API contract server.
+const REPLAYED_WITH_CALL_API: &[&str] = &["uis-click-to-call"];
 
 fn expected_status(file: &Path) -> Option<u64> {
     let stem = file.file_stem()?.to_str()?;
@@ -30,7 +33,7 @@ async fn every_sample_event_replays() {
             .collect();
         files.sort();
         assert!(!files.is_empty(), "events/{} has no sample", function.name);
-        if REPLAYED_WITH_GENESYS.contains(&function.name) {
+        if REPLAYED_WITH_GENESYS.contains(&function.name) || REPLAYED_WITH_CALL_API.contains(&function.name) {
             continue;
         }
         samples.extend(files.into_iter().map(|f| (*function, f)));

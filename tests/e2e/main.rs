@@ -7,6 +7,7 @@ mod blobs;
 mod chat;
 mod chat_events;
 mod chat_round_trips;
+mod click_to_call;
 mod events;
 mod genesys_client;
 mod jobs;

@@ -1,6 +1,7 @@
 //! `GET /card/{token}`: the card WDE opens when an interaction starts. The token is the
 //! signed, expiring link the webservice returned; a tampered or expired one gets 403. The page
-//! and its read model are [`ccbridge::wde::screen_pop`].
+//! and its read model are [`ccbridge::wde::screen_pop`]. `POST /card/{token}/calls`: the
+//! card's button that has a UIS channel call the customer, the agent's phone first.
 
 use std::sync::Arc;
 
@@ -10,10 +11,17 @@ use ccbridge::{ApiError, App, HttpFunction, Route};
 
 pub const FUNCTION: HttpFunction = HttpFunction {
     name: "screen-pop",
-    routes: &[Route::get("/card/{token}", |app, req| Box::pin(handle(app, req)))],
+    routes: &[
+        Route::get("/card/{token}", |app, req| Box::pin(handle(app, req))),
+        Route::post("/card/{token}/calls", |app, req| Box::pin(call(app, req))),
+    ],
     render_error: screen_pop::render_error,
 };
 
 async fn handle(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
     screen_pop::page(&app, path_param(&req, "token")?).await
+}
+
+async fn call(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
+    screen_pop::place_call(&app, &req, path_param(&req, "token")?).await
 }

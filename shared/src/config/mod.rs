@@ -396,6 +396,29 @@ mod tests {
     }
 
     #[test]
+    fn a_uis_channel_places_calls_only_with_clear_operators_and_a_real_number() {
+        let with_api = GOOD.replace(
+            "operators = { \"101\" = \"ivanov\" }",
+            "operators = { \"101\" = \"ivanov\" }\n[channel.call_api]\naccess_token = \"call-api-key-1234\"\n\
+             virtual_phone = \"+74993720692\"\n",
+        );
+        let config = Config::parse(&with_api).expect("valid");
+        let Channel::Uis(uis) = &config.channels()[0] else { panic!("uis first") };
+        let api = uis.call_api.as_ref().expect("call_api");
+        assert_eq!(api.url.as_str(), "https://callapi.uiscom.ru/v4.0");
+        assert_eq!((api.double_click_seconds, uis.employee_of("ivanov")), (5, Some("101")));
+        assert!(!format!("{config:?}").contains("call-api-key-1234"));
+        let msg = error_of(&with_api.replace("+74993720692", "+7000"));
+        assert!(msg.contains("channel[0].call_api.virtual_phone"), "{msg}");
+        let msg = error_of(&with_api.replace("call-api-key-1234", "short"));
+        assert!(msg.contains("call_api.access_token"), "{msg}");
+        let msg = error_of(&GOOD.replace("\"101\" = \"ivanov\"", "\"101\" = \"ivanov\", \"102\" = \"ivanov\""));
+        assert!(msg.contains("channel[0].operators") && msg.contains("ivanov"), "{msg}");
+        let msg = error_of(&GOOD.replace("\"101\" =", "\"agent01\" ="));
+        assert!(msg.contains("channel[0].operators"), "{msg}");
+    }
+
+    #[test]
     fn missing_field_names_the_channel() {
         let msg = error_of("[[channel]]\nkind = \"wde\"\nid = \"wde-a\"\n");
         assert!(msg.contains("channel[0]") && msg.contains("api_key"), "{msg}");

@@ -237,6 +237,43 @@ impl Store {
         }
     }
 
+    /// Writes the entity unless a live (unexpired) item holds its key: a short lease, such as
+    /// the one that makes a double click place one call. `Unchanged` when the lease is held.
+    pub async fn put_unless_live<E: Entity>(&self, entity: &E) -> Result<Written, StoreError> {
+        let item = self.encode(entity, 1)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk) OR #ttl <= :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Written::Created),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Ok(Written::Unchanged)
+            }
+            Err(e) => Err(self.backend(e)),
+        }
+    }
+
+    /// Deletes the item at `key`, if any.
+    pub async fn delete(&self, key: &Key) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .send()
+            .await
+            .map_err(|e| self.backend(e))?;
+        Ok(())
+    }
+
     /// Writes every item, each only if its key is new, in one transaction: all or nothing.
     /// `Unchanged` when any of them exists already. Build the items with [`Store::item_of`].
     pub async fn put_all_new(&self, items: Vec<Item>) -> Result<Written, StoreError> {
@@ -419,7 +456,28 @@ impl Store {
         limit: i32,
         after: Option<&Cursor>,
     ) -> Result<Page<E>, StoreError> {
-        let query = Query { limit: Some(limit), start: after.map(Cursor::to_item), ..Query::index(index, partition) };
+        self.page(Query { limit: Some(limit), start: after.map(Cursor::to_item), ..Query::index(index, partition) })
+            .await
+    }
+
+    /// One page of an index partition, oldest (lowest sort key) first: a work list.
+    pub async fn query_index_oldest_first<E: Entity>(
+        &self,
+        index: Index,
+        partition: &str,
+        limit: i32,
+        after: Option<&Cursor>,
+    ) -> Result<Page<E>, StoreError> {
+        let query = Query {
+            oldest_first: true,
+            limit: Some(limit),
+            start: after.map(Cursor::to_item),
+            ..Query::index(index, partition)
+        };
+        self.page(query).await
+    }
+
+    async fn page<E: Entity>(&self, query: Query<'_>) -> Result<Page<E>, StoreError> {
         let (items, next) = self.query(query).await?;
         Ok(Page { items: self.decode_all(items)?, next: next.and_then(|key| Cursor::from_item(&key)) })
     }

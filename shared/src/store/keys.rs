@@ -4,10 +4,13 @@
 //!
 //! | `pk` / `gsi*pk` | `sk` / `gsi*sk` | what |
 //! |---|---|---|
-//! | `CALL#<channel>#<call_session_id>` | `CALL`, `EVENT#<kind>#<digest>`, `TICKET`, `RECORDING#<link_id>` | a UIS call and what hangs off it, read in one Query |
+//! | `CALL#<channel>#<call_session_id>` | `CALL`, `EVENT#<kind>#<digest>`, `TICKET`, `CALLBACK`, `RECORDING#<link_id>` | a UIS call and what hangs off it, read in one Query |
 //! | gsi1 `CALLS#<channel>#<contact>` | call sort key | a contact's calls on one UIS channel |
 //! | gsi1 `TICKETS#<channel>#<contact>` | call sort key | a contact's tickets |
-//! | gsi2 `TICKETS#<channel>#<status>` | call sort key | work lists such as `callback_needed` |
+//! | gsi2 `TICKETS#<channel>#<status>` | call sort key | a channel's tickets by status |
+//! | gsi2 `CALLBACKS#<channel>#<status>` | call sort key | the callback work list (`open`), oldest first |
+//! | gsi1 `CALLBACKS#<channel>#<contact>#<status>` | call sort key | a contact's open callbacks, to close or count attempts |
+//! | `CLICK#<channel>#<employee>#<digits>` | `CLICK` | the last call placed for an employee to a number (expires) |
 //! | gsi2 `JOBS#<status>` | `<created_at>#<job_id>` | jobs by status |
 //! | gsi1 `JOBS#due` | `<due_at>#<job_id>` | jobs with work ahead, by due time (sparse) |
 //! | `CONTACT#<tenant>#<contact>` | `CONTACT` | a contact (one customer record per tenant) |
@@ -45,6 +48,26 @@ pub fn call_notification(channel: &str, call_session_id: impl Display, kind: &st
 /// The ticket of a call, under its call.
 pub fn ticket(channel: &str, call_session_id: impl Display) -> Key {
     Key::new(call_partition(channel, call_session_id), "TICKET")
+}
+
+/// The callback a missed incoming call asks for, under its call.
+pub fn callback(channel: &str, call_session_id: impl Display) -> Key {
+    Key::new(call_partition(channel, call_session_id), "CALLBACK")
+}
+
+/// gsi2: a UIS channel's callbacks in one status.
+pub fn callbacks_in_status(channel: &str, status: &str) -> String {
+    format!("CALLBACKS#{channel}#{status}")
+}
+
+/// gsi1: a contact's callbacks in one status on one UIS channel.
+pub fn callbacks_of_contact(channel: &str, contact: &str, status: &str) -> String {
+    format!("CALLBACKS#{channel}#{contact}#{status}")
+}
+
+/// The last call placed through the Call API for an employee to a number.
+pub fn click(channel: &str, employee: impl Display, number_digits: &str) -> Key {
+    Key::new(format!("CLICK#{channel}#{employee}#{number_digits}"), "CLICK")
 }
 
 /// A recording job, under its call.

@@ -1,9 +1,10 @@
-//! The call record: one per (channel, `call_session_id`), merged from the four notifications.
+//! The call record: one per (channel, `call_session_id`), merged from the four notifications and,
+//! for a call ccbridge placed, its own request.
 //!
 //! A record keeps what each kind of notification said ([`CallEvent`], one per kind) and the
 //! digests of the deliveries already merged; everything else (state, times, operators,
 //! ticket status) is derived from those by fixed precedence (`call_finished` over
-//! `conversation_started` over the `*_call_started` events). Merging is therefore a union of
+//! `conversation_started` over the `*_call_started` events over the request). Merging is therefore a union of
 //! sets and a per-kind maximum, which gives the same record whatever the order or number of
 //! deliveries, and a delivery already merged changes nothing.
 
@@ -114,6 +115,8 @@ pub enum Direction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
+    /// Placed through the Call API; UIS has not reported on it yet.
+    Dialing,
     Ringing,
     Talking,
     Finished,
@@ -170,6 +173,9 @@ pub struct CallEvent {
     pub transfer: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The helpdesk's own reference of a call it placed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// A recording named by `call_finished`: accepted (a job fetches it) or rejected with why.
@@ -274,6 +280,7 @@ impl Incoming {
             lost: n.flag("is_lost")?,
             transfer: n.flag("is_transfer")?,
             tags: n.list("tag_names"),
+            external_id: n.text("external_id"),
         };
         let mut recordings = BTreeMap::new();
         let mut new_recordings = Vec::new();
@@ -297,6 +304,41 @@ impl Incoming {
         let digest = hex::encode(&Sha256::digest(&canonical)[..12]);
         Ok(Self { kind: n.kind, call_session_id, digest, event, recordings, new_recordings, unreadable_phones })
     }
+
+    /// The call ccbridge placed through the Call API, as the first thing known about it.
+    pub fn requested(call_session_id: CallSessionId, request: &Requested<'_>) -> Self {
+        let employee = Employee { id: request.employee_id.to_string(), name: None };
+        let event = CallEvent {
+            notification_time: Some(crate::clock::rfc3339(request.at)),
+            direction: Some(Direction::Out),
+            virtual_phone: Some(request.virtual_phone.clone()),
+            contact_phone: Some(request.contact.clone()),
+            employee: Some(employee.clone()),
+            employees: vec![employee],
+            external_id: request.external_id.map(str::to_owned),
+            ..CallEvent::default()
+        };
+        let canonical = serde_json::to_vec(&(EventKind::CallRequested, call_session_id, &event)).unwrap_or_default();
+        Self {
+            kind: EventKind::CallRequested,
+            call_session_id,
+            digest: hex::encode(&Sha256::digest(&canonical)[..12]),
+            event,
+            recordings: BTreeMap::new(),
+            new_recordings: Vec::new(),
+            unreadable_phones: Vec::new(),
+        }
+    }
+}
+
+/// A call placed through the Call API.
+#[derive(Debug, Clone)]
+pub struct Requested<'a> {
+    pub employee_id: u64,
+    pub contact: &'a PhoneNumber,
+    pub virtual_phone: &'a PhoneNumber,
+    pub external_id: Option<&'a str>,
+    pub at: time::OffsetDateTime,
 }
 
 /// The longest call a duration may describe: anything longer is read as this long, so time
@@ -372,14 +414,18 @@ pub struct Call {
     /// The ticket of an incoming or outgoing call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
+    /// The helpdesk's reference of a call it placed through ccbridge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// Order in which kinds are asked for a field: the later in the call, the more it knows.
-const PRECEDENCE: [EventKind; 4] = [
+const PRECEDENCE: [EventKind; 5] = [
     EventKind::CallFinished,
     EventKind::ConversationStarted,
     EventKind::OutgoingCallStarted,
     EventKind::IncomingCallStarted,
+    EventKind::CallRequested,
 ];
 
 impl Call {
@@ -422,6 +468,8 @@ impl Call {
             if lost { CallState::Lost } else { CallState::Finished }
         } else if events.contains_key(&EventKind::ConversationStarted) {
             CallState::Talking
+        } else if events.keys().all(|k| *k == EventKind::CallRequested) {
+            CallState::Dialing
         } else {
             CallState::Ringing
         };
@@ -471,6 +519,7 @@ impl Call {
             participants: named.into_values().collect(),
             unknown_employees,
             ticket_id,
+            external_id: pick(&|e| e.external_id.clone()),
             events,
             seen,
             recordings,

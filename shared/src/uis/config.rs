@@ -1,5 +1,6 @@
-//! A UIS channel's settings: its secrets, numbering region, operators and what its recordings
-//! may be fetched from and how hard their copy is tried.
+//! A UIS channel's settings: its secrets, numbering region, operators, what its recordings
+//! may be fetched from and how hard their copy is tried, and how it places calls through the
+//! Call API.
 
 use std::collections::BTreeMap;
 
@@ -7,8 +8,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::recording::{Host, LinkPolicy};
-use crate::config::common::{ChannelId, ConfigError, FieldName, Settings, TenantId};
-use crate::phone::Country;
+use crate::config::common::{ChannelId, ConfigError, FieldName, OutboundUrl, Settings, TenantId};
+use crate::phone::{Country, PhoneNumber};
 
 /// A UIS (CoMagic) account sending call notifications.
 #[derive(Debug, Deserialize)]
@@ -47,6 +48,34 @@ pub struct UisChannel {
     /// Largest recording copied; a bigger one fails its job.
     #[serde(default = "default_recording_max_bytes")]
     pub recording_max_bytes: u64,
+    /// Click-to-call through the UIS Call API; without it the channel places no calls.
+    pub call_api: Option<CallApiSettings>,
+}
+
+/// How a UIS channel places calls (`start.employee_call`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallApiSettings {
+    /// The Call API key (a UIS user's "access by key"), sent as `access_token`.
+    pub access_token: SecretString,
+    /// The account's number customers see when a request names none, in E.164.
+    pub virtual_phone: PhoneNumber,
+    /// The Call API endpoint, with its version.
+    #[serde(default = "default_call_api_url")]
+    pub url: OutboundUrl,
+    /// A second request for the same employee and number within this many seconds answers the
+    /// first call instead of placing another: a double click rings nobody twice.
+    #[serde(default = "default_double_click_seconds")]
+    pub double_click_seconds: u64,
+}
+
+fn default_call_api_url() -> OutboundUrl {
+    OutboundUrl::try_from("https://callapi.uiscom.ru/v4.0".to_string())
+        .unwrap_or_else(|_| unreachable!("the default Call API URL is an https URL"))
+}
+
+fn default_double_click_seconds() -> u64 {
+    5
 }
 
 fn default_country() -> Country {
@@ -69,6 +98,11 @@ impl UisChannel {
     /// Where this channel's recordings may be fetched from.
     pub fn link_policy(&self) -> LinkPolicy<'_> {
         LinkPolicy { hosts: &self.recording_hosts, insecure_loopback: self.allow_insecure_loopback_recordings }
+    }
+
+    /// The UIS employee an operator name stands for (the reverse of `operators`).
+    pub fn employee_of(&self, operator: &str) -> Option<&str> {
+        self.operators.iter().find(|(_, name)| name.as_str() == operator).map(|(id, _)| id.as_str())
     }
 
     /// The delay before the second attempt at a recording.
@@ -96,15 +130,36 @@ impl Settings for UisChannel {
         if self.recording_max_bytes == 0 {
             return Err(ConfigError::invalid(at("recording_max_bytes"), "must be positive"));
         }
+        let mut operators: Vec<&String> = self.operators.values().collect();
+        operators.sort();
+        if let Some(pair) = operators.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(ConfigError::invalid(
+                at("operators"),
+                format!("operator {:?} is named for two employees, so calls cannot be placed for it", pair[0]),
+            ));
+        }
+        if self.operators.keys().any(|id| id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(ConfigError::invalid(at("operators"), "UIS employee ids are numbers"));
+        }
+        if let Some(api) = &self.call_api {
+            if PhoneNumber::parse(api.virtual_phone.as_str(), self.default_country).is_err() {
+                return Err(ConfigError::invalid(at("call_api.virtual_phone"), "is not a valid phone number"));
+            }
+            if api.double_click_seconds > 60 {
+                return Err(ConfigError::invalid(at("call_api.double_click_seconds"), "must be at most 60"));
+            }
+        }
         Ok(())
     }
 
     fn secrets(&self) -> Vec<(&'static str, &SecretString)> {
-        vec![("token", &self.token), ("api_key", &self.api_key)]
+        let mut secrets = self.selecting_secrets();
+        secrets.extend(self.call_api.as_ref().map(|api| ("call_api.access_token", &api.access_token)));
+        secrets
     }
 
     fn selecting_secrets(&self) -> Vec<(&'static str, &SecretString)> {
-        self.secrets()
+        vec![("token", &self.token), ("api_key", &self.api_key)]
     }
 
     fn genesys_reference(&self) -> Option<(&'static str, &ChannelId)> {

@@ -12,14 +12,11 @@ use crate::clock::rfc3339;
 use crate::crm::contact::{Contact, ContactKey};
 use crate::crm::ids::ContactId;
 use crate::error::ApiError;
+use crate::http::page_size;
 use crate::phone::PhoneNumber;
 use crate::recordings::playback::recording_id;
 use crate::store::lookup::Match;
 use crate::store::{Cursor, Store};
-
-/// Page size when the caller does not ask for one, and the most it may ask for.
-pub const DEFAULT_LIMIT: i32 = 20;
-pub const MAX_LIMIT: i32 = 100;
 
 /// A contact as the helpdesk sees it through one UIS channel.
 #[derive(Debug, Serialize)]
@@ -79,18 +76,6 @@ pub async fn contact_calls(
     Ok(calls)
 }
 
-/// The page size a caller asked for: 1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when it did not say.
-fn page_size(limit: Option<&str>) -> Result<i32, ApiError> {
-    match limit {
-        None => Ok(DEFAULT_LIMIT),
-        Some(text) => text
-            .parse::<i32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| ApiError::bad_request("invalid_query", format!("query.limit must be 1 to {MAX_LIMIT}"))),
-    }
-}
-
 /// One call with its notifications (token removed), its ticket and its recordings.
 pub async fn call(store: &Store, channel: &UisChannel, id: &str) -> Result<Value, ApiError> {
     let id: CallSessionId =
@@ -137,15 +122,6 @@ fn summary(call: &Call) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn page_sizes_are_bounded() {
-        assert_eq!(page_size(None).expect("default"), DEFAULT_LIMIT);
-        assert_eq!(page_size(Some("100")).expect("max"), 100);
-        for bad in ["0", "101", "-1", "ten", ""] {
-            assert_eq!(page_size(Some(bad)).expect_err(bad).code(), "invalid_query", "{bad}");
-        }
-    }
 
     #[test]
     fn a_summary_leaves_the_merge_bookkeeping_out() {

@@ -6,12 +6,18 @@
 //! - [`notification`]: bodies as UIS really sends them, read leniently into fields.
 //! - [`call`]: the call record and its order-independent merge.
 //! - [`ticket`]: the helpdesk ticket of a call and its status rules.
+//! - [`callback`]: the callback work list that missed calls fill and answered calls empty.
+//! - [`call_api`]: the UIS Call API client (placing calls).
+//! - [`click_to_call`]: the flow of a call the helpdesk asks for.
 //! - [`record`]: how a call and what hangs off it are kept.
 //! - [`recording`]: which recording links may be fetched.
 //! - [`webhook`]: the flow of one delivery, shared by the webhook functions.
 //! - [`history`]: the history API's flows.
 
 pub mod call;
+pub mod call_api;
+pub mod callback;
+pub mod click_to_call;
 pub mod config;
 pub mod history;
 pub mod notification;

@@ -11,7 +11,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The four notifications a UIS channel is set up with, named as in the webhook paths.
+/// What told ccbridge about a call: the four notifications a UIS channel is set up with, named
+/// as in the webhook paths, and ccbridge's own click-to-call request, which no webhook can claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -19,9 +20,12 @@ pub enum EventKind {
     OutgoingCallStarted,
     ConversationStarted,
     CallFinished,
+    /// `start.employee_call` placed by ccbridge (`POST /uis/calls`).
+    CallRequested,
 }
 
 impl EventKind {
+    /// The notifications, each with its webhook.
     pub const ALL: [EventKind; 4] =
         [Self::IncomingCallStarted, Self::OutgoingCallStarted, Self::ConversationStarted, Self::CallFinished];
 
@@ -31,6 +35,7 @@ impl EventKind {
             Self::OutgoingCallStarted => "outgoing_call_started",
             Self::ConversationStarted => "conversation_started",
             Self::CallFinished => "call_finished",
+            Self::CallRequested => "call_requested",
         }
     }
 

@@ -84,7 +84,7 @@ impl Ticket {
         let direction = call.direction?;
         let ticket_id = call.ticket_id.clone()?;
         let status = match (call.state, direction) {
-            (CallState::Ringing | CallState::Talking, _) => TicketStatus::Open,
+            (CallState::Dialing | CallState::Ringing | CallState::Talking, _) => TicketStatus::Open,
             (CallState::Finished, _) => TicketStatus::Closed,
             (CallState::Lost, Direction::In) => TicketStatus::CallbackNeeded,
             (CallState::Lost, Direction::Out) => TicketStatus::Unanswered,

@@ -6,11 +6,14 @@
 //! 3. read the call id and fields into domain types (400 naming the field);
 //! 4. merge into the call record; if the delivery was merged before, stop: nothing is written;
 //! 5. otherwise write, in one transaction with the call record: the notification as received,
-//!    the contact (when first linked or named), the ticket (when it changes) and one job per
-//!    newly accepted recording.
+//!    the contact (when first linked or named), the ticket (when it changes), the callback
+//!    (when an incoming call is lost) and one job per newly accepted recording;
+//! 6. apply what the call means for the contact's callbacks ([`super::callback::follow_up`]),
+//!    duplicates included, so a delivery retried after a failure here completes it.
 //!
 //! A delivery costs one consistent GetItem and, unless it is a duplicate, one
-//! TransactWriteItems; a lost race re-reads and re-merges.
+//! TransactWriteItems; a lost race re-reads and re-merges. Step 6 adds one Query for a finished
+//! or outgoing call with a known contact.
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use http::StatusCode;
@@ -18,6 +21,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::call::{Call, Incoming};
+use super::callback::{self, Callback};
 use super::config::UisChannel;
 use super::notification::{EventKind, Notification};
 use super::record::CallNotification;
@@ -48,20 +52,17 @@ pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Respon
         tracing::warn!(fields = ?incoming.unreadable_phones, "fields that are not phone numbers were left out");
     }
     let now = crate::clock::now();
-    let key = crate::store::keys::call(channel.id.as_str(), incoming.call_session_id);
-    let (written, call) = app
-        .store
-        .merge_with(&key, |current| {
-            let Some(call) = Call::merge(current, &incoming, channel) else { return Ok(None) };
-            let writes = writes_with(&app.store, channel, current, &call, &incoming, &notification, now)?;
-            Ok(Some((call, writes)))
-        })
-        .await?;
+    let (written, call) = merge(&app.store, channel, &incoming, Some(&notification), Vec::new(), now).await?;
+    let callbacks = match &call {
+        Some(call) => callback::follow_up(&app.store, call, now).await?,
+        None => Vec::new(),
+    };
     tracing::info!(
         channel = %channel.id,
         call_session_id = %incoming.call_session_id,
         event = kind.as_str(),
         written = ?written,
+        callbacks = ?callbacks,
         "notification merged"
     );
     let rejected: Vec<_> =
@@ -80,6 +81,27 @@ pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Respon
     ))
 }
 
+/// Merges what is known about a call into its record, with the writes that go with it and
+/// `extra` ones, in one transaction; `audit` is the notification to keep, if it was one.
+pub(super) async fn merge(
+    store: &Store,
+    channel: &UisChannel,
+    incoming: &Incoming,
+    audit: Option<&Notification>,
+    extra: Vec<TransactWriteItem>,
+    now: OffsetDateTime,
+) -> Result<(Written, Option<Call>), StoreError> {
+    let key = crate::store::keys::call(channel.id.as_str(), incoming.call_session_id);
+    store
+        .merge_with(&key, |current| {
+            let Some(call) = Call::merge(current, incoming, channel) else { return Ok(None) };
+            let mut writes = writes_with(store, channel, current, &call, incoming, audit, now)?;
+            writes.extend(extra.iter().cloned());
+            Ok(Some((call, writes)))
+        })
+        .await
+}
+
 /// The writes that go with a merged call: only what this delivery changes.
 fn writes_with(
     store: &Store,
@@ -87,23 +109,26 @@ fn writes_with(
     current: Option<&Call>,
     call: &Call,
     incoming: &Incoming,
-    notification: &Notification,
+    audit: Option<&Notification>,
     now: OffsetDateTime,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
-    let mut fields = serde_json::to_string(&notification.fields_without_token()).unwrap_or_default();
-    if fields.len() > MAX_STORED_FIELDS {
-        fields = serde_json::json!({ "not_stored": format!("{} bytes of fields", fields.len()) }).to_string();
+    let mut writes = Vec::new();
+    if let Some(notification) = audit {
+        let mut fields = serde_json::to_string(&notification.fields_without_token()).unwrap_or_default();
+        if fields.len() > MAX_STORED_FIELDS {
+            fields = serde_json::json!({ "not_stored": format!("{} bytes of fields", fields.len()) }).to_string();
+        }
+        let received = CallNotification {
+            channel: channel.id.clone(),
+            call_session_id: incoming.call_session_id,
+            kind: incoming.kind,
+            digest: incoming.digest.clone(),
+            format: notification.format,
+            received_at: now,
+            fields,
+        };
+        writes.push(received.put_write(store)?);
     }
-    let received = CallNotification {
-        channel: channel.id.clone(),
-        call_session_id: incoming.call_session_id,
-        kind: incoming.kind,
-        digest: incoming.digest.clone(),
-        format: notification.format,
-        received_at: now,
-        fields,
-    };
-    let mut writes = vec![received.put_write(store)?];
     if let Some(phone) = &call.contact_phone {
         let linked = |c: &Call| (c.contact_id.clone(), c.contact_name.clone());
         if current.map(linked) != Some(linked(call)) {
@@ -120,6 +145,11 @@ fn writes_with(
         && current.and_then(Ticket::for_call).as_ref() != Some(ticket)
     {
         writes.push(ticket.upsert_write(store)?);
+    }
+    if let Some(callback) = Callback::for_call(call)
+        && current.and_then(Callback::for_call).as_ref() != Some(&callback)
+    {
+        writes.push(callback.upsert_write(store)?);
     }
     for recording in &incoming.new_recordings {
         if current.is_some_and(|c| c.recordings.contains_key(&recording.id)) {

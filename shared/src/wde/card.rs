@@ -1,7 +1,9 @@
 //! The screen-pop card: one server-rendered HTML page about the customer of an interaction,
 //! readable without JavaScript. Every value is escaped; phone and e-mail links go to the
 //! agent's local WDE listener (`CLICKTODIAL`, `CLICKTOMAIL`), and a small script adds the
-//! listener's `Token-Api` header when the channel has one.
+//! listener's `Token-Api` header when the channel has one. Where a UIS channel of the tenant
+//! places calls for the agent, the phone number also has a button that asks UIS to ring the
+//! agent's phone first (a form posted to the card's own `calls`, sent by the script in place).
 
 use std::fmt::Write;
 
@@ -9,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::config::common::ChannelId;
 use crate::crm::company::Company;
 use crate::crm::contact::Contact;
 use crate::crm::history::HistoryEntry;
@@ -58,6 +61,10 @@ pub struct Card<'a> {
     pub candidates: &'a [Contact],
     pub history: &'a [HistoryEntry],
     pub listener: Listener<'a>,
+    /// The UIS channels that can place a call for the interaction's agent.
+    pub uis_dialers: &'a [&'a ChannelId],
+    /// The card's own token, for the call buttons' form action.
+    pub token: &'a str,
     pub expires_at: OffsetDateTime,
     /// Nonce of the one inline script, also in the Content-Security-Policy.
     pub nonce: &'a str,
@@ -93,11 +100,18 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .
 
 /// The listener links call WDE with its `Token-Api` header and show WDE's description; without
 /// JavaScript (or without a token) they stay plain links.
+/// A UIS call button posts its form in place and shows the answer's message.
 const SCRIPT: &str = "document.addEventListener('click',function(e){var a=e.target.closest('a.wde');\
 var t=document.body.dataset.wdeToken;if(!a||!t)return;e.preventDefault();\
 var s=document.getElementById('wde-status');fetch(a.href,{headers:{'Token-Api':t}})\
 .then(function(r){return r.json()}).then(function(j){s.textContent=(j.data&&j.data.description)||''})\
-.catch(function(){s.textContent='WDE did not answer'})});";
+.catch(function(){s.textContent='WDE did not answer'})});\
+document.addEventListener('submit',function(e){var f=e.target.closest('form.uis-call');if(!f)return;\
+e.preventDefault();var s=document.getElementById('wde-status');\
+fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f))}).then(function(r){return r.text()})\
+.then(function(t){var d=new DOMParser().parseFromString(t,'text/html');\
+var m=d.getElementById('result')||d.getElementById('error');s.textContent=m?m.textContent:''})\
+.catch(function(){s.textContent='The call could not be placed'})});";
 
 /// The page.
 pub fn render(card: &Card<'_>) -> String {
@@ -158,6 +172,17 @@ fn render_subject(html: &mut String, card: &Card<'_>, record: Option<&str>) {
             escape(&listener.dial_url(phone.as_str(), record)),
             escape(phone.as_str())
         );
+        for channel in card.uis_dialers {
+            let _ = write!(
+                html,
+                "<tr><th></th><td><form class=\"uis-call\" method=\"post\" action=\"{token}/calls\">\
+                 <input type=\"hidden\" name=\"channel\" value=\"{channel}\"><input type=\"hidden\" name=\"phone\" \
+                 value=\"{phone}\"><button type=\"submit\">Call through UIS ({channel})</button></form></td></tr>",
+                token = escape(card.token),
+                channel = escape(channel.as_str()),
+                phone = escape(phone.as_str()),
+            );
+        }
     }
     if let Some(email) = email {
         let _ = write!(
@@ -255,6 +280,7 @@ fn render_history(html: &mut String, card: &Card<'_>) {
                     None => "Call",
                 };
                 let state = match call.state {
+                    CallState::Dialing => "dialing",
                     CallState::Ringing => "ringing",
                     CallState::Talking => "talking",
                     CallState::Finished => "finished",

@@ -4,6 +4,10 @@
 //! rendered with a Content-Security-Policy that allows only its own script and the agent's
 //! local WDE listener.
 //!
+//! From the card, the agent can also have a UIS channel of the same tenant call one of the
+//! card's numbers ([`place_call`]): the link is the credential, a cross-site post is refused,
+//! and only a number the card shows can be called, by the interaction's own agent.
+//!
 //! Cost: one GetItem for the interaction, one per contact, company and candidate shown, one
 //! Query for the WDE history and one per UIS channel of the tenant.
 
@@ -19,7 +23,9 @@ use crate::crm::contact::Contact;
 use crate::crm::history::{self, Subject};
 use crate::crm::ids::ContactId;
 use crate::crm::interaction::Interaction;
-use crate::http::{RequestId, Response};
+use crate::http::{Request, RequestId, Response, body, header_str, parse_form};
+use crate::phone::PhoneNumber;
+use crate::uis::click_to_call::{self, CallRequest};
 use crate::uis::config::UisChannel;
 use crate::{ApiError, App};
 
@@ -32,20 +38,8 @@ const MAX_CANDIDATES: usize = 5;
 /// interaction is gone.
 pub async fn page(app: &App, token: &str) -> Result<Response, ApiError> {
     let now = OffsetDateTime::now_utc();
-    let link = CardLink::verify(
-        token,
-        |id| app.config.get_by_name::<WdeChannel>(id).map(|c| &c.card_secret),
-        now.unix_timestamp(),
-    )
-    .map_err(|e| ApiError::Forbidden(e.to_string()))?;
-    let channel = app
-        .config
-        .get_by_name::<WdeChannel>(&link.channel)
-        .ok_or_else(|| ApiError::Forbidden("unknown channel".into()))?;
+    let (link, channel, interaction) = granted(app, token, now).await?;
     let tenant = &channel.tenant;
-    let interaction = Interaction::get(&app.store, &channel.id, link.interaction)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
     let contact = match &interaction.contact {
         Some(id) => Contact::get(&app.store, tenant, id).await?,
         None => None,
@@ -77,6 +71,7 @@ pub async fn page(app: &App, token: &str) -> Result<Response, ApiError> {
         None => Vec::new(),
     };
     let listener = channel.listener();
+    let uis_dialers: Vec<&ChannelId> = dialers(app, channel, &interaction).map(|c| &c.id).collect();
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let expires_at = OffsetDateTime::from_unix_timestamp(link.expires_at).unwrap_or(now);
     let html = render(&Card {
@@ -86,12 +81,14 @@ pub async fn page(app: &App, token: &str) -> Result<Response, ApiError> {
         candidates: &candidates,
         history: &history,
         listener,
+        uis_dialers: &uis_dialers,
+        token,
         expires_at,
         nonce: &nonce,
     });
     let csp = format!(
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src {}; \
-         base-uri 'none'; form-action 'none'",
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; connect-src 'self' {}; \
+         base-uri 'none'; form-action 'self'",
         listener.origin()
     );
     let mut response = html_response(StatusCode::OK, html);
@@ -99,6 +96,105 @@ pub async fn page(app: &App, token: &str) -> Result<Response, ApiError> {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
     }
     Ok(response)
+}
+
+/// The link's channel and interaction: 403 for a tampered or expired link, 404 when the
+/// interaction is gone.
+async fn granted<'a>(
+    app: &'a App,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<(CardLink, &'a WdeChannel, Interaction), ApiError> {
+    let link = CardLink::verify(
+        token,
+        |id| app.config.get_by_name::<WdeChannel>(id).map(|c| &c.card_secret),
+        now.unix_timestamp(),
+    )
+    .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+    let channel = app
+        .config
+        .get_by_name::<WdeChannel>(&link.channel)
+        .ok_or_else(|| ApiError::Forbidden("unknown channel".into()))?;
+    let interaction = Interaction::get(&app.store, &channel.id, link.interaction)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
+    Ok((link, channel, interaction))
+}
+
+/// The UIS channels of the tenant that can place calls for the interaction's agent.
+fn dialers<'a>(
+    app: &'a App,
+    channel: &'a WdeChannel,
+    interaction: &'a Interaction,
+) -> impl Iterator<Item = &'a UisChannel> {
+    app.config.all::<UisChannel>().filter(move |uis| {
+        uis.tenant == channel.tenant
+            && uis.call_api.is_some()
+            && interaction.operator.as_deref().and_then(|op| uis.employee_of(op)).is_some()
+    })
+}
+
+/// The card's call button: `channel` and `phone`, form-encoded.
+#[derive(Debug, serde::Deserialize)]
+struct CardCall {
+    channel: String,
+    phone: String,
+}
+
+/// `POST /card/{token}/calls`: the interaction's agent calls one of the card's numbers through
+/// a UIS channel of the tenant. A cross-site post (by `Sec-Fetch-Site` or `Origin`) is a 403.
+pub async fn place_call(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
+    same_origin(req)?;
+    let (_, channel, interaction) = granted(app, token, OffsetDateTime::now_utc()).await?;
+    let form: CardCall = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let uis = dialers(app, channel, &interaction)
+        .find(|uis| uis.id.as_str() == form.channel)
+        .ok_or_else(|| ApiError::Forbidden("this channel cannot place calls for this card's agent".into()))?;
+    let contact = match &interaction.contact {
+        Some(id) => Contact::get(&app.store, &channel.tenant, id).await?,
+        None => None,
+    };
+    let wanted = PhoneNumber::parse(&form.phone, channel.default_country)
+        .map_err(|e| ApiError::bad_request("invalid_field", format!("body.phone: {e}")))?;
+    let shown = [contact.as_ref().and_then(|c| c.phone.as_ref()), interaction.phone.as_ref()];
+    if !shown.into_iter().flatten().any(|p| *p == wanted) {
+        return Err(ApiError::Forbidden("only a number the card shows can be called".into()));
+    }
+    let request = CallRequest {
+        operator: interaction.operator.clone(),
+        phone: wanted.as_str().to_owned(),
+        external_id: Some(interaction.id.to_string()),
+        ..CallRequest::default()
+    };
+    let placed = click_to_call::place(app, uis, &request).await?;
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Calling</title></head><body>\
+         <p id=\"result\">Your phone rings first; when you answer, UIS calls {}.</p><p>Call {}.</p>\
+         <p><a href=\"../{}\">Back to the card</a></p></body></html>",
+        escape(wanted.as_str()),
+        placed.call.call_session_id,
+        escape(token),
+    );
+    let status = if placed.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(html_response(status, html))
+}
+
+/// Refuses a request another site made the browser send.
+fn same_origin(req: &Request) -> Result<(), ApiError> {
+    let cross_site = || ApiError::Forbidden("a cross-site request".into());
+    if let Some(site) = header_str(req, "sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(cross_site());
+    }
+    if let Some(origin) = header_str(req, "origin") {
+        let host = header_str(req, "host").unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+        if host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+            return Err(cross_site());
+        }
+    }
+    Ok(())
 }
 
 fn html_response(status: StatusCode, html: String) -> Response {
