@@ -1,5 +1,6 @@
 //! A local Genesys Cloud that enforces the documented contract, for tests of everything that
-//! calls the Platform API (open messaging now, conversation events and recordings later).
+//! calls the Platform API: open messaging, Genesys Cloud EX (presence sources, conversation
+//! event injection) and recordings.
 //!
 //! - `POST /oauth/token`: Basic auth with the client's id and secret, a form body with
 //!   `grant_type=client_credentials`; tokens expire after [`GenesysCloud::set_token_lifetime`]
@@ -7,16 +8,44 @@
 //! - Open messaging: inbound `message`, `event` and `receipt` with their REQUIRED fields and
 //!   only schema fields; integration CRUD with the > 15 character secret rule; attachment
 //!   downloads.
-//! - Conversation event injection (`POST /api/v2/events/conversations`): only the voice event
-//!   arrays, every REQUIRED field (V4 UUID ids, ISO-8601 UTC times, configurations, the
-//!   `disconnectType` enum); events are kept by `eventId`, so a repeated event is not a second one.
+//! - Presence sources (`/api/v2/presence/sources`): list, get (404 when unknown) and create with
+//!   only `Source` fields (`name` REQUIRED, 1–255 characters; `description`; `type` `System` or
+//!   `User`; `deactivated`); a name already taken, whatever its case, is a 409 `conflict`.
+//! - Directory objects events may name: users, queues and wrap-up codes, registered by the test.
+//! - Conversation event injection (`POST /api/v2/events/conversations`), for the voice arrays
+//!   `externalEstablishedEvents`, `routingEstablishedEvents`, `userEstablishedEvents`,
+//!   `communicationAnsweredEvents`, `holdUpdatedEvents`, `communicationDispositionAppliedEvents`,
+//!   `communicationEndedEvents`, `userTransferEvents`, `progressTransferEvents`,
+//!   `endTransferEvents` and the email arrays `emailExternalEstablishedEvents`,
+//!   `emailUserEstablishedEvents`, `emailCommunicationAnsweredEvents`,
+//!   `emailCommunicationDispositionAppliedEvents`, `emailCommunicationEndedEvents`.
+//!   - A 400 for the whole request, naming the field path, when the body is not JSON, names
+//!     another array, has no event, or an event is not exactly its model: a field outside it,
+//!     a REQUIRED field missing, a wrong type, a value outside an enum (`disconnectType` of
+//!     voice or email, `transferType`, `finalState`), an id the model calls a V4 UUID that is
+//!     not one, an `eventDateTime` not written `yyyy-MM-ddTHH:mm:ss[.mmm]Z` (no other fraction
+//!     length), an `initialConfiguration` (voice or email) or `sourceConfiguration` that is not
+//!     its model.
+//!   - Otherwise 200 with `BatchEventResponse {errors: [{eventId, message, retryable}]}`; the
+//!     events of a batch are judged in `eventDateTime` order (ties: establishments first, then
+//!     the other arrays in the order above, endings last; within an array, array order). An
+//!     event is refused, not retryable, when its `sourceConfiguration.sourceId` is not a
+//!     presence source, its `userId`, `destinationUserId`, `queueId` or wrap-up `code` is not
+//!     registered, or it breaks the order of its conversation: the conversation starts with an
+//!     establishment; a communication is established once, before any event names it (as
+//!     `communicationId` or as the initiating, target, object or destination communication of
+//!     a transfer) and never at a later `eventDateTime` than such an event; nothing names it
+//!     after it ended; a transfer's `commandId` is new, and progress and end name a started one.
+//!   - Accepted events are kept by `eventId`: a repeated event is accepted again, not kept
+//!     twice. [`GenesysCloud::refuse_next_events`] refuses the next events that would be
+//!     accepted, without keeping them.
 //! - Recording upload (`POST /api/v2/uploads/recordings`): the `fileName` rules, the timeout
 //!   range and `AES256`; it answers a presigned URL on this server whose PUT must carry the
 //!   headers named and a body matching `Content-MD5`.
 //! - Scripted failures (429 with `Retry-After`, 5xx, slow answers) for the next matching call.
 //! - Every call is recorded, so tests assert on what was received, not on what was sent.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,7 +55,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderValue, StatusCode};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// The OAuth client the server accepts (the tests' configuration uses it).
 pub const CLIENT_ID: &str = "local-client-id";
@@ -62,8 +93,18 @@ struct ServerState {
     received: Vec<Received>,
     script: VecDeque<Scripted>,
     downloads: HashMap<String, (String, Vec<u8>)>,
-    /// Injected events by `eventId`, in arrival order of their first delivery.
+    /// Injected events by `eventId`, in the order they were accepted.
     events: Vec<(String, String, Value)>,
+    /// Presence sources, in the order they were made.
+    presence_sources: Vec<Value>,
+    users: HashSet<String>,
+    /// Queues and wrap-up codes: id → name.
+    queues: HashMap<String, String>,
+    wrapup_codes: HashMap<String, String>,
+    /// What the accepted events made of each conversation, by `conversationId`.
+    conversations: HashMap<String, Conversation>,
+    /// Scripted refusals of the next events that would be accepted: retryable or not.
+    refusals: VecDeque<bool>,
     /// Presigned uploads handed out: key → (headers the PUT must carry).
     upload_urls: HashMap<String, BTreeMap<String, String>>,
     /// Files PUT to presigned URLs: (upload key, file name, bytes).
@@ -99,6 +140,12 @@ impl GenesysCloud {
             script: VecDeque::new(),
             downloads: HashMap::new(),
             events: Vec::new(),
+            presence_sources: Vec::new(),
+            users: HashSet::new(),
+            queues: HashMap::new(),
+            wrapup_codes: HashMap::new(),
+            conversations: HashMap::new(),
+            refusals: VecDeque::new(),
             upload_urls: HashMap::new(),
             uploads: Vec::new(),
             base_url: String::new(),
@@ -198,6 +245,44 @@ impl GenesysCloud {
         self.state().events.clone()
     }
 
+    /// The next `count` events that would be accepted are refused instead, and not kept, with
+    /// `retryable` (message "temporarily unavailable" when retryable).
+    pub fn refuse_next_events(&self, count: usize, retryable: bool) {
+        self.state().refusals.extend(std::iter::repeat_n(retryable, count));
+    }
+
+    /// Presence sources, as `GET /api/v2/presence/sources/{id}` answers them.
+    pub fn presence_sources(&self) -> Vec<Value> {
+        self.state().presence_sources.clone()
+    }
+
+    /// A presence source that exists already (made once for the organization); returns its id.
+    pub fn add_presence_source(&self, name: &str) -> String {
+        let mut state = self.state();
+        assert!(state.presence_source_named(name).is_none(), "a presence source named {name:?} exists already");
+        let source = new_presence_source(Map::from_iter([("name".to_string(), json!(name))]));
+        let id = source["id"].as_str().expect("id").to_owned();
+        state.presence_sources.push(source);
+        id
+    }
+
+    /// A user of the organization; returns its id.
+    pub fn add_user(&self) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.state().users.insert(id.clone());
+        id
+    }
+
+    /// A queue named `name`, which no other queue has; returns its id.
+    pub fn add_queue(&self, name: &str) -> String {
+        add_named(&mut self.state().queues, "queue", name)
+    }
+
+    /// A wrap-up code named `name`, which no other code has; returns its id.
+    pub fn add_wrapup_code(&self, name: &str) -> String {
+        add_named(&mut self.state().wrapup_codes, "wrap-up code", name)
+    }
+
     /// Recording files PUT to presigned URLs: (upload key, bytes).
     pub fn uploaded_recordings(&self) -> Vec<(String, Vec<u8>)> {
         self.state().uploads.clone()
@@ -211,6 +296,13 @@ impl GenesysCloud {
     pub fn received_on(&self, part: &str) -> Vec<Received> {
         self.received().into_iter().filter(|r| r.path.contains(part)).collect()
     }
+}
+
+fn add_named(registry: &mut HashMap<String, String>, what: &str, name: &str) -> String {
+    assert!(!registry.values().any(|n| n == name), "a {what} named {name:?} exists already");
+    let id = uuid::Uuid::new_v4().to_string();
+    registry.insert(id.clone(), name.into());
+    id
 }
 
 fn integration_json(id: &str, name: &str, webhook_url: &str, status: &str) -> Value {
@@ -320,6 +412,7 @@ fn route(state: &Shared, method: &str, path: &str, query: Option<&str>, headers:
         (_, ["conversations", "messaging", "integrations", "open", rest @ ..]) => {
             integrations(state, method, rest, query, body)
         }
+        (_, ["presence", "sources", rest @ ..]) => presence_sources(state, method, rest, query, body),
         ("POST", ["events", "conversations"]) => conversation_events(state, body),
         ("POST", ["uploads", "recordings"]) => upload_url(state, body),
         ("GET", ["downloads", id]) => match state.lock().expect("state").downloads.get(*id) {
@@ -534,23 +627,21 @@ fn integration_request(body: &[u8], create: bool) -> Result<Value, String> {
     Ok(body)
 }
 
+/// An entity listing: the page `pageSize`/`pageNumber` of the query ask for (25 and 1 by default).
+fn listing(all: Vec<Value>, query: Option<&str>) -> Value {
+    let params: HashMap<String, String> =
+        serde_urlencoded_pairs(query.unwrap_or_default().as_bytes()).into_iter().collect();
+    let size: usize = params.get("pageSize").and_then(|v| v.parse().ok()).unwrap_or(25).clamp(1, 100);
+    let number: usize = params.get("pageNumber").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let page: Vec<Value> = all.iter().skip((number - 1) * size).take(size).cloned().collect();
+    let pages = all.len().div_ceil(size);
+    json!({"entities": page, "pageSize": size, "pageNumber": number, "total": all.len(), "pageCount": pages})
+}
+
 fn integrations(state: &Shared, method: &str, rest: &[&str], query: Option<&str>, body: &[u8]) -> Response {
     let mut state = state.lock().expect("state");
     match (method, rest) {
-        ("GET", []) => {
-            let params: HashMap<String, String> =
-                serde_urlencoded_pairs(query.unwrap_or_default().as_bytes()).into_iter().collect();
-            let size: usize = params.get("pageSize").and_then(|v| v.parse().ok()).unwrap_or(25).clamp(1, 100);
-            let number: usize = params.get("pageNumber").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
-            let all: Vec<Value> = state.integrations.values().cloned().collect();
-            let page: Vec<Value> = all.iter().skip((number - 1) * size).take(size).cloned().collect();
-            let pages = all.len().div_ceil(size);
-            reply(
-                200,
-                json!({"entities": page, "pageSize": size, "pageNumber": number, "total": all.len(), "pageCount": pages}),
-                None,
-            )
-        }
+        ("GET", []) => reply(200, listing(state.integrations.values().cloned().collect(), query), None),
         ("POST", []) => match integration_request(body, true) {
             Ok(request) => {
                 let id = uuid::Uuid::new_v4().to_string();
@@ -582,16 +673,175 @@ fn integrations(state: &Shared, method: &str, rest: &[&str], query: Option<&str>
     }
 }
 
-/// Voice event arrays and the fields each event type allows beyond the common ones.
-const VOICE_EVENTS: &[(&str, &[&str])] = &[
-    (
-        "externalEstablishedEvents",
-        &["ani", "aniName", "dnis", "dnisName", "initialConfiguration", "sourceConfiguration"],
-    ),
-    ("communicationAnsweredEvents", &[]),
-    ("communicationEndedEvents", &["disconnectType", "destinationConversationId"]),
-    ("holdUpdatedEvents", &["held"]),
-];
+/// A `Source` as the API answers it: the request's fields, a new id, `deactivated` false unless
+/// asked.
+fn new_presence_source(mut source: Map<String, Value>) -> Value {
+    let id = uuid::Uuid::new_v4().to_string();
+    source.insert("selfUri".into(), json!(format!("/api/v2/presence/sources/{id}")));
+    source.insert("id".into(), json!(id));
+    source.entry("deactivated").or_insert(json!(false));
+    Value::Object(source)
+}
+
+impl ServerState {
+    fn presence_source_named(&self, name: &str) -> Option<&Value> {
+        let name = name.to_lowercase();
+        self.presence_sources.iter().find(|s| s["name"].as_str().is_some_and(|n| n.to_lowercase() == name))
+    }
+}
+
+fn source_request(body: &[u8]) -> Result<Map<String, Value>, String> {
+    let body: Value = serde_json::from_slice(body).map_err(|_| "malformed JSON".to_string())?;
+    check_fields(
+        &body,
+        "body",
+        &[
+            req("name", Kind::Text),
+            opt("description", Kind::Text),
+            opt("type", Kind::OneOf(&["System", "User"])),
+            opt("deactivated", Kind::Flag),
+        ],
+    )?;
+    if body["name"].as_str().is_some_and(|name| name.chars().count() > 255) {
+        return Err("body.name must be at most 255 characters".into());
+    }
+    Ok(body.as_object().cloned().unwrap_or_default())
+}
+
+fn presence_sources(state: &Shared, method: &str, rest: &[&str], query: Option<&str>, body: &[u8]) -> Response {
+    let mut state = state.lock().expect("state");
+    match (method, rest) {
+        ("GET", []) => reply(200, listing(state.presence_sources.clone(), query), None),
+        ("POST", []) => match source_request(body) {
+            Ok(request) => {
+                let name = request["name"].as_str().unwrap_or_default();
+                if let Some(taken) = state.presence_source_named(name) {
+                    let message =
+                        format!("a presence source named {:?} exists already: {}", taken["name"], taken["id"]);
+                    return error(409, "conflict", &message);
+                }
+                let source = new_presence_source(request);
+                state.presence_sources.push(source.clone());
+                reply(200, source, None)
+            }
+            Err(message) => error(400, "bad.request", &message),
+        },
+        ("GET", [id]) => match state.presence_sources.iter().find(|s| s["id"] == *id) {
+            Some(source) => reply(200, source.clone(), None),
+            None => error(404, "not.found", "presence source not found"),
+        },
+        _ => error(404, "not.found", "no such resource"),
+    }
+}
+
+/// The type of a model field.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    Flag,
+    /// A V4 UUID, hyphenated.
+    Id,
+    /// A list of V4 UUIDs.
+    Ids,
+    Texts,
+    /// A map of strings to strings.
+    Strings,
+    /// `yyyy-MM-ddTHH:mm:ss[.mmm]Z`.
+    Time,
+    OneOf(&'static [&'static str]),
+    Object(&'static [Field]),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    name: &'static str,
+    kind: Kind,
+    required: bool,
+}
+
+const fn req(name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, required: true }
+}
+
+const fn opt(name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, required: false }
+}
+
+/// `value` is an object of exactly `fields`: none other, the REQUIRED ones present, each of its
+/// type (a REQUIRED string is not empty).
+fn check_fields(value: &Value, at: &str, fields: &[Field]) -> Check {
+    let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+    only_fields(value, at, &names)?;
+    for field in fields {
+        let at = format!("{at}.{}", field.name);
+        match value.get(field.name) {
+            None if field.required => return Err(format!("should have required property '{at}'")),
+            None => {}
+            Some(Value::String(text)) if field.required && text.is_empty() => {
+                return Err(format!("{at} must be a non-empty string"));
+            }
+            Some(item) => check_kind(item, &at, field.kind)?,
+        }
+    }
+    Ok(())
+}
+
+fn check_kind(value: &Value, at: &str, kind: Kind) -> Check {
+    let text = || value.as_str().ok_or(format!("{at} must be a string"));
+    let list = || value.as_array().ok_or(format!("{at} must be an array"));
+    match kind {
+        Kind::Text => text().map(drop),
+        Kind::Flag if value.is_boolean() => Ok(()),
+        Kind::Flag => Err(format!("{at} must be a boolean")),
+        Kind::Id => v4_uuid(text()?, at),
+        Kind::Ids => list()?.iter().enumerate().try_for_each(|(i, id)| check_kind(id, &format!("{at}[{i}]"), Kind::Id)),
+        Kind::Texts => {
+            list()?.iter().enumerate().try_for_each(|(i, t)| check_kind(t, &format!("{at}[{i}]"), Kind::Text))
+        }
+        Kind::Strings if value.as_object().is_some_and(|m| m.values().all(Value::is_string)) => Ok(()),
+        Kind::Strings => Err(format!("{at} must map strings to strings")),
+        Kind::Time => match documented_time(text()?) {
+            Some(_) => Ok(()),
+            None => Err(format!("{at} {value} is not a date-time written yyyy-MM-ddTHH:mm:ss[.mmm]Z")),
+        },
+        Kind::OneOf(allowed) if allowed.contains(&text()?) => Ok(()),
+        Kind::OneOf(allowed) => Err(format!("{at} {value} is not one of {allowed:?}")),
+        Kind::Object(fields) => check_fields(value, at, fields),
+    }
+}
+
+fn v4_uuid(text: &str, at: &str) -> Check {
+    match uuid::Uuid::try_parse(text) {
+        Ok(id) if text.len() == 36 && id.get_version_num() == 4 && id.get_variant() == uuid::Variant::RFC4122 => Ok(()),
+        _ => Err(format!("{at} {text:?} is not a V4 UUID")),
+    }
+}
+
+/// The instant of `text` when it is written exactly `yyyy-MM-ddTHH:mm:ss[.mmm]Z`, as the event
+/// models document (`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$`) and is a real date.
+fn documented_time(text: &str) -> Option<OffsetDateTime> {
+    let b = text.as_bytes();
+    let digits = |from: usize, to: usize| b[from..to].iter().all(u8::is_ascii_digit);
+    let fraction = match b.len() {
+        20 => true,
+        24 => b[19] == b'.' && digits(20, 23),
+        _ => false,
+    };
+    let shape = fraction
+        && digits(0, 4)
+        && b[4] == b'-'
+        && digits(5, 7)
+        && b[7] == b'-'
+        && digits(8, 10)
+        && b[10] == b'T'
+        && digits(11, 13)
+        && b[13] == b':'
+        && digits(14, 16)
+        && b[16] == b':'
+        && digits(17, 19)
+        && b[b.len() - 1] == b'Z';
+    if shape { OffsetDateTime::parse(text, &Rfc3339).ok() } else { None }
+}
 
 const DISCONNECT_TYPES: &[&str] = &[
     "Error",
@@ -605,92 +855,352 @@ const DISCONNECT_TYPES: &[&str] = &[
     "TransferUser",
 ];
 
-fn v4_uuid(value: &Value, at: &str, field: &str) -> Check {
-    let text = required_str(value, at, field)?;
-    match uuid::Uuid::parse_str(text) {
-        Ok(id) if id.get_version_num() == 4 => Ok(()),
-        _ => Err(format!("{at}.{field} {text:?} is not a V4 UUID")),
+const EMAIL_DISCONNECT_TYPES: &[&str] =
+    &["Unknown", "Self", "Peer", "System", "Error", "Spam", "Transfer", "TransferACD", "TransferUser"];
+
+const AUDIO_STATE: &[Field] = &[opt("canHear", Kind::Flag), opt("canSpeak", Kind::Flag)];
+
+/// `InitialConfiguration`, of voice communications.
+const INITIAL_CONFIGURATION: &[Field] = &[
+    opt("audioState", Kind::Object(AUDIO_STATE)),
+    opt("alerting", Kind::Flag),
+    opt("inbound", Kind::Flag),
+    opt("invitedBy", Kind::Text),
+    opt("recordingActive", Kind::Flag),
+    opt("additionalInfo", Kind::Strings),
+];
+
+const EMAIL_INITIAL_CONFIGURATION: &[Field] = &[
+    req("to", Kind::Text),
+    req("from", Kind::Text),
+    opt("cc", Kind::Texts),
+    opt("bcc", Kind::Texts),
+    opt("subject", Kind::Text),
+    opt("previousEmailId", Kind::Text),
+    opt("held", Kind::Flag),
+    opt("alerting", Kind::Flag),
+    opt("inbound", Kind::Flag),
+    opt("invitedBy", Kind::Text),
+    opt("additionalInfo", Kind::Strings),
+];
+
+const SOURCE_CONFIGURATION: &[Field] =
+    &[req("sourceId", Kind::Text), req("interactionId", Kind::Text), opt("tagId", Kind::Text)];
+
+/// The fields of every event.
+const EVENT: &[Field] = &[req("eventId", Kind::Id), req("eventDateTime", Kind::Time), req("conversationId", Kind::Id)];
+
+/// What an event does to its conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Establishes,
+    /// Names established communications (answer, hold, disposition).
+    Updates,
+    StartsTransfer,
+    /// Progress or end of a started transfer.
+    FollowsTransfer,
+    Ends,
+}
+
+/// The event arrays served, in the order events of the same `eventDateTime` are judged, with
+/// the fields of their model beyond [`EVENT`].
+const EVENT_ARRAYS: &[(&str, Role, &[Field])] = &[
+    (
+        "externalEstablishedEvents",
+        Role::Establishes,
+        &[
+            req("communicationId", Kind::Id),
+            opt("ani", Kind::Text),
+            opt("aniName", Kind::Text),
+            opt("dnis", Kind::Text),
+            opt("dnisName", Kind::Text),
+            req("initialConfiguration", Kind::Object(INITIAL_CONFIGURATION)),
+            req("sourceConfiguration", Kind::Object(SOURCE_CONFIGURATION)),
+        ],
+    ),
+    (
+        "routingEstablishedEvents",
+        Role::Establishes,
+        &[
+            req("communicationId", Kind::Id),
+            opt("phoneNumber", Kind::Text),
+            req("queueId", Kind::Id),
+            opt("ani", Kind::Text),
+            opt("dnis", Kind::Text),
+            opt("skillIds", Kind::Ids),
+            opt("languageId", Kind::Id),
+            req("initialConfiguration", Kind::Object(INITIAL_CONFIGURATION)),
+            req("sourceConfiguration", Kind::Object(SOURCE_CONFIGURATION)),
+        ],
+    ),
+    (
+        "userEstablishedEvents",
+        Role::Establishes,
+        &[
+            req("communicationId", Kind::Id),
+            opt("phoneNumber", Kind::Text),
+            req("userId", Kind::Id),
+            opt("stationId", Kind::Id),
+            opt("ani", Kind::Text),
+            opt("dnis", Kind::Text),
+            opt("afterCallWorkRequired", Kind::Flag),
+            opt("queueId", Kind::Id),
+            req("initialConfiguration", Kind::Object(INITIAL_CONFIGURATION)),
+            req("sourceConfiguration", Kind::Object(SOURCE_CONFIGURATION)),
+        ],
+    ),
+    (
+        "emailExternalEstablishedEvents",
+        Role::Establishes,
+        &[
+            req("communicationId", Kind::Id),
+            opt("displayName", Kind::Text),
+            opt("includeMessage", Kind::Flag),
+            req("initialConfiguration", Kind::Object(EMAIL_INITIAL_CONFIGURATION)),
+            req("sourceConfiguration", Kind::Object(SOURCE_CONFIGURATION)),
+        ],
+    ),
+    (
+        "emailUserEstablishedEvents",
+        Role::Establishes,
+        &[
+            req("communicationId", Kind::Id),
+            req("userId", Kind::Id),
+            opt("queueId", Kind::Id),
+            opt("afterCallWorkRequired", Kind::Flag),
+            req("initialConfiguration", Kind::Object(EMAIL_INITIAL_CONFIGURATION)),
+            req("sourceConfiguration", Kind::Object(SOURCE_CONFIGURATION)),
+        ],
+    ),
+    ("communicationAnsweredEvents", Role::Updates, &[req("communicationId", Kind::Id)]),
+    ("holdUpdatedEvents", Role::Updates, &[req("communicationId", Kind::Id), req("held", Kind::Flag)]),
+    (
+        "communicationDispositionAppliedEvents",
+        Role::Updates,
+        &[req("communicationId", Kind::Id), opt("code", Kind::Id), opt("notes", Kind::Text), opt("tags", Kind::Texts)],
+    ),
+    (
+        "userTransferEvents",
+        Role::StartsTransfer,
+        &[
+            req("transferType", Kind::OneOf(&["Attended", "Unattended"])),
+            req("commandId", Kind::Id),
+            req("initiatingCommunicationId", Kind::Id),
+            req("targetCommunicationId", Kind::Id),
+            req("objectCommunicationId", Kind::Id),
+            req("destinationUserId", Kind::Id),
+        ],
+    ),
+    (
+        "progressTransferEvents",
+        Role::FollowsTransfer,
+        &[
+            req("commandId", Kind::Id),
+            req("objectCommunicationId", Kind::Id),
+            req("destinationCommunicationId", Kind::Id),
+        ],
+    ),
+    (
+        "endTransferEvents",
+        Role::FollowsTransfer,
+        &[
+            req("commandId", Kind::Id),
+            req("finalState", Kind::OneOf(&["Completed", "Canceled", "Failed"])),
+            req("objectCommunicationId", Kind::Id),
+        ],
+    ),
+    ("emailCommunicationAnsweredEvents", Role::Updates, &[req("communicationId", Kind::Id)]),
+    (
+        "emailCommunicationDispositionAppliedEvents",
+        Role::Updates,
+        &[req("communicationId", Kind::Id), opt("code", Kind::Id), opt("notes", Kind::Text), opt("tags", Kind::Texts)],
+    ),
+    (
+        "communicationEndedEvents",
+        Role::Ends,
+        &[
+            req("communicationId", Kind::Id),
+            req("disconnectType", Kind::OneOf(DISCONNECT_TYPES)),
+            opt("destinationConversationId", Kind::Id),
+        ],
+    ),
+    (
+        "emailCommunicationEndedEvents",
+        Role::Ends,
+        &[req("communicationId", Kind::Id), req("disconnectType", Kind::OneOf(EMAIL_DISCONNECT_TYPES))],
+    ),
+];
+
+/// The fields by which an event names communications of its conversation.
+const COMMUNICATION_FIELDS: &[&str] = &[
+    "communicationId",
+    "initiatingCommunicationId",
+    "targetCommunicationId",
+    "objectCommunicationId",
+    "destinationCommunicationId",
+];
+
+/// A well-formed event of a batch.
+#[derive(Debug)]
+struct Injected {
+    kind: &'static str,
+    role: Role,
+    at: OffsetDateTime,
+    event: Value,
+}
+
+impl Injected {
+    fn text(&self, field: &str) -> &str {
+        self.event.get(field).and_then(Value::as_str).unwrap_or_default()
     }
 }
 
-fn check_voice_event(kind: &str, event: &Value, at: &str) -> Check {
-    let extra = VOICE_EVENTS.iter().find(|(k, _)| *k == kind).map(|(_, f)| *f).unwrap_or(&[]);
-    let mut allowed = vec!["eventId", "eventDateTime", "conversationId", "communicationId"];
-    allowed.extend_from_slice(extra);
-    only_fields(event, at, &allowed)?;
-    v4_uuid(event, at, "eventId")?;
-    v4_uuid(event, at, "conversationId")?;
-    v4_uuid(event, at, "communicationId")?;
-    let time = required_str(event, at, "eventDateTime")?;
-    let b = time.as_bytes();
-    if !(b.len() >= 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && time.ends_with('Z')) {
-        return Err(format!("{at}.eventDateTime {time:?} is not an ISO-8601 UTC date-time"));
+#[derive(Debug, Default)]
+struct Conversation {
+    /// Established communications: id → (established at, ended).
+    communications: HashMap<String, (OffsetDateTime, bool)>,
+    /// `commandId`s of the transfers started.
+    transfers: HashSet<String>,
+}
+
+/// The events of a well-formed batch, in the order they are judged.
+fn well_formed(body: &Value) -> Result<Vec<Injected>, String> {
+    let object = body.as_object().ok_or("body must be an object")?;
+    let arrays: Vec<&str> = EVENT_ARRAYS.iter().map(|(kind, ..)| *kind).collect();
+    if let Some(other) = object.keys().find(|k| !arrays.contains(&k.as_str())) {
+        return Err(format!("body.{other} is not one of the event arrays served: {arrays:?}"));
     }
-    match kind {
-        "externalEstablishedEvents" => {
-            let initial = event
-                .get("initialConfiguration")
-                .ok_or(format!("should have required property '{at}.initialConfiguration'"))?;
-            only_fields(
-                initial,
-                &format!("{at}.initialConfiguration"),
-                &["audioState", "alerting", "inbound", "invitedBy", "recordingActive", "additionalInfo"],
-            )?;
-            let source = event
-                .get("sourceConfiguration")
-                .ok_or(format!("should have required property '{at}.sourceConfiguration'"))?;
-            let at = format!("{at}.sourceConfiguration");
-            only_fields(source, &at, &["sourceId", "interactionId", "tagId"])?;
-            required_str(source, &at, "sourceId")?;
-            required_str(source, &at, "interactionId")?;
+    let mut events = Vec::new();
+    for (rank, (kind, role, fields)) in EVENT_ARRAYS.iter().enumerate() {
+        let Some(list) = body.get(*kind) else { continue };
+        let list = list.as_array().ok_or(format!("body.{kind} must be an array"))?;
+        let fields: Vec<Field> = EVENT.iter().chain(fields.iter()).copied().collect();
+        for (index, event) in list.iter().enumerate() {
+            check_fields(event, &format!("body.{kind}[{index}]"), &fields)?;
+            let at = documented_time(event["eventDateTime"].as_str().unwrap_or_default()).expect("checked");
+            events.push((at, rank, index, Injected { kind, role: *role, at, event: event.clone() }));
         }
-        "communicationEndedEvents" => {
-            let disconnect = required_str(event, at, "disconnectType")?;
-            if !DISCONNECT_TYPES.contains(&disconnect) {
-                return Err(format!("{at}.disconnectType {disconnect:?} is not one of {DISCONNECT_TYPES:?}"));
+    }
+    if events.is_empty() {
+        return Err("the batch has no events".into());
+    }
+    events.sort_by_key(|(at, rank, index, _)| (*at, *rank, *index));
+    Ok(events.into_iter().map(|(.., event)| event).collect())
+}
+
+impl ServerState {
+    /// Accepts `event` (keeping it unless it is a repeat) or says why not: (message, retryable).
+    fn admit(&mut self, event: Injected) -> Result<(), (String, bool)> {
+        let id = event.text("eventId").to_owned();
+        let repeated = self.events.iter().any(|(_, known, _)| *known == id);
+        if !repeated {
+            self.refusal(&event).map_err(|message| (message, false))?;
+        }
+        if let Some(retryable) = self.refusals.pop_front() {
+            let message = if retryable { "temporarily unavailable" } else { "the event was refused" };
+            return Err((message.into(), retryable));
+        }
+        if !repeated {
+            let conversation = self.conversations.entry(event.text("conversationId").to_owned()).or_default();
+            let communication = event.text("communicationId").to_owned();
+            match event.role {
+                Role::Establishes => {
+                    conversation.communications.insert(communication, (event.at, false));
+                }
+                Role::Ends => {
+                    conversation.communications.entry(communication).and_modify(|(_, ended)| *ended = true);
+                }
+                Role::StartsTransfer => {
+                    conversation.transfers.insert(event.text("commandId").to_owned());
+                }
+                Role::Updates | Role::FollowsTransfer => {}
+            }
+            self.events.push((event.kind.to_owned(), id, event.event));
+        }
+        Ok(())
+    }
+
+    /// Why `event` cannot be accepted: a source or directory object it names is unknown, or it
+    /// breaks the order of its conversation.
+    fn refusal(&self, event: &Injected) -> Check {
+        if let Some(source) = event.event.pointer("/sourceConfiguration/sourceId").and_then(Value::as_str)
+            && !self.presence_sources.iter().any(|s| s["id"] == source)
+        {
+            return Err(format!(
+                "sourceConfiguration.sourceId {source:?} is not a presence source of the organization"
+            ));
+        }
+        for (field, what) in
+            [("userId", "user"), ("destinationUserId", "user"), ("queueId", "queue"), ("code", "wrap-up code")]
+        {
+            let Some(id) = event.event.get(field).and_then(Value::as_str) else { continue };
+            let known = match what {
+                "user" => self.users.contains(id),
+                "queue" => self.queues.contains_key(id),
+                _ => self.wrapup_codes.contains_key(id),
+            };
+            if !known {
+                return Err(format!("{field} {id:?} is not a {what} of the organization"));
             }
         }
-        "holdUpdatedEvents" if !event.get("held").is_some_and(Value::is_boolean) => {
-            return Err(format!("should have required property '{at}.held'"));
+        let conversation_id = event.text("conversationId");
+        let conversation = self.conversations.get(conversation_id);
+        if event.role == Role::Establishes {
+            let communication = event.text("communicationId");
+            if conversation.is_some_and(|c| c.communications.contains_key(communication)) {
+                return Err(format!(
+                    "communication {communication:?} is established already in conversation {conversation_id:?}"
+                ));
+            }
+            return Ok(());
         }
-        _ => {}
+        let conversation = conversation.ok_or(format!(
+            "conversation {conversation_id:?} has no established communication: it must start with an *Established event"
+        ))?;
+        for field in COMMUNICATION_FIELDS {
+            let Some(id) = event.event.get(*field).and_then(Value::as_str) else { continue };
+            match conversation.communications.get(id) {
+                None => return Err(format!("{field} {id:?} is not established in conversation {conversation_id:?}")),
+                Some((_, true)) => return Err(format!("{field} {id:?} has ended")),
+                Some((established, _)) if event.at < *established => {
+                    return Err(format!(
+                        "eventDateTime {} is earlier than the establishment of {field} {id:?}",
+                        event.text("eventDateTime")
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        let command = event.text("commandId");
+        match event.role {
+            Role::StartsTransfer if conversation.transfers.contains(command) => {
+                Err(format!("commandId {command:?} names a transfer started already"))
+            }
+            Role::FollowsTransfer if !conversation.transfers.contains(command) => {
+                Err(format!("commandId {command:?} names no transfer started in conversation {conversation_id:?}"))
+            }
+            _ => Ok(()),
+        }
     }
-    Ok(())
 }
 
 fn conversation_events(state: &Shared, body: &[u8]) -> Response {
     let Ok(body) = serde_json::from_slice::<Value>(body) else {
         return error(400, "bad.request", "The request could not be understood by the server due to malformed syntax.");
     };
-    let kinds: Vec<&str> = VOICE_EVENTS.iter().map(|(k, _)| *k).collect();
-    let checked = only_fields(&body, "body", &kinds).and_then(|()| {
-        let mut events = Vec::new();
-        for kind in &kinds {
-            let Some(list) = body.get(*kind) else { continue };
-            let list = list.as_array().ok_or(format!("body.{kind} must be an array"))?;
-            for (i, event) in list.iter().enumerate() {
-                check_voice_event(kind, event, &format!("body.{kind}[{i}]"))?;
-                events.push((
-                    kind.to_string(),
-                    event["eventId"].as_str().unwrap_or_default().to_owned(),
-                    event.clone(),
-                ));
-            }
+    let events = match well_formed(&body) {
+        Ok(events) => events,
+        Err(message) => return error(400, "bad.request", &message),
+    };
+    let mut state = state.lock().expect("state");
+    let mut errors = Vec::new();
+    for event in events {
+        let id = event.text("eventId").to_owned();
+        if let Err((message, retryable)) = state.admit(event) {
+            errors.push(json!({"eventId": id, "message": message, "retryable": retryable}));
         }
-        if events.is_empty() { Err("the batch has no events".to_string()) } else { Ok(events) }
-    });
-    match checked {
-        Ok(events) => {
-            let mut state = state.lock().expect("state");
-            for event in events {
-                if !state.events.iter().any(|(_, id, _)| *id == event.1) {
-                    state.events.push(event);
-                }
-            }
-            reply(202, json!({}), None)
-        }
-        Err(message) => error(400, "bad.request", &message),
     }
+    reply(200, json!({"errors": errors}), None)
 }
 
 fn upload_url(state: &Shared, body: &[u8]) -> Response {
