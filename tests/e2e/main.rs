@@ -10,6 +10,7 @@ mod chat_round_trips;
 mod click_to_call;
 mod events;
 mod genesys_client;
+mod genesys_ex_server;
 mod jobs;
 mod recordings;
 mod status;
