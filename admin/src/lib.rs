@@ -14,8 +14,8 @@ use ccbridge::chat::config::ChatbotChannel;
 use ccbridge::chat::provisioning::{Provisioned, provision};
 use ccbridge::clock::{micros, rfc3339};
 use ccbridge::config::ChannelId;
+use ccbridge::jobs::any::AnyJob;
 use ccbridge::jobs::{JobKind, JobState, JobStatus};
-use ccbridge::recordings::job::RecordingJob;
 use ccbridge::store::{Cursor, Entity, Index, Item, Key, Store, StoreError, Written, keys};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -34,6 +34,20 @@ pub async fn provision_chat(app: &App, channel: &str) -> Result<Vec<Provisioned>
     let client = ccbridge::chat::genesys_client(app, bot, ccbridge::genesys::RetryPolicy::default())
         .map_err(|e| e.to_string())?;
     provision(&app.store, &client, bot).await.map_err(|e| e.to_string())
+}
+
+/// Makes sure the Genesys Cloud organisation of channel `channel` has ccbridge's external
+/// source and records its id (`ex provision`). Idempotent.
+pub async fn provision_ex(app: &App, channel: &str) -> Result<ccbridge::ex::source::Provisioned, String> {
+    let id = ChannelId::try_from(channel.to_owned())?;
+    if app.config.get::<ccbridge::config::GenesysCloudChannel>(&id).is_none() {
+        return Err(match app.config.channel(&id) {
+            Some(found) => format!("channel {channel} is a {} channel, not a genesys_cloud channel", found.kind()),
+            None => format!("no channel {channel} in the configuration"),
+        });
+    }
+    let client = app.clients.genesys(&id).ok_or_else(|| format!("channel {channel} has no Genesys Cloud client"))?;
+    ccbridge::ex::source::provision(&app.store, client, &id, ccbridge::clock::now()).await.map_err(|e| e.to_string())
 }
 
 /// Index entries read per query while listing or requeueing (whole items: the indexes project
@@ -77,10 +91,10 @@ pub struct JobFilter {
 
 impl JobFilter {
     /// Whether `job` (as read: a listing may be a moment behind) meets every criterion set.
-    pub fn matches(&self, job: &RecordingJob) -> bool {
-        self.status.is_none_or(|s| s == job.job.status)
-            && self.kind.is_none_or(|k| k == job.job.kind)
-            && self.channel.as_ref().is_none_or(|c| *c == job.channel)
+    pub fn matches(&self, job: &AnyJob) -> bool {
+        self.status.is_none_or(|s| s == job.state().status)
+            && self.kind.is_none_or(|k| k == job.state().kind)
+            && self.channel.as_ref().is_none_or(|c| c == job.channel())
     }
 
     /// The status partitions that can hold a match: one with a status, else all of them.
@@ -96,7 +110,7 @@ impl JobFilter {
 /// newest `limit` overall are among those; kind and channel are checked on the items read, so
 /// a filter that matches little reads far. The index is eventually consistent: a job that just
 /// changed may show its previous state ([`show_job`] reads it consistently).
-pub async fn list_jobs(store: &Store, filter: &JobFilter, limit: usize) -> Result<Vec<RecordingJob>, String> {
+pub async fn list_jobs(store: &Store, filter: &JobFilter, limit: usize) -> Result<Vec<AnyJob>, String> {
     let mut found = Vec::new();
     for status in filter.statuses() {
         let partition = keys::jobs_in_status(status.as_str());
@@ -104,7 +118,7 @@ pub async fn list_jobs(store: &Store, filter: &JobFilter, limit: usize) -> Resul
         let mut after: Option<Cursor> = None;
         while taken < limit {
             let page = store
-                .query_index::<RecordingJob>(Index::Gsi2, &partition, LIST_PAGE, after.as_ref())
+                .query_index::<AnyJob>(Index::Gsi2, &partition, LIST_PAGE, after.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
             for job in page.items.into_iter().filter(|job| filter.matches(job)).take(limit - taken) {
@@ -122,28 +136,31 @@ pub async fn list_jobs(store: &Store, filter: &JobFilter, limit: usize) -> Resul
 
 /// The newest `limit` of jobs read from several status partitions, in the order the index
 /// sorts them (`<created_at micros>#<job_id>`, highest first).
-fn newest_first(mut jobs: Vec<RecordingJob>, limit: usize) -> Vec<RecordingJob> {
-    jobs.sort_by_cached_key(|job| Reverse((micros(job.job.created_at), job.job_id.clone())));
+fn newest_first(mut jobs: Vec<AnyJob>, limit: usize) -> Vec<AnyJob> {
+    jobs.sort_by_cached_key(|job| Reverse((micros(job.state().created_at), job.job_id().to_owned())));
     jobs.truncate(limit);
     jobs
 }
 
-/// The key of job `<channel>:<call_session_id>:<link_id>`, or why `job_id` is not one.
+/// The key of job `job_id`, or why it is not one.
 pub fn job_key(job_id: &str) -> Result<Key, String> {
-    RecordingJob::key_of(job_id).ok_or_else(|| {
-        format!("{job_id:?} is not a job id (<channel>:<call_session_id>:<link_id>, as `jobs list` prints it)")
+    AnyJob::key_of(job_id).ok_or_else(|| {
+        format!(
+            "{job_id:?} is not a job id (<channel>:<call_session_id>:<link_id> or \
+             <channel>:<call_session_id>:conversation, as `jobs list` prints it)"
+        )
     })
 }
 
 /// Job `job_id` as stored now (read consistently, unlike a listing).
-pub async fn show_job(store: &Store, job_id: &str) -> Result<RecordingJob, String> {
+pub async fn show_job(store: &Store, job_id: &str) -> Result<AnyJob, String> {
     let key = job_key(job_id)?;
-    store.get::<RecordingJob>(&key).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no job {job_id}"))
+    store.get::<AnyJob>(&key).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no job {job_id}"))
 }
 
 /// A job in full, as `jobs show` prints it: the stored fields as pretty JSON.
-pub fn job_json(job: &RecordingJob) -> Result<String, String> {
-    serde_json::to_string_pretty(job).map_err(|e| format!("job {}: {e}", job.job_id))
+pub fn job_json(job: &AnyJob) -> Result<String, String> {
+    serde_json::to_string_pretty(job).map_err(|e| format!("job {}: {e}", job.job_id()))
 }
 
 /// The jobs a requeue may put back to `pending`.
@@ -236,11 +253,9 @@ pub async fn requeue_jobs(
     progress(0, total);
     let mut report = RequeueReport::default();
     for (done, (key, job_id)) in (1..).zip(candidates) {
-        let written = store
-            .update_with::<RecordingJob, _>(&key, |current| current.and_then(|job| requeued(job, which, filter, now)))
-            .await;
+        let written = AnyJob::requeue(store, &key, now, |job| takes(job, which, filter, now)).await;
         match written {
-            Ok((Written::Updated, Some(job))) => report.requeued.push(job.job_id),
+            Ok((Written::Updated, Some(job))) => report.requeued.push(job.job_id().to_owned()),
             Ok((_, None)) if one => return Err(format!("no job {job_id}")),
             Ok(_) | Err(StoreError::Contention(_)) => report.left_alone += 1,
             Err(e) => {
@@ -265,14 +280,14 @@ async fn requeue_candidates(
         let mut after: Option<Cursor> = None;
         loop {
             let page = store
-                .query_index::<RecordingJob>(Index::Gsi2, &partition, LIST_PAGE, after.as_ref())
+                .query_index::<AnyJob>(Index::Gsi2, &partition, LIST_PAGE, after.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
             candidates.extend(
                 page.items
                     .iter()
-                    .filter(|job| requeued(job, which, filter, now).is_some())
-                    .map(|job| (job.key(), job.job_id.clone())),
+                    .filter(|job| takes(job, which, filter, now) && job.state().requeued(now).is_some())
+                    .map(|job| (job.key(), job.job_id().to_owned())),
             );
             match page.next {
                 Some(next) => after = Some(next),
@@ -283,12 +298,9 @@ async fn requeue_candidates(
     Ok(candidates)
 }
 
-/// `job` back to `pending`, if `which` and `filter` take it at `now`; `None` leaves it alone.
-fn requeued(job: &RecordingJob, which: Requeueable, filter: &JobFilter, now: OffsetDateTime) -> Option<RecordingJob> {
-    if !filter.matches(job) || !which.takes(&job.job, now) {
-        return None;
-    }
-    Some(RecordingJob { job: job.job.requeued(now)?, ..job.clone() })
+/// Whether `which` and `filter` take `job` at `now`.
+fn takes(job: &AnyJob, which: Requeueable, filter: &JobFilter, now: OffsetDateTime) -> bool {
+    filter.matches(job) && which.takes(job.state(), now)
 }
 
 /// How many jobs there are, and how far behind the work is.
@@ -372,8 +384,8 @@ pub fn due_of_sort_key(sort_key: &str) -> Option<OffsetDateTime> {
 
 /// One job on one line, as `jobs list` prints it: id, kind, status, attempts, due time (the
 /// end of the lease for a running job) or finished time, and the start of the last error.
-pub fn job_line(job: &RecordingJob) -> String {
-    let state = &job.job;
+pub fn job_line(job: &AnyJob) -> String {
+    let state = job.state();
     // To the second: what an operator compares, and a line that stays short.
     let seconds = |at: OffsetDateTime| rfc3339(at - Duration::nanoseconds(i64::from(at.nanosecond())));
     let when = match (state.due_at, state.finished_at) {
@@ -383,7 +395,7 @@ pub fn job_line(job: &RecordingJob) -> String {
     };
     let mut line = format!(
         "{}  {}  {:<7}  attempts={}  {when}",
-        job.job_id,
+        job.job_id(),
         state.kind.as_str(),
         state.status.as_str(),
         state.attempts
@@ -442,6 +454,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use ccbridge::recordings::job::RecordingJob;
 
     const NOW: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
 
@@ -449,8 +462,8 @@ mod tests {
         ChannelId::try_from(id.to_owned()).unwrap()
     }
 
-    fn job(channel_id: &str, call: u64, created: OffsetDateTime) -> RecordingJob {
-        RecordingJob::pending(
+    fn job(channel_id: &str, call: u64, created: OffsetDateTime) -> AnyJob {
+        AnyJob::Recording(RecordingJob::pending(
             &channel(channel_id),
             CallSessionId(call),
             "0123456789abcdef0123",
@@ -458,13 +471,19 @@ mod tests {
             "rec.example",
             None,
             created,
-        )
+        ))
     }
 
-    fn with(mut job: RecordingJob, status: JobStatus, due_at: Option<OffsetDateTime>) -> RecordingJob {
+    fn with(job: AnyJob, status: JobStatus, due_at: Option<OffsetDateTime>) -> AnyJob {
+        let AnyJob::Recording(mut job) = job else { unreachable!("recording jobs only") };
         job.job.status = status;
         job.job.due_at = due_at;
-        job
+        AnyJob::Recording(job)
+    }
+
+    /// `job` back to `pending`, if `which` and `filter` take it at `now`.
+    fn requeued(job: &AnyJob, which: Requeueable, filter: &JobFilter, now: OffsetDateTime) -> Option<JobState> {
+        takes(job, which, filter, now).then(|| job.state().requeued(now)).flatten()
     }
 
     #[test]
@@ -475,7 +494,8 @@ mod tests {
             r#"unknown job status "Failed"; one of: pending, running, retry, done, failed"#
         );
         assert_eq!(parse_kind("recording"), Ok(JobKind::Recording));
-        assert_eq!(parse_kind("chat").unwrap_err(), r#"unknown job kind "chat"; one of: recording"#);
+        assert_eq!(parse_kind("conversation"), Ok(JobKind::Conversation));
+        assert_eq!(parse_kind("chat").unwrap_err(), r#"unknown job kind "chat"; one of: recording, conversation"#);
         assert_eq!(parse_channel("uis-main"), Ok(channel("uis-main")));
         assert!(parse_channel("UIS main").unwrap_err().contains("a-z, 0-9 and -"));
         assert_eq!(Requeueable::parse("stuck"), Ok(Requeueable::Stuck));
@@ -483,6 +503,7 @@ mod tests {
         assert!(Requeueable::parse("running").unwrap_err().contains("one of: failed, stuck"));
         assert_eq!(job_key("uis-a:12345:0123456789abcdef0123"), Ok(job("uis-a", 12345, NOW).key()));
         assert!(job_key("uis-a:12345").unwrap_err().contains("is not a job id"));
+        assert_eq!(job_key("uis-a:12345:conversation").map(|k| k.sk), Ok("CONVERSATION".to_string()));
     }
 
     #[test]
@@ -502,8 +523,7 @@ mod tests {
         let any = JobFilter::default();
         let failed = with(job("uis-a", 1, NOW), JobStatus::Failed, None);
         let back = requeued(&failed, Requeueable::Both, &any, NOW).expect("failed jobs requeue");
-        assert_eq!((back.job.status, back.job.attempts, back.job.due_at), (JobStatus::Pending, 0, Some(NOW)));
-        assert_eq!(back.job_id, failed.job_id);
+        assert_eq!((back.status, back.attempts, back.due_at), (JobStatus::Pending, 0, Some(NOW)));
         assert!(requeued(&failed, Requeueable::Stuck, &any, NOW).is_none());
 
         let stuck = with(job("uis-a", 2, NOW), JobStatus::Running, Some(NOW - Duration::minutes(1)));
@@ -524,9 +544,9 @@ mod tests {
         let old = job("uis-a", 1, NOW - Duration::hours(2));
         let new = job("uis-a", 2, NOW);
         let middle = with(job("uis-a", 3, NOW - Duration::hours(1)), JobStatus::Failed, None);
-        let ids = |jobs: Vec<RecordingJob>| jobs.into_iter().map(|j| j.job_id).collect::<Vec<_>>();
+        let ids = |jobs: Vec<AnyJob>| jobs.iter().map(|j| j.job_id().to_owned()).collect::<Vec<_>>();
         let merged = newest_first(vec![old.clone(), new.clone(), middle.clone()], 2);
-        assert_eq!(ids(merged), vec![new.job_id, middle.job_id]);
+        assert_eq!(ids(merged), ids(vec![new, middle]));
     }
 
     #[test]
@@ -545,11 +565,11 @@ mod tests {
             job_line(&pending),
             "uis-a:1:0123456789abcdef0123  recording  pending  attempts=0  due=2026-03-01T12:00:00Z"
         );
-        let mut failed = with(job("uis-a", 1, NOW), JobStatus::Failed, None);
+        let AnyJob::Recording(mut failed) = with(job("uis-a", 1, NOW), JobStatus::Failed, None) else { unreachable!() };
         failed.job.attempts = 5;
         failed.job.finished_at = Some(NOW);
         failed.job.last_error = Some(format!("HTTP 500\n{}", "x".repeat(300)));
-        let line = job_line(&failed);
+        let line = job_line(&AnyJob::Recording(failed));
         assert!(
             line.starts_with("uis-a:1:0123456789abcdef0123  recording  failed   attempts=5  finished=2026-03-01T12:00:00Z  HTTP 500 xxx"),
             "{line}"

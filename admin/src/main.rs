@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[derive(Parser)]
 #[command(about = "ccbridge operator commands")]
 struct Cli {
-    /// The configuration document (provision-chat only); default: CCBRIDGE_CONFIG_FILE or
+    /// The configuration document (provision-chat and ex only); default: CCBRIDGE_CONFIG_FILE or
     /// CCBRIDGE_CONFIG_PARAMETER (SSM).
     #[arg(long, global = true, display_order = 100)]
     config: Option<PathBuf>,
@@ -33,10 +33,27 @@ enum Command {
         #[arg(long)]
         channel: String,
     },
-    /// Outbound jobs (recordings to copy and upload): list, show, requeue, count.
+    /// Genesys Cloud EX: the organisation's external source.
+    Ex {
+        #[command(subcommand)]
+        command: ExCommand,
+    },
+    /// Outbound jobs (recordings to copy and upload, calls to send to Genesys Cloud EX): list,
+    /// show, requeue, count.
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExCommand {
+    /// Create (or find by name and adopt) the organisation's presence source, the `sourceId` of
+    /// every external conversation and agent state, and record its id. Idempotent.
+    Provision {
+        /// The genesys_cloud channel id, e.g. genesys-demo.
+        #[arg(long)]
+        channel: String,
     },
 }
 
@@ -85,7 +102,7 @@ enum JobsCommand {
 
 #[derive(Debug, Args)]
 struct KindAndChannel {
-    /// Only jobs of this kind: recording.
+    /// Only jobs of this kind: recording or conversation.
     #[arg(long, value_name = "KIND", value_parser = ccbridge_admin::parse_kind)]
     kind: Option<JobKind>,
     /// Only jobs of this channel, e.g. uis-main.
@@ -127,24 +144,38 @@ async fn run(cli: Cli) -> Result<(), String> {
     let store = Store::new(ccbridge::aws::dynamodb(&sdk), table);
     match cli.command {
         Command::ProvisionChat { channel } => {
-            // Only provisioning needs the configuration document: the jobs commands read the table.
-            let source = match cli.config {
-                Some(path) => ConfigSource::File(path),
-                None => {
-                    ConfigSource::from_env().map_err(|e| format!("{e} (or pass --config; {FILE_ENV} names a file)"))?
-                }
-            };
-            let config = source.load(&sdk).await.map_err(|e| e.to_string())?;
-            let blobs = ccbridge::store::Blobs::new(ccbridge::aws::s3(&sdk), String::new());
-            let app = ccbridge::App::new(config, store, blobs).map_err(|e| e.to_string())?;
+            let app = app(cli.config, &sdk, store).await?;
             for done in ccbridge_admin::provision_chat(&app, &channel).await? {
                 let action = format!("{:?}", done.action).to_lowercase();
                 println!("{action:<8} {}  {}", done.integration_id, done.name);
             }
             Ok(())
         }
+        Command::Ex { command: ExCommand::Provision { channel } } => {
+            use ccbridge::ex::source::Provisioned;
+            let app = app(cli.config, &sdk, store).await?;
+            let (action, source) = match ccbridge_admin::provision_ex(&app, &channel).await? {
+                Provisioned::Created(s) => ("created", s),
+                Provisioned::Adopted(s) => ("adopted", s),
+                Provisioned::Unchanged(s) => ("unchanged", s),
+            };
+            println!("{action:<9} presence source {}  {}", source.source_id, source.name);
+            Ok(())
+        }
         Command::Jobs { command } => jobs(&store, command).await,
     }
+}
+
+/// The functions' state, for the commands that call Genesys Cloud: only they need the
+/// configuration document (the jobs commands read the table).
+async fn app(config: Option<PathBuf>, sdk: &aws_config::SdkConfig, store: Store) -> Result<ccbridge::App, String> {
+    let source = match config {
+        Some(path) => ConfigSource::File(path),
+        None => ConfigSource::from_env().map_err(|e| format!("{e} (or pass --config; {FILE_ENV} names a file)"))?,
+    };
+    let config = source.load(sdk).await.map_err(|e| e.to_string())?;
+    let blobs = ccbridge::store::Blobs::new(ccbridge::aws::s3(sdk), String::new());
+    ccbridge::App::new(config, store, blobs).map_err(|e| e.to_string())
 }
 
 async fn jobs(store: &Store, command: JobsCommand) -> Result<(), String> {

@@ -35,6 +35,7 @@ pub mod clock;
 pub mod config;
 pub mod crm;
 pub mod error;
+pub mod ex;
 pub mod function;
 pub mod genesys;
 pub mod http;

@@ -9,6 +9,7 @@ mod chat_events;
 mod chat_round_trips;
 mod click_to_call;
 mod events;
+mod ex;
 mod genesys_client;
 mod genesys_ex_server;
 mod jobs;

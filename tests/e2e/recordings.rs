@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::BatchOutcome;
+use ccbridge::ex::job::ConversationJob;
 use ccbridge::jobs::JobStatus;
 use ccbridge::recordings::job::RecordingJob;
 use ccbridge::store::Key;
@@ -228,7 +229,7 @@ async fn a_recording_on_a_host_that_is_not_allowed_is_never_fetched() {
         let failed_only = ccbridge_admin::JobFilter { status: Some(JobStatus::Failed), ..Default::default() };
         let listed = |filter| async move {
             let jobs = ccbridge_admin::list_jobs(store, filter, 100).await.expect("listed");
-            jobs.into_iter().map(|j| j.job_id).collect::<Vec<String>>()
+            jobs.into_iter().map(|j| j.job_id().to_owned()).collect::<Vec<String>>()
         };
         let failed = listed(&failed_only).await;
         let (direct_id, redirected_id) = (job(&stack, &direct).await.job_id, job(&stack, &redirected).await.job_id);
@@ -316,7 +317,18 @@ async fn the_local_stack_copies_a_finished_calls_recording_from_the_stream() {
 
 /// The test configuration with Genesys Cloud at `gc` and the local recordings channel linked to it.
 fn genesys_config(gc: &GenesysCloud) -> String {
-    format!("{}{LOCAL_CHANNEL}genesys = \"genesys-demo\"\n", gc.config(""))
+    format!("{}{LOCAL_CHANNEL}genesys = \"genesys-demo\"\nex = {{ time_zone = \"Europe/Moscow\" }}\n", gc.config(""))
+}
+
+/// Provisions the organisation's source and sends call `call`'s conversation: what a
+/// recording's upload waits for.
+async fn send_conversation(stack: &TestStack, call: u64) -> String {
+    ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+    let key = Key::new(format!("CALL#uis-rec#{call}"), "CONVERSATION");
+    let outcome = ccbridge::ex::job::process(&stack.stack.app, &key, true).await.expect("processed");
+    assert_eq!(outcome, ccbridge::jobs::Outcome::Done);
+    let job: ConversationJob = stack.stack.app.store.get(&key).await.expect("read").expect("job");
+    job.conversation_id.expect("conversation id")
 }
 
 /// Reports a finished call with one recording on the local channel; returns the job's key.
@@ -343,6 +355,7 @@ async fn a_call_is_injected_and_its_recording_uploaded_to_genesys_cloud_once() {
         let bytes = audio(300_000);
         provider.add_file("/talk/8/r.mp3", "audio/mpeg", bytes.clone());
         let key = finish_call(&stack, 8001, &provider.url("/talk/8/r.mp3")).await;
+        let conversation_id = send_conversation(&stack, 8001).await;
         // The upload URL is rate limited once: the job is due again when Retry-After says.
         gc.fail_next("/api/v2/uploads/recordings", 429, Some(1));
 
@@ -359,9 +372,12 @@ async fn a_call_is_injected_and_its_recording_uploaded_to_genesys_cloud_once() {
         let done = job(&stack, &key).await;
         assert_eq!((done.job.status, done.job.attempts), (JobStatus::Done, 1), "{done:?}");
         let genesys = done.genesys.expect("Genesys progress recorded");
-        assert!(genesys.events_accepted_at.is_some());
+        assert_eq!(genesys.conversation_id, conversation_id);
+        let asked = gc.received_on("/api/v2/uploads/recordings");
+        let file_name = asked.last().and_then(|r| r.body["fileName"].as_str()).expect("file name");
+        assert!(file_name.starts_with(&conversation_id), "the upload names the conversation: {file_name}");
         let kinds: Vec<String> = gc.injected_events().into_iter().map(|(kind, ..)| kind).collect();
-        assert_eq!(kinds, ["externalEstablishedEvents", "communicationAnsweredEvents", "communicationEndedEvents"]);
+        assert_eq!(kinds, ["externalEstablishedEvents", "communicationEndedEvents"], "no agent maps to a user here");
         assert!(gc.injected_events().iter().all(|(_, _, e)| e["conversationId"] == genesys.conversation_id.as_str()));
         let established = &gc.injected_events()[0].2;
         assert_eq!(established["ani"], "+79161234567");
@@ -393,8 +409,9 @@ async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_objec
         let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
         provider.add_file("/talk/9/r.wav", "audio/wav", audio(5000));
         let key = finish_call(&stack, 9001, &provider.url("/talk/9/r.wav")).await;
+        send_conversation(&stack, 9001).await;
         for _ in 0..30 {
-            gc.fail_next("/api/v2/events/conversations", 503, None);
+            gc.fail_next("/api/v2/uploads/recordings", 503, None);
         }
 
         let outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
@@ -416,7 +433,7 @@ async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_objec
         assert_eq!(object(&stack, &stored.key).await.0.len(), 5000, "the recording stays in S3");
         assert_eq!(provider.hits("/talk/9/r.wav"), 1, "later attempts did not download again");
         assert!(gc.uploaded_recordings().is_empty());
-        assert!(gc.received_on("/api/v2/events/conversations").iter().all(|r| r.status == 503));
+        assert!(gc.received_on("/api/v2/uploads/recordings").iter().all(|r| r.status == 503));
     }
 }
 

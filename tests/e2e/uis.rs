@@ -195,6 +195,8 @@ async fn ten_concurrent_deliveries_make_one_of_everything() {
             ("contact", 1),
             ("lookup", 1),
             ("recording_job", 2),
+            // The channel is linked to Genesys Cloud: the finished call is sent as a conversation.
+            ("conversation_job", 1),
             ("uis_notification", 2),
         ]
         .into_iter()

@@ -35,7 +35,7 @@
 //!     establishment; a communication is established once, before any event names it (as
 //!     `communicationId` or as the initiating, target, object or destination communication of
 //!     a transfer) and never at a later `eventDateTime` than such an event; nothing names it
-//!     after it ended; a transfer's `commandId` is new, and progress and end name a started one.
+//!     after it ended but its wrap-up (a disposition comes after the call); a transfer's `commandId` is new, and progress and end name a started one.
 //!   - Accepted events are kept by `eventId`: a repeated event is accepted again, not kept
 //!     twice. [`GenesysCloud::refuse_next_events`] refuses the next events that would be
 //!     accepted, without keeping them.
@@ -1161,7 +1161,11 @@ impl ServerState {
             let Some(id) = event.event.get(*field).and_then(Value::as_str) else { continue };
             match conversation.communications.get(id) {
                 None => return Err(format!("{field} {id:?} is not established in conversation {conversation_id:?}")),
-                Some((_, true)) => return Err(format!("{field} {id:?} has ended")),
+                // The wrap-up comes after the call (after-call work), so a disposition may name
+                // an ended communication.
+                Some((_, true)) if !event.kind.contains("DispositionApplied") => {
+                    return Err(format!("{field} {id:?} has ended"));
+                }
                 Some((established, _)) if event.at < *established => {
                     return Err(format!(
                         "eventDateTime {} is earlier than the establishment of {field} {id:?}",

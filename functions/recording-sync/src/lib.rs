@@ -1,6 +1,7 @@
-//! `recording-sync`: fed by the table's stream with recording jobs, it starts each new (or
-//! requeued) job at once: the recording copied into S3 and on to Genesys Cloud. A job that
-//! fails is due again later and the `job-sweeper` runs it then; nothing here waits.
+//! `recording-sync`: fed by the table's stream with recording and conversation jobs, it starts
+//! each new (or requeued) job at once: a recording copied into S3 and on to Genesys Cloud, a
+//! finished call sent to Genesys Cloud EX. A job that fails is due again later and the
+//! `job-sweeper` runs it then; nothing here waits.
 //!
 //! A job that fails for good is reported as a failed batch item — the record of the attempt
 //! when it ran here, the change that failed it when a sweep ran it — so Lambda retries that
@@ -11,16 +12,17 @@
 use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::EventRecord;
-use ccbridge::jobs::{JobStatus, Outcome};
+use ccbridge::ex::job::ConversationJob;
+use ccbridge::jobs::{JobStatus, Outcome, sweep};
+use ccbridge::recordings::Settings;
 use ccbridge::recordings::job::RecordingJob;
-use ccbridge::recordings::{self, Settings};
 use ccbridge::store::{Entity, Key, schema};
 use ccbridge::{App, BatchOutcome, StreamFunction};
 use serde_dynamo::AttributeValue;
 
 pub const FUNCTION: StreamFunction = StreamFunction {
     name: "recording-sync",
-    item_types: &[RecordingJob::TYPE],
+    item_types: &[RecordingJob::TYPE, ConversationJob::TYPE],
     handler: |app, records| Box::pin(handle(app, records)),
 };
 
@@ -30,17 +32,17 @@ async fn handle(app: Arc<App>, records: Vec<EventRecord>) -> BatchOutcome {
     let runs = records.iter().map(|record| {
         let (app, settings) = (&app, &settings);
         async move {
-            let (key, action) = wanted(record)?;
+            let (key, kind, action) = wanted(record)?;
             let failed = match action {
                 Action::DeadLetter => {
-                    tracing::error!(%key, "recording job failed for good; its record goes to the dead-letter queue");
+                    tracing::error!(%key, kind, "job failed for good; its record goes to the dead-letter queue");
                     true
                 }
-                Action::Work => match recordings::process(app, &key, settings).await {
+                Action::Work => match sweep::process(app, &key, &kind, settings).await {
                     Ok(Outcome::Done | Outcome::Skipped | Outcome::Retrying(_)) => false,
                     Ok(Outcome::Failed(_)) => true,
                     Err(error) => {
-                        tracing::error!(%key, %error, "recording job not processed");
+                        tracing::error!(%key, kind, %error, "job not processed");
                         true
                     }
                 },
@@ -60,9 +62,9 @@ enum Action {
     DeadLetter,
 }
 
-/// The job's key and what to do with it; other changes (a claim, a retry, a success) are the
+/// The job's key and type and what to do with it; other changes (a claim, a retry, a success) are the
 /// workers' own, and what is due later is the sweep's.
-fn wanted(record: &EventRecord) -> Option<(Key, Action)> {
+fn wanted(record: &EventRecord) -> Option<(Key, String, Action)> {
     if !matches!(record.event_name.as_str(), "INSERT" | "MODIFY") {
         return None;
     }
@@ -87,5 +89,5 @@ fn wanted(record: &EventRecord) -> Option<(Key, Action)> {
         (before, (JobStatus::Failed, true)) if before != Some((JobStatus::Failed, true)) => Action::DeadLetter,
         _ => return None,
     };
-    Some((Key::new(text(schema::PK)?, text(schema::SK)?), action))
+    Some((Key::new(text(schema::PK)?, text(schema::SK)?), text(schema::TYPE)?, action))
 }

@@ -346,6 +346,7 @@ mod tests {
         token = "uis-token-123456"
         api_key = "uis-api-key-123456"
         genesys = "gc-eu"
+        ex = { time_zone = "Europe/Moscow" }
         operators = { "101" = "ivanov" }
 
         [[channel]]

@@ -68,6 +68,21 @@ impl GenesysError {
     }
 }
 
+/// For a job: a 429 is a due time; 4xx answers other than 408/429 mean the request itself is
+/// wrong, so retrying cannot help; the rest may pass next time.
+impl From<GenesysError> for crate::jobs::Failure {
+    fn from(error: GenesysError) -> Self {
+        use crate::jobs::Failure;
+        let reason = format!("Genesys Cloud: {error}");
+        if let GenesysError::RateLimited { retry_after, .. } = error {
+            return Failure::RetryAfter { reason, after: retry_after };
+        }
+        let permanent = matches!(error, GenesysError::Config(_))
+            || error.status().is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
+        if permanent { Failure::Permanent(reason) } else { Failure::Transient(reason) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
-//! Outbound work that never strands: every job (a recording to copy and upload today; every
-//! conversation, agent state and configuration change next) carries one [`JobState`]: its
+//! Outbound work that never strands: every job (a recording to copy and upload, a call to send
+//! as an external conversation; agent states and configuration changes next) carries one
+//! [`JobState`]: its
 //! status, attempts, last error and the time it is due, kept in a sparse index so due and
 //! leased jobs are read in due order, one query per page.
 //!
@@ -14,8 +15,10 @@
 //! | gsi1 | `JOBS#due` | `<due_at>#<job_id>` | jobs `pending`, `retry` or `running` (sparse) |
 //! | gsi2 | `JOBS#<status>` | `<created_at>#<job_id>` | every job, by status |
 
+pub mod any;
 pub mod metrics;
 pub mod sweep;
+pub mod worker;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,20 +27,31 @@ use time::{Duration, OffsetDateTime};
 use crate::clock::micros;
 use crate::store::{Index, keys};
 
+/// An entity that carries a job's life in its `job` attribute: what [`worker`] claims and
+/// finishes, whatever the kind.
+pub trait Job: crate::store::Entity + Clone + PartialEq {
+    fn job_id(&self) -> &str;
+    fn state(&self) -> &JobState;
+    fn with_state(&self, state: JobState) -> Self;
+}
+
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// A call recording, copied into S3 and uploaded to Genesys Cloud.
     Recording,
+    /// A finished call, sent to Genesys Cloud EX as an external conversation.
+    Conversation,
 }
 
 impl JobKind {
-    pub const ALL: [Self; 1] = [Self::Recording];
+    pub const ALL: [Self; 2] = [Self::Recording, Self::Conversation];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Recording => "recording",
+            Self::Conversation => "conversation",
         }
     }
 

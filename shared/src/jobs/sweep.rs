@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use super::{JobState, Outcome, metrics};
 use crate::App;
 use crate::clock::micros;
+use crate::ex::job::{self as conversation, ConversationJob};
 use crate::recordings::{self, job::RecordingJob};
 use crate::store::{Cursor, Entity, Index, Item, Key, StoreError, item_type, keys, schema};
 
@@ -116,19 +117,36 @@ async fn run(app: &App, item: Item, settings: &SweepSettings) -> Result<Ran, Sto
     let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
     let (Some(pk), Some(sk)) = (text(schema::PK), text(schema::SK)) else { return Ok(Ran::Job(Outcome::Skipped)) };
     let key = Key::new(pk, sk);
-    match item_type(&item) {
-        Some(RecordingJob::TYPE) => {
-            let state: Option<JobState> = app.store.decode_item::<RecordingJob>(item).ok().map(|job| job.job);
-            if state.is_some_and(|s| !s.status.is_active()) {
-                // Reading it back and writing it again recomputes its index entries.
-                app.store.update_with::<RecordingJob, _>(&key, |current| current.cloned()).await?;
-                return Ok(Ran::Repaired);
-            }
-            recordings::process(app, &key, &settings.recordings).await.map(Ran::Job)
-        }
+    let Some(kind) = item_type(&item).map(str::to_owned) else { return Ok(Ran::Job(Outcome::Skipped)) };
+    let state = match kind.as_str() {
+        RecordingJob::TYPE => app.store.decode_item::<RecordingJob>(item).ok().map(|job| job.job),
+        ConversationJob::TYPE => app.store.decode_item::<ConversationJob>(item).ok().map(|job| job.job),
+        _ => None,
+    };
+    if state.is_some_and(|s: JobState| !s.status.is_active()) {
+        // Reading it back and writing it again recomputes its index entries.
+        match kind.as_str() {
+            ConversationJob::TYPE => app.store.update_with::<ConversationJob, _>(&key, |c| c.cloned()).await?.0,
+            _ => app.store.update_with::<RecordingJob, _>(&key, |c| c.cloned()).await?.0,
+        };
+        return Ok(Ran::Repaired);
+    }
+    process(app, &key, &kind, &settings.recordings).await.map(Ran::Job)
+}
+
+/// Works once on the job of type `item_type` at `key`: the sweep's and the stream's entry.
+pub async fn process(
+    app: &App,
+    key: &Key,
+    item_type: &str,
+    settings: &recordings::Settings,
+) -> Result<Outcome, StoreError> {
+    match item_type {
+        RecordingJob::TYPE => recordings::process(app, key, settings).await,
+        ConversationJob::TYPE => conversation::process(app, key, settings.reports_failures).await,
         other => {
             tracing::warn!(%key, kind = other, "a due job of a type this version does not run");
-            Ok(Ran::Job(Outcome::Skipped))
+            Ok(Outcome::Skipped)
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The Genesys Cloud step of a recording job: the call injected as an external conversation,
-//! then the recording uploaded from the bucket to the presigned URL Genesys hands out.
+//! The Genesys Cloud step of a recording job: once the call's conversation was accepted (its
+//! conversation job is done), the recording is uploaded from the bucket to the presigned URL
+//! Genesys hands out, named after that conversation.
 
 use futures::stream;
 use reqwest::header;
@@ -7,13 +8,15 @@ use reqwest::header;
 use super::job::{GenesysUpload, RecordingJob, StoredRecording};
 use crate::App;
 use crate::config::common::ChannelId;
-use crate::genesys::recordings::{ExternalCall, UploadUrlRequest};
-use crate::genesys::{GenesysError, RetryPolicy};
-use crate::jobs::Failure;
-use crate::uis::call::{Call, Direction};
-use crate::uis::record;
+use crate::ex::job::ConversationJob;
+use crate::genesys::RetryPolicy;
+use crate::genesys::recordings::UploadUrlRequest;
+use crate::jobs::{Failure, JobStatus};
 
-/// Injects the conversation and uploads the recording, each once; `job.genesys` records what
+/// How long a recording waits before it looks again whether its conversation was accepted.
+const CONVERSATION_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Uploads the recording once, after the call's conversation; `job.genesys` records what
 /// Genesys accepted so a retry resumes after it.
 pub(super) async fn deliver(
     app: &App,
@@ -21,80 +24,35 @@ pub(super) async fn deliver(
     job: &mut RecordingJob,
     stored: &StoredRecording,
 ) -> Result<(), Failure> {
+    if job.genesys.as_ref().is_some_and(|g| g.upload_id.is_some()) {
+        return Ok(());
+    }
     let client = app
         .clients
         .genesys(genesys_channel)
         .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys_channel} is not configured")))?
         .with_policy(RetryPolicy::for_jobs());
-    let (conversation_id, communication_id) = ExternalCall::ids(job.channel.as_str(), &job.call_session_id.to_string());
-    let mut progress = job.genesys.clone().unwrap_or(GenesysUpload {
-        conversation_id: conversation_id.clone(),
-        events_accepted_at: None,
-        upload_id: None,
-    });
-
-    if progress.events_accepted_at.is_none() {
-        let call = record::get(&app.store, &job.channel, job.call_session_id)
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?;
-        let external = external_call(job, call.as_ref(), conversation_id, communication_id);
-        client.inject_conversation(&external.events()).await.map_err(failure)?;
-        progress.events_accepted_at = Some(app.clock.now());
-        job.genesys = Some(progress.clone());
-    }
-
-    if progress.upload_id.is_none() {
-        let file_name = format!("{}_{}{}", progress.conversation_id, job.link_id, extension(&stored.content_type));
-        let request = UploadUrlRequest::new(file_name, &stored.md5, &stored.content_type);
-        let upload = client.recording_upload_url(&request).await.map_err(failure)?;
-        put_object(app, stored, &upload.url, &upload.headers).await?;
-        progress.upload_id = Some(upload.upload_key);
-        job.genesys = Some(progress);
-    }
+    let conversation = ConversationJob::of_call(&app.store, &job.channel, job.call_session_id)
+        .await
+        .map_err(|e| Failure::Transient(e.to_string()))?
+        .ok_or_else(|| Failure::Permanent(format!("call {} has no conversation job", job.call_session_id)))?;
+    let conversation_id = match (conversation.job.status, conversation.conversation_id) {
+        (JobStatus::Done, Some(id)) => id,
+        (JobStatus::Failed, _) => {
+            let why = conversation.job.last_error.unwrap_or_default();
+            return Err(Failure::Permanent(format!("the call's conversation was not accepted: {why}")));
+        }
+        _ => {
+            let reason = "waiting for the call's conversation to be accepted".to_string();
+            return Err(Failure::RetryAfter { reason, after: CONVERSATION_WAIT });
+        }
+    };
+    let file_name = format!("{conversation_id}_{}{}", job.link_id, extension(&stored.content_type));
+    let request = UploadUrlRequest::new(file_name, &stored.md5, &stored.content_type);
+    let upload = client.recording_upload_url(&request).await.map_err(Failure::from)?;
+    put_object(app, stored, &upload.url, &upload.headers).await?;
+    job.genesys = Some(GenesysUpload { conversation_id, upload_id: Some(upload.upload_key) });
     Ok(())
-}
-
-/// A 429 is a due time; 4xx answers other than 408/429 mean the request itself is wrong:
-/// retrying cannot help; the rest may pass next time.
-fn failure(error: GenesysError) -> Failure {
-    let reason = format!("Genesys Cloud: {error}");
-    if let GenesysError::RateLimited { retry_after, .. } = error {
-        return Failure::RetryAfter { reason, after: retry_after };
-    }
-    let permanent = matches!(error, GenesysError::Config(_))
-        || error.status().is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
-    if permanent { Failure::Permanent(reason) } else { Failure::Transient(reason) }
-}
-
-/// The call as Genesys should see it. UIS times carry no zone, so the times are placed from
-/// when the call was reported finished (the job's creation, UTC) and its talk and wait times.
-fn external_call(
-    job: &RecordingJob,
-    call: Option<&Call>,
-    conversation_id: String,
-    communication_id: String,
-) -> ExternalCall {
-    let ended_at = job.job.created_at;
-    let seconds = |s: Option<u64>| time::Duration::seconds(i64::try_from(s.unwrap_or(0)).unwrap_or(i64::MAX));
-    let talk = seconds(call.and_then(|c| c.talk_seconds));
-    let wait = seconds(call.and_then(|c| c.wait_seconds));
-    let answered = call.is_some_and(|c| c.answered_at.is_some() || c.talk_seconds.is_some_and(|t| t > 0));
-    let inbound = call.and_then(|c| c.direction) != Some(Direction::Out);
-    let contact = call.and_then(|c| c.contact_phone.as_ref()).map(|p| p.as_str().to_owned());
-    let line = call.and_then(|c| c.virtual_phone.as_ref()).map(|p| p.as_str().to_owned());
-    let (ani, dnis) = if inbound { (contact, line) } else { (line, contact) };
-    ExternalCall {
-        conversation_id,
-        communication_id,
-        source_id: format!("ccbridge/{}", job.channel),
-        interaction_id: job.call_session_id.to_string(),
-        inbound,
-        ani,
-        dnis,
-        established_at: ended_at.saturating_sub(talk).saturating_sub(wait),
-        answered_at: answered.then_some(ended_at.saturating_sub(talk)),
-        ended_at,
-    }
 }
 
 fn extension(content_type: &str) -> &'static str {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::config::common::ChannelId;
-use crate::jobs::{JobKind, JobState};
+use crate::jobs::{Job, JobKind, JobState};
 use crate::store::{Entity, Index, Key, Store, StoreError, keys};
 use crate::uis::call::CallSessionId;
 
@@ -58,9 +58,6 @@ pub struct StoredRecording {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenesysUpload {
     pub conversation_id: String,
-    /// Set once the conversation events were accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
-    pub events_accepted_at: Option<OffsetDateTime>,
     /// The recording upload id Genesys returned, once the file was PUT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_id: Option<String>,
@@ -75,6 +72,20 @@ impl Entity for RecordingJob {
 
     fn index_keys(&self) -> Vec<(Index, String, String)> {
         self.job.index_keys(&self.job_id)
+    }
+}
+
+impl Job for RecordingJob {
+    fn job_id(&self) -> &str {
+        &self.job_id
+    }
+
+    fn state(&self) -> &JobState {
+        &self.job
+    }
+
+    fn with_state(&self, job: JobState) -> Self {
+        Self { job, ..self.clone() }
     }
 }
 

@@ -9,8 +9,8 @@ use super::download;
 use super::genesys_cloud;
 use super::job::RecordingJob;
 use crate::App;
-use crate::jobs::{Failure, JobStatus, Outcome, RetryRule, metrics};
-use crate::store::{Key, StoreError, Written};
+use crate::jobs::{Failure, Outcome, RetryRule, worker};
+use crate::store::{Key, StoreError};
 use crate::uis::config::UisChannel;
 
 /// How the worker runs; the defaults fit a 15-minute Lambda.
@@ -45,28 +45,15 @@ const MAX_RETRY_DELAY: time::Duration = time::Duration::hours(6);
 /// Works on the job at `key` once, if it is due. The claim is the first read: a job that is
 /// gone, not due, or claimed by someone else costs one consistent read.
 pub async fn process(app: &App, key: &Key, settings: &Settings) -> Result<Outcome, StoreError> {
-    let now = app.clock.now();
-    let (written, current) = app
-        .store
-        .update_with::<RecordingJob, _>(key, |current| {
-            let current = current?;
-            let job = current.job.claim(now, settings.lease)?;
-            Some(RecordingJob { job, ..current.clone() })
-        })
-        .await?;
-    let claimed = match (written, current) {
-        (Written::Updated, Some(claimed)) => claimed,
-        (_, Some(job)) if job.job.status == JobStatus::Failed => {
-            return Ok(Outcome::Failed(job.job.last_error.unwrap_or_default()));
-        }
-        _ => return Ok(Outcome::Skipped),
+    let claimed: RecordingJob = match worker::claim(app, key, settings.lease).await? {
+        Ok(claimed) => claimed,
+        Err(outcome) => return Ok(outcome),
     };
-    tracing::info!(job = %claimed.job_id, kind = "recording", attempt = claimed.job.attempts, "job started");
-    metrics::emit(&[("Kind", "recording")], &[("JobsStarted", 1.0, "Count")]);
     let Some(channel) = app.config.get::<UisChannel>(&claimed.channel) else {
         let failure = Failure::Permanent(format!("channel {} is no longer configured", claimed.channel));
         let rule = RetryRule { max_attempts: 1, first_delay: time::Duration::ZERO, max_delay: time::Duration::ZERO };
-        return finish(app, key, &claimed, claimed.clone(), Err(failure), rule, settings).await;
+        return worker::finish(app, key, &claimed, claimed.clone(), Err(failure), rule, settings.reports_failures)
+            .await;
     };
     let mut progressed = claimed.clone();
     let result = match tokio::time::timeout(settings.deadline, attempt(app, channel, &mut progressed, settings)).await {
@@ -78,7 +65,7 @@ pub async fn process(app: &App, key: &Key, settings: &Settings) -> Result<Outcom
         first_delay: channel.first_retry_delay(),
         max_delay: MAX_RETRY_DELAY,
     };
-    finish(app, key, &claimed, progressed, result, rule, settings).await
+    worker::finish(app, key, &claimed, progressed, result, rule, settings.reports_failures).await
 }
 
 /// One attempt: the copy into the bucket, then Genesys Cloud; each step already made by an
@@ -106,58 +93,4 @@ async fn attempt(app: &App, channel: &UisChannel, job: &mut RecordingJob, settin
         Some(genesys) => genesys_cloud::deliver(app, &genesys, job, &stored).await,
         None => Ok(()),
     }
-}
-
-/// Records the attempt's result, if the job is still ours.
-async fn finish(
-    app: &App,
-    key: &Key,
-    claimed: &RecordingJob,
-    progressed: RecordingJob,
-    result: Result<(), Failure>,
-    rule: RetryRule,
-    settings: &Settings,
-) -> Result<Outcome, StoreError> {
-    let now = app.clock.now();
-    let (state, outcome) = match result {
-        Ok(()) => (progressed.job.done(now), Outcome::Done),
-        Err(failure) => {
-            let mut state = progressed.job.attempt_failed(&failure, rule, &claimed.job_id, now);
-            state.dead_letter = state.status == JobStatus::Failed && !settings.reports_failures;
-            let reason = failure.to_string();
-            let outcome =
-                if state.status == JobStatus::Failed { Outcome::Failed(reason) } else { Outcome::Retrying(reason) };
-            (state, outcome)
-        }
-    };
-    let next = RecordingJob { job: state, ..progressed };
-    let (written, _) = app
-        .store
-        .update_with::<RecordingJob, _>(key, |current| {
-            current.filter(|c| c.job.is_claim(&claimed.job)).map(|_| next.clone())
-        })
-        .await?;
-    if written == Written::Unchanged {
-        tracing::warn!(job = %claimed.job_id, kind = "recording", "attempt outlived its lease; its result is dropped");
-        return Ok(Outcome::Skipped);
-    }
-    let attempt = claimed.job.attempts;
-    let metric = match &outcome {
-        Outcome::Done => {
-            tracing::info!(job = %claimed.job_id, kind = "recording", attempt, "job done");
-            "JobsDone"
-        }
-        Outcome::Retrying(reason) => {
-            let due = next.job.due_at.map(crate::clock::rfc3339);
-            tracing::warn!(job = %claimed.job_id, kind = "recording", attempt, %reason, due, "attempt failed; job due again");
-            "JobsRetried"
-        }
-        Outcome::Failed(reason) => {
-            tracing::error!(job = %claimed.job_id, kind = "recording", attempt, %reason, "job failed");
-            "JobsFailed"
-        }
-        Outcome::Skipped => return Ok(outcome),
-    };
-    metrics::emit(&[("Kind", "recording")], &[(metric, 1.0, "Count")]);
-    Ok(outcome)
 }

@@ -4,7 +4,7 @@
 //!
 //! | `pk` / `gsi*pk` | `sk` / `gsi*sk` | what |
 //! |---|---|---|
-//! | `CALL#<channel>#<call_session_id>` | `CALL`, `EVENT#<kind>#<digest>`, `TICKET`, `CALLBACK`, `RECORDING#<link_id>` | a UIS call and what hangs off it, read in one Query |
+//! | `CALL#<channel>#<call_session_id>` | `CALL`, `EVENT#<kind>#<digest>`, `TICKET`, `CALLBACK`, `CONVERSATION`, `RECORDING#<link_id>` | a UIS call and what hangs off it, read in one Query |
 //! | gsi1 `CALLS#<channel>#<contact>` | call sort key | a contact's calls on one UIS channel |
 //! | gsi1 `TICKETS#<channel>#<contact>` | call sort key | a contact's tickets |
 //! | gsi2 `TICKETS#<channel>#<status>` | call sort key | a channel's tickets by status |
@@ -23,6 +23,7 @@
 //! | `CHAT#<channel>#<session>` | `SESSION`, `MSG#<received>#<direction>#<id>`, `ID#<dedupe>` | a chat session and its transcript |
 //! | gsi1 `CHATPEER#<integration>#<sha256(peer)>` | `<created_at>#<session>` | the session an agent's reply belongs to |
 //! | `CHATBOT#<channel>` | `INTEGRATION`, `INTEGRATION#<skill>` | a bot's provisioned integrations |
+//! | `EXSOURCE#<genesys channel>` | `SOURCE` | the EX organisation's provisioned external source |
 
 use std::fmt::Display;
 
@@ -68,6 +69,11 @@ pub fn callbacks_of_contact(channel: &str, contact: &str, status: &str) -> Strin
 /// The last call placed through the Call API for an employee to a number.
 pub fn click(channel: &str, employee: impl Display, number_digits: &str) -> Key {
     Key::new(format!("CLICK#{channel}#{employee}#{number_digits}"), "CLICK")
+}
+
+/// The job sending a call to Genesys Cloud EX, under its call.
+pub fn conversation_job(channel: &str, call_session_id: impl Display) -> Key {
+    Key::new(call_partition(channel, call_session_id), "CONVERSATION")
 }
 
 /// A recording job, under its call.

@@ -63,6 +63,11 @@ impl LocalTime {
             .map(Self)
     }
 
+    /// The wall-clock time itself, for a time zone to place.
+    pub fn wall_clock(self) -> time::PrimitiveDateTime {
+        self.0
+    }
+
     /// The same wall-clock time read as UTC, for ordering against times that have a zone.
     pub fn assume_utc(self) -> time::OffsetDateTime {
         self.0.assume_utc()
@@ -147,6 +152,9 @@ pub struct CallEvent {
     pub contact_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub employee: Option<Employee>,
+    /// The employee who talked first (`first_talked_employee_id`), before a transfer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_talked: Option<Employee>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub employees: Vec<Employee>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -267,6 +275,7 @@ impl Incoming {
             contact_phone,
             contact_name: n.text("contact_full_name"),
             employee,
+            first_talked: employee_named("first_talked_employee_id", "first_talked_employee_full_name"),
             employees,
             scenario: n.text("scenario_name"),
             start_time: n.text("start_time"),
@@ -406,6 +415,9 @@ pub struct Call {
     /// The operator responsible for the call (the last one who talked, else the one named).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<Participant>,
+    /// The one who talked first, when UIS says (before a transfer to `operator`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_operator: Option<Participant>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub participants: Vec<Participant>,
     /// UIS employee ids the channel has no operator for.
@@ -489,6 +501,7 @@ impl Call {
             }
         }
         let operator = PRECEDENCE.iter().find_map(|k| events.get(k).and_then(|e| e.employee.as_ref())).map(participant);
+        let first_operator = finished.and_then(|e| e.first_talked.as_ref()).map(participant);
         let unknown_employees =
             named.values().filter(|p| p.operator.is_none()).map(|p| p.employee_id.clone()).collect();
         let contact_phone = PRECEDENCE.iter().find_map(|k| events.get(k).and_then(|e| e.contact_phone.clone()));
@@ -516,6 +529,7 @@ impl Call {
             scenario: pick(&|e| e.scenario.clone()),
             tags: finished.map(|e| e.tags.clone()).unwrap_or_default(),
             operator,
+            first_operator,
             participants: named.into_values().collect(),
             unknown_employees,
             ticket_id,

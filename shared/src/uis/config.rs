@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::recording::{Host, LinkPolicy};
 use crate::config::common::{ChannelId, ConfigError, FieldName, OutboundUrl, Settings, TenantId};
+use crate::ex::config::ExSettings;
 use crate::phone::{Country, PhoneNumber};
 
 /// A UIS (CoMagic) account sending call notifications.
@@ -32,8 +33,10 @@ pub struct UisChannel {
     /// Hosts recording links may point at (HTTPS only).
     #[serde(default)]
     pub recording_hosts: Vec<Host>,
-    /// The Genesys Cloud channel recordings are uploaded to, if any.
+    /// The Genesys Cloud (EX) organisation every finished call is sent to, with its recording.
     pub genesys: Option<ChannelId>,
+    /// What Genesys Cloud EX needs to know of the account: required with `genesys`.
+    pub ex: Option<ExSettings>,
     /// Local development and tests only: also accept `http://` recording links (any port) whose
     /// host is a loopback address literal listed in `recording_hosts`, so a provider can be
     /// simulated on 127.0.0.1. Validation rejects it when a non-loopback host is listed.
@@ -140,6 +143,16 @@ impl Settings for UisChannel {
         }
         if self.operators.keys().any(|id| id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit())) {
             return Err(ConfigError::invalid(at("operators"), "UIS employee ids are numbers"));
+        }
+        match (&self.genesys, &self.ex) {
+            (Some(_), None) => {
+                return Err(ConfigError::invalid(
+                    at("ex"),
+                    "is required with `genesys`: at least `ex.time_zone`, the UIS account's time zone",
+                ));
+            }
+            (_, Some(ex)) => ex.validate(at)?,
+            (None, None) => {}
         }
         if let Some(api) = &self.call_api {
             if PhoneNumber::parse(api.virtual_phone.as_str(), self.default_country).is_err() {

@@ -7,7 +7,8 @@
 //! 4. merge into the call record; if the delivery was merged before, stop: nothing is written;
 //! 5. otherwise write, in one transaction with the call record: the notification as received,
 //!    the contact (when first linked or named), the ticket (when it changes), the callback
-//!    (when an incoming call is lost) and one job per newly accepted recording;
+//!    (when an incoming call is lost), the conversation job (when the call ends on a channel
+//!    linked to Genesys Cloud) and one job per newly accepted recording;
 //! 6. apply what the call means for the contact's callbacks ([`super::callback::follow_up`]),
 //!    duplicates included, so a delivery retried after a failure here completes it.
 //!
@@ -20,7 +21,7 @@ use http::StatusCode;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::call::{Call, Incoming};
+use super::call::{Call, CallState, Incoming};
 use super::callback::{self, Callback};
 use super::config::UisChannel;
 use super::notification::{EventKind, Notification};
@@ -29,6 +30,7 @@ use super::ticket::Ticket;
 use crate::App;
 use crate::crm::contact::{Contact, ContactKeys};
 use crate::error::ApiError;
+use crate::ex::job::ConversationJob;
 use crate::http::{Request, Response, body, header_str, json_response, media_type};
 use crate::recordings::job::RecordingJob;
 use crate::store::{Store, StoreError, Written};
@@ -145,6 +147,13 @@ fn writes_with(
         && current.and_then(Ticket::for_call).as_ref() != Some(ticket)
     {
         writes.push(ticket.upsert_write(store)?);
+    }
+    let finished = |c: &Call| matches!(c.state, CallState::Finished | CallState::Lost);
+    if let Some(genesys) = &channel.genesys
+        && finished(call)
+        && !current.is_some_and(finished)
+    {
+        writes.push(ConversationJob::pending(&channel.id, call.call_session_id, genesys, now).upsert_write(store)?);
     }
     if let Some(callback) = Callback::for_call(call)
         && current.and_then(Callback::for_call).as_ref() != Some(&callback)

@@ -1,0 +1,113 @@
+//! A job of any kind, as the operator's tools read the job indexes, where every kind is listed
+//! together. Read-only: a job is written through its own type ([`AnyJob::requeue`] does).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::Job;
+use super::JobState;
+use crate::config::common::ChannelId;
+use crate::ex::job::ConversationJob;
+use crate::recordings::job::RecordingJob;
+use crate::store::{Entity, Key, Store, StoreError, Written};
+use crate::uis::call::CallSessionId;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnyJob {
+    Recording(RecordingJob),
+    Conversation(ConversationJob),
+}
+
+impl Entity for AnyJob {
+    /// Never written: only read, whatever the item's own type.
+    const TYPE: &'static str = "job";
+
+    fn key(&self) -> Key {
+        match self {
+            Self::Recording(job) => job.key(),
+            Self::Conversation(job) => job.key(),
+        }
+    }
+}
+
+impl From<RecordingJob> for AnyJob {
+    fn from(job: RecordingJob) -> Self {
+        Self::Recording(job)
+    }
+}
+
+impl From<ConversationJob> for AnyJob {
+    fn from(job: ConversationJob) -> Self {
+        Self::Conversation(job)
+    }
+}
+
+impl AnyJob {
+    pub fn job_id(&self) -> &str {
+        match self {
+            Self::Recording(job) => &job.job_id,
+            Self::Conversation(job) => &job.job_id,
+        }
+    }
+
+    pub fn state(&self) -> &JobState {
+        match self {
+            Self::Recording(job) => &job.job,
+            Self::Conversation(job) => &job.job,
+        }
+    }
+
+    pub fn channel(&self) -> &ChannelId {
+        match self {
+            Self::Recording(job) => &job.channel,
+            Self::Conversation(job) => &job.channel,
+        }
+    }
+
+    pub fn call_session_id(&self) -> CallSessionId {
+        match self {
+            Self::Recording(job) => job.call_session_id,
+            Self::Conversation(job) => job.call_session_id,
+        }
+    }
+
+    /// The key of job `job_id`, as listings print it: `<channel>:<call_session_id>:<link_id>`
+    /// for a recording, `<channel>:<call_session_id>:conversation` for a conversation.
+    pub fn key_of(job_id: &str) -> Option<Key> {
+        RecordingJob::key_of(job_id).or_else(|| ConversationJob::key_of(job_id))
+    }
+
+    /// Puts the job at `key` back to `pending` when `wanted` takes it as stored now: one
+    /// conditional write through the job's own type.
+    pub async fn requeue(
+        store: &Store,
+        key: &Key,
+        now: OffsetDateTime,
+        wanted: impl Fn(&AnyJob) -> bool,
+    ) -> Result<(Written, Option<AnyJob>), StoreError> {
+        if key.sk == ConversationJob::SORT_KEY {
+            requeue_as::<ConversationJob>(store, key, now, wanted).await
+        } else {
+            requeue_as::<RecordingJob>(store, key, now, wanted).await
+        }
+    }
+}
+
+async fn requeue_as<J: Job + Into<AnyJob>>(
+    store: &Store,
+    key: &Key,
+    now: OffsetDateTime,
+    wanted: impl Fn(&AnyJob) -> bool,
+) -> Result<(Written, Option<AnyJob>), StoreError> {
+    let (written, job) = store
+        .update_with::<J, _>(key, |current| {
+            let job = current?;
+            if !wanted(&job.clone().into()) {
+                return None;
+            }
+            Some(job.with_state(job.state().requeued(now)?))
+        })
+        .await?;
+    Ok((written, job.map(Into::into)))
+}

@@ -1,0 +1,230 @@
+//! Genesys Cloud EX end to end, on every backend, against the local Genesys Cloud that checks
+//! each injected batch against the models: the organisation's source provisioned once, every
+//! finished UIS call sent as one external conversation, batch by batch, with what Genesys
+//! refused read from its `200`.
+
+use std::path::Path;
+
+use ccbridge::ex::job::ConversationJob;
+use ccbridge::ex::source::Provisioned;
+use ccbridge::jobs::{JobStatus, Outcome};
+use ccbridge::store::Key;
+use ccbridge_tests::genesys_cloud::GenesysCloud;
+use ccbridge_tests::{TestStack, backends};
+use serde_json::Value;
+
+const LOST: u64 = 3_409_130_001;
+const TRANSFERRED: u64 = 3_409_127_754;
+const EVENTS_PATH: &str = "/api/v2/events/conversations";
+
+/// The organisation's users, queue and wrap-up code, and the test configuration mapping the
+/// UIS account onto them (employee 2001 and 2002, the main scenario, the tag "Доставка").
+struct Org {
+    gc: GenesysCloud,
+    users: [String; 2],
+    queue: String,
+    delivery_code: String,
+}
+
+impl Org {
+    async fn start() -> Self {
+        let gc = GenesysCloud::start().await;
+        let users = [gc.add_user(), gc.add_user()];
+        let queue = gc.add_queue("Основная линия");
+        let delivery_code = gc.add_wrapup_code("Доставка");
+        Self { gc, users, queue, delivery_code }
+    }
+
+    fn config(&self, users: &[(&str, &str)]) -> String {
+        let users: Vec<String> = users.iter().map(|(employee, user)| format!("\"{employee}\" = \"{user}\"")).collect();
+        let ex = format!(
+            "[channel.ex]\ntime_zone = \"Europe/Moscow\"\nusers = {{ {} }}\nqueues = {{ \"Основной: рабочее время\" = \"{}\" }}\n\
+             wrapup_codes = {{ \"Доставка\" = \"{}\" }}\n",
+            users.join(", "),
+            self.queue,
+            self.delivery_code
+        );
+        let line = "ex = { time_zone = \"Europe/Moscow\" }   # the UIS account's time zone\n";
+        let base = self.gc.config("");
+        let (head, tail) = base.split_once(line).expect("the UIS channel's ex line");
+        // The table goes last in its channel: before the next `[[channel]]`.
+        let (rest_of_channel, after) = tail.split_once("\n[[channel]]").expect("a next channel");
+        format!("{head}{rest_of_channel}\n{ex}\n[[channel]]{after}")
+    }
+
+    fn mapped(&self) -> String {
+        self.config(&[("2001", &self.users[0]), ("2002", &self.users[1])])
+    }
+}
+
+async fn replay(stack: &TestStack, folder: &str, function: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events").join(folder);
+    let mut files: Vec<_> = std::fs::read_dir(root).expect("samples").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    let function = ccbridge_local::function(function).expect("function");
+    for file in files {
+        let event = std::fs::read_to_string(&file).expect("sample");
+        let response = ccbridge_local::invoke::invoke(stack.stack.app.clone(), function, &event).await.expect("invoke");
+        assert_eq!(response["statusCode"], 200, "{}: {response}", file.display());
+    }
+}
+
+async fn replay_calls(stack: &TestStack) {
+    replay(stack, "uis-call-started", "uis-call-started").await;
+    replay(stack, "uis-call-finished", "uis-call-finished").await;
+}
+
+fn key(call: u64) -> Key {
+    Key::new(format!("CALL#uis-demo#{call}"), "CONVERSATION")
+}
+
+async fn send(stack: &TestStack, call: u64) -> Outcome {
+    ccbridge::ex::job::process(&stack.stack.app, &key(call), true).await.expect("processed")
+}
+
+async fn job(stack: &TestStack, call: u64) -> ConversationJob {
+    stack.stack.app.store.get(&key(call)).await.expect("read").expect("a conversation job")
+}
+
+/// The accepted events of one conversation, by array name.
+fn events_of(gc: &GenesysCloud, conversation: &str) -> Vec<(String, Value)> {
+    gc.injected_events()
+        .into_iter()
+        .filter(|(_, _, e)| e["conversationId"] == conversation)
+        .map(|(kind, _, e)| (kind, e))
+        .collect()
+}
+
+fn count(events: &[(String, Value)], kind: &str) -> usize {
+    events.iter().filter(|(k, _)| k == kind).count()
+}
+
+#[tokio::test]
+async fn provisioning_creates_the_source_once_and_adopts_one_that_exists() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.mapped()).await;
+        let first = ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        let Provisioned::Created(source) = first else { panic!("created first: {first:?}") };
+        let again = ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("again");
+        assert_eq!(again, Provisioned::Unchanged(source.clone()));
+        assert_eq!(org.gc.presence_sources().len(), 1, "one source, however often it runs");
+        let wrong = ccbridge_admin::provision_ex(&stack.stack.app, "uis-demo").await.expect_err("not genesys");
+        assert!(wrong.contains("not a genesys_cloud channel"), "{wrong}");
+
+        let other = Org::start().await;
+        let existing = other.gc.add_presence_source("ccbridge");
+        let stack = TestStack::start_with(&backend, &other.mapped()).await;
+        let adopted = ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("adopted");
+        assert!(matches!(&adopted, Provisioned::Adopted(s) if s.source_id == existing), "{adopted:?}");
+        assert_eq!(other.gc.presence_sources().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn an_unprovisioned_organisation_fails_the_job_saying_how_to_provision_it() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.mapped()).await;
+        replay_calls(&stack).await;
+        assert!(matches!(send(&stack, LOST).await, Outcome::Failed(_)));
+        let failed = job(&stack, LOST).await;
+        assert_eq!(failed.job.status, JobStatus::Failed);
+        let reason = failed.job.last_error.expect("reason");
+        assert!(reason.contains("ccbridge-admin ex provision --channel genesys-demo"), "{reason}");
+        assert!(org.gc.received_on(EVENTS_PATH).is_empty(), "nothing was sent");
+    }
+}
+
+#[tokio::test]
+async fn the_sample_calls_become_conversations_and_redeliveries_send_nothing_new() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.mapped()).await;
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        replay_calls(&stack).await;
+
+        assert_eq!(send(&stack, LOST).await, Outcome::Done);
+        let lost = job(&stack, LOST).await;
+        let lost_requests = org.gc.received_on(EVENTS_PATH).len();
+        let events = events_of(&org.gc, lost.conversation_id.as_deref().expect("id"));
+        assert_eq!(count(&events, "externalEstablishedEvents"), 1);
+        assert_eq!(count(&events, "routingEstablishedEvents"), 1, "the lost call waited in the mapped queue");
+        assert_eq!(count(&events, "communicationEndedEvents"), 2, "the customer's and the queue's legs");
+        assert_eq!(count(&events, "communicationAnsweredEvents") + count(&events, "userEstablishedEvents"), 0);
+        let routing = &events.iter().find(|(k, _)| k == "routingEstablishedEvents").expect("routing").1;
+        assert_eq!(routing["queueId"], org.queue.as_str());
+        let external = &events[0].1;
+        assert_eq!(external["ani"], "+78123456789");
+        assert_eq!(external["dnis"], "+74993720692");
+        assert_eq!(external["eventDateTime"], "2026-11-21T09:40:05.880Z", "Moscow time placed in UTC");
+        eprintln!("requests for the lost call: {lost_requests}");
+        assert_eq!(lost_requests, 2);
+
+        assert_eq!(send(&stack, TRANSFERRED).await, Outcome::Done);
+        let transferred = job(&stack, TRANSFERRED).await;
+        let transferred_requests = org.gc.received_on(EVENTS_PATH).len() - lost_requests;
+        eprintln!("requests for the transferred call: {transferred_requests}");
+        assert_eq!(transferred_requests, 8, "one per batch of events that do not depend on each other");
+        let events = events_of(&org.gc, transferred.conversation_id.as_deref().expect("id"));
+        assert_eq!(count(&events, "userEstablishedEvents"), 2, "{events:#?}");
+        let users: Vec<&Value> =
+            events.iter().filter(|(k, _)| k == "userEstablishedEvents").map(|(_, e)| &e["userId"]).collect();
+        assert_eq!(
+            users,
+            [org.users[0].as_str(), org.users[1].as_str()],
+            "first the one who answered, then the transfer's target"
+        );
+        assert_eq!(count(&events, "userTransferEvents"), 1);
+        assert_eq!(count(&events, "endTransferEvents"), 1);
+        let end = &events.iter().find(|(k, _)| k == "endTransferEvents").expect("end").1;
+        assert_eq!(end["finalState"], "Completed");
+        assert_eq!(count(&events, "communicationAnsweredEvents"), 2);
+        let disposition =
+            &events.iter().find(|(k, _)| k == "communicationDispositionAppliedEvents").expect("wrap-up").1;
+        assert_eq!(disposition["code"], org.delivery_code.as_str(), "the first tag that maps");
+        assert!(disposition["notes"].as_str().is_some_and(|n| n.contains("Повторный клиент")), "{disposition}");
+        assert!(transferred.unmapped_employees.is_empty(), "{:?}", transferred.unmapped_employees);
+
+        // Every sample again, and every job run again: nothing new reaches Genesys.
+        let before = org.gc.received_on(EVENTS_PATH).len();
+        replay_calls(&stack).await;
+        assert_eq!(send(&stack, LOST).await, Outcome::Skipped);
+        assert_eq!(send(&stack, TRANSFERRED).await, Outcome::Skipped);
+        let report = ccbridge::jobs::sweep::sweep(&stack.stack.app, &Default::default()).await.expect("sweep");
+        assert_eq!(org.gc.received_on(EVENTS_PATH).len(), before, "{report:?}");
+        assert!(org.gc.received_on(EVENTS_PATH).iter().all(|r| r.status == 200));
+    }
+}
+
+#[tokio::test]
+async fn refused_events_are_resent_when_retryable_and_fail_the_job_otherwise() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.mapped()).await;
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        replay_calls(&stack).await;
+        org.gc.refuse_next_events(1, true);
+        assert!(matches!(send(&stack, LOST).await, Outcome::Retrying(_)));
+        let waiting = job(&stack, LOST).await;
+        assert_eq!((waiting.batches_accepted, waiting.resend.len()), (0, 1), "{waiting:?}");
+        stack.stack.app.clock.advance(time::Duration::minutes(5));
+        assert_eq!(send(&stack, LOST).await, Outcome::Done);
+        let posts = org.gc.received_on(EVENTS_PATH);
+        let resent = &posts[1].body;
+        let sent: usize = resent.as_object().expect("batch").values().filter_map(Value::as_array).map(Vec::len).sum();
+        assert_eq!(sent, 1, "only the refused event is sent again: {resent}");
+
+        // A user Genesys does not know is refused for good: the job fails with its message.
+        let other = Org::start().await;
+        let stack =
+            TestStack::start_with(&backend, &other.config(&[("2001", &uuid::Uuid::new_v4().to_string())])).await;
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        replay_calls(&stack).await;
+        assert!(matches!(send(&stack, TRANSFERRED).await, Outcome::Failed(_)));
+        let failed = job(&stack, TRANSFERRED).await;
+        let reason = failed.job.last_error.expect("reason");
+        assert!(reason.starts_with("Genesys Cloud refused event"), "{reason}");
+        assert_eq!(failed.unmapped_employees, ["2002"], "counted, not an error");
+    }
+}
