@@ -107,7 +107,11 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        if error.is_transient() { Self::Unavailable(error.to_string()) } else { Self::Internal(error.to_string()) }
+        match error {
+            StoreError::ForeignCursor => Self::bad_request("invalid_cursor", error.to_string()),
+            _ if error.is_transient() => Self::Unavailable(error.to_string()),
+            _ => Self::Internal(error.to_string()),
+        }
     }
 }
 

@@ -366,6 +366,24 @@ async fn history_lists_a_contacts_calls_newest_first_and_shows_one_call() {
         assert_eq!(ids, vec![json!(6_000_001)]);
         let (status, bad) = get(stack, &format!("/uis/contacts/{contact_id}/calls?cursor=forged"), API_KEY).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_cursor")));
+        // Well formed, but not this listing's: another contact's partition, the table's keys
+        // only, another index, or an oversized key. DynamoDB would refuse each as a server error.
+        let forged = |keys: Value| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(keys.to_string())
+        };
+        for keys in [
+            json!({"pk": "CALL#uis-demo#1", "sk": "CALL", "gsi1pk": "CALLS#uis-demo#cffffffffffffffffffff", "gsi1sk": "x"}),
+            json!({"pk": "CALL#uis-demo#1", "sk": "CALL"}),
+            json!({"pk": "CALL#uis-demo#1", "sk": "CALL", "gsi2pk": format!("CALLS#uis-demo#{contact_id}"), "gsi2sk": "x"}),
+            json!({"pk": "x".repeat(2000), "sk": "CALL", "gsi1pk": format!("CALLS#uis-demo#{contact_id}"), "gsi1sk": "x"}),
+        ] {
+            let path = format!("/uis/contacts/{contact_id}/calls?cursor={}", forged(keys.clone()));
+            let (status, bad) = get(stack, &path, API_KEY).await;
+            assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_cursor")), "{keys}: {bad}");
+        }
+        let (status, bad) = get(stack, &format!("/uis/callbacks?cursor={cursor}"), API_KEY).await;
+        assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_cursor")), "a call listing's cursor: {bad}");
 
         let (status, detail) = get(stack, "/uis/calls/6000002", API_KEY).await;
         assert_eq!(status, 200, "{detail}");

@@ -17,6 +17,9 @@ pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 pub enum BlobError {
     #[error("bucket {bucket}: {message}")]
     Backend { bucket: String, message: String },
+    /// The bucket itself is not there.
+    #[error("bucket {0} does not exist")]
+    NoBucket(String),
     /// The source stream failed; whatever was uploaded has been discarded.
     #[error("source: {0}")]
     Source(String),
@@ -66,7 +69,7 @@ impl Blobs {
         match self.client.head_bucket().bucket(&self.bucket).send().await {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
-                Err(BlobError::Backend { bucket: self.bucket.clone(), message: "the bucket does not exist".into() })
+                Err(BlobError::NoBucket(self.bucket.clone()))
             }
             Err(e) => Err(self.backend(e)),
         }

@@ -32,12 +32,18 @@ pub enum StoreError {
     /// Concurrent writers kept winning: trying again later may help.
     #[error("item {0} kept changing under {MAX_UPDATE_ATTEMPTS} concurrent updates")]
     Contention(String),
+    /// The table itself is not there (a stack half deployed, a wrong name).
+    #[error("table {0} does not exist")]
+    NoTable(String),
+    /// A caller's cursor is well formed but not one of this listing's: the caller's mistake.
+    #[error("the cursor does not belong to this listing")]
+    ForeignCursor,
 }
 
 impl StoreError {
     /// Whether a later attempt can succeed.
     pub fn is_transient(&self) -> bool {
-        !matches!(self, Self::Corrupt { .. })
+        !matches!(self, Self::Corrupt { .. } | Self::ForeignCursor)
     }
 }
 
@@ -150,7 +156,7 @@ impl Store {
         match self.client.describe_table().table_name(&self.table).send().await {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {
-                Err(StoreError::Backend { table: self.table.clone(), message: "the table does not exist".into() })
+                Err(StoreError::NoTable(self.table.clone()))
             }
             Err(e) => Err(self.backend(e)),
         }
@@ -538,6 +544,20 @@ impl Store {
             }
             None => (None, PK, SK),
         };
+        if let Some(start) = &query.start {
+            // DynamoDB refuses a start key of another partition or index only as a server
+            // error; a cursor must name exactly this listing's keys, and its partition.
+            let mut wanted = vec![PK, SK];
+            if index.is_some() {
+                wanted.extend([pk_name, sk_name]);
+            }
+            let exact = start.len() == wanted.len() && wanted.iter().all(|name| start.contains_key(*name));
+            let here = start.get(pk_name).and_then(|v| v.as_s().ok()).is_some_and(|p| p == query.partition);
+            let bounded = start.values().all(|v| v.as_s().is_ok_and(|s| !s.is_empty() && s.len() <= 1024));
+            if !(exact && here && bounded) {
+                return Err(StoreError::ForeignCursor);
+            }
+        }
         let mut request = self
             .client
             .query()
