@@ -18,6 +18,11 @@ pub fn secret_matches(secret: &SecretString, presented: &[u8]) -> bool {
     expected.ct_eq(&actual).into()
 }
 
+/// [`secret_matches`] for a secret kept as plain text (a company's token in a lookup item).
+pub fn text_matches(expected: &str, presented: &str) -> bool {
+    Sha256::digest(expected.as_bytes()).ct_eq(&Sha256::digest(presented.as_bytes())).into()
+}
+
 /// How a provider encodes an HMAC signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureEncoding {
@@ -57,6 +62,14 @@ fn new_mac(key: &[u8]) -> HmacSha256 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_secrets_compare_whole() {
+        assert!(text_matches("token-1234", "token-1234"));
+        assert!(!text_matches("token-1234", "token-123"));
+        assert!(!text_matches("token-1234", "token-12345"));
+        assert!(!text_matches("", "x"));
+    }
 
     #[test]
     fn secrets_compare_by_value() {

@@ -44,7 +44,8 @@ impl Company {
         Ok(written)
     }
 
-    /// The companies of `tenant` with `tax_id` whose token (if they have one) equals `token`.
+    /// The companies of `tenant` with `tax_id` whose token (if they have one) equals `token`,
+    /// compared in constant time: the token is what lets a caller see the company.
     pub async fn find(
         store: &Store,
         tenant: &TenantId,
@@ -54,7 +55,9 @@ impl Company {
         let holders = LookupItem::holders(store, &partition(tenant, tax_id)).await?;
         let found = holders
             .into_iter()
-            .filter(|h| h.token.as_deref().is_none_or(|t| Some(t) == token))
+            .filter(|h| {
+                h.token.as_deref().is_none_or(|t| token.is_some_and(|given| crate::auth::text_matches(t, given)))
+            })
             .filter_map(|h| CompanyId::parse(&h.target))
             .collect();
         Ok(Match::from_vec(found))
