@@ -459,6 +459,13 @@ async fn consents_change_the_contact_state_in_any_order() {
         assert_eq!(post(stack, "registerInteraction", at("2022-11-10T10:00:00Z", "cs3", 1)).await.status, 200);
         let contact = contact_of(stack, &ewa).await.expect("contact");
         assert_eq!(contact.consents["RODO_marketing"].decision, Decision::Accepted);
+        // A start far in the future would pin the decision for ever: refused, nothing written.
+        let pinned = post(stack, "registerInteraction", at("2099-01-01T00:00:00Z", "cs4", 0)).await;
+        assert_error(&pinned, 406, "ERR_NOT_ALLOWED_VALUE||InteractionStartDateTime");
+        assert!(stored(stack, "cs4").await.is_none());
+        assert_eq!(count_of(stack, "consent_entry").await, 6);
+        let contact = contact_of(stack, &ewa).await.expect("contact");
+        assert_eq!(contact.consents["RODO_marketing"].decision, Decision::Accepted);
     })
     .await;
 }

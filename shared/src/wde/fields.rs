@@ -18,6 +18,9 @@ use crate::ApiError;
 pub struct Fields(BTreeMap<String, Value>);
 
 /// The 406 every sanitizer failure gets.
+/// How far ahead of ccbridge's clock a provider's clock may be.
+pub const MAX_CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
 pub fn not_allowed(field: &str) -> ApiError {
     ApiError::NotAcceptable(format!("ERR_NOT_ALLOWED_VALUE||{field}"))
 }
@@ -110,6 +113,17 @@ impl Fields {
     pub fn date_time(&self, key: &str) -> Result<Option<OffsetDateTime>, ApiError> {
         let Some(text) = self.text(key)? else { return Ok(None) };
         parse_date_time(&text).map(Some).ok_or_else(|| not_allowed(key))
+    }
+
+    /// [`Fields::date_time`] of something that already happened: at most [`MAX_CLOCK_SKEW`]
+    /// ahead of now. A consent's order is its interaction's start, so a start far in the future
+    /// would pin a decision no later interaction could change.
+    pub fn past_date_time(&self, key: &str) -> Result<Option<OffsetDateTime>, ApiError> {
+        let at = self.date_time(key)?;
+        match at {
+            Some(at) if at > crate::clock::now() + MAX_CLOCK_SKEW => Err(not_allowed(key)),
+            _ => Ok(at),
+        }
     }
 
     /// The raw value (arrays, objects) of a field present and not empty.
@@ -207,5 +221,12 @@ mod tests {
         let b = fields.date_time("B").expect("naive").expect("present");
         assert_eq!(b.unix_timestamp(), 1_667_553_446);
         assert_eq!(fields.date_time("C").expect_err("garbage").status(), 406);
+        let soon = crate::clock::now() + time::Duration::minutes(1);
+        let later = crate::clock::now() + time::Duration::days(3650);
+        let format = time::format_description::well_known::Rfc3339;
+        let text = |at: OffsetDateTime| at.format(&format).expect("format");
+        let fields = json(&format!(r#"{{"A":"{}","B":"{}"}}"#, text(soon), text(later)), &[]);
+        assert!(fields.past_date_time("A").expect("within the skew").is_some());
+        assert_eq!(fields.past_date_time("B").expect_err("the future").status(), 406);
     }
 }

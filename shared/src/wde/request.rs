@@ -270,7 +270,7 @@ impl RegisterInteraction {
     pub fn parse(fields: &Fields, country: Country) -> Result<Self, ApiError> {
         Ok(Self {
             registration: Registration::read(fields)?,
-            started_at: required(fields.date_time("InteractionStartDateTime")?, "InteractionStartDateTime")?,
+            started_at: required(fields.past_date_time("InteractionStartDateTime")?, "InteractionStartDateTime")?,
             queue_name: fields.text("QueueName")?,
             queue_time: fields.integer("QueueTime")?,
             customer: Customer {
@@ -312,7 +312,7 @@ impl RegisterCampaign {
     pub fn parse(fields: &Fields, country: Country) -> Result<Self, ApiError> {
         Ok(Self {
             registration: Registration::read(fields)?,
-            started_at: fields.date_time("InteractionStartDateTime")?,
+            started_at: fields.past_date_time("InteractionStartDateTime")?,
             ended_at: fields.date_time("InteractionEndDateTime")?,
             customer: Customer {
                 email: email(fields, "CustomerEMail")?,
