@@ -86,7 +86,7 @@ pub async fn post_message(app: &App, req: &Request) -> Result<Response, ApiError
     let now = micros(received);
     let (id, text, attachments) = match request.validate()? {
         UserPost::Typing { duration_ms } => {
-            genesys.send_inbound_event(integration, &typing_event(session, duration_ms, &now)).await?;
+            genesys.send_inbound_event(integration, &typing_event(session, duration_ms, received)).await?;
             return Ok(json_response(StatusCode::ACCEPTED, &serde_json::json!({"status": "sent"})));
         }
         UserPost::Message { id, text, attachments } => (id, text, attachments),
@@ -117,7 +117,7 @@ pub async fn post_message(app: &App, req: &Request) -> Result<Response, ApiError
     let (entry, status) = match recorded {
         Recorded::Existing(entry) if entry.delivery == Delivery::Done => (entry, StatusCode::OK),
         Recorded::Existing(entry) | Recorded::New(entry) => {
-            let message = inbound_message(session, &id, entry.text.clone(), attachments, &entry.at);
+            let message = inbound_message(session, &id, entry.text.clone(), attachments, entry.received_at);
             let sent = genesys.send_inbound_message(integration, &message).await?;
             let updated = transcript::update(&app.store, &entry, |e| {
                 e.delivery = Delivery::Done;

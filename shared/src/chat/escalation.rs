@@ -12,6 +12,7 @@ use super::session::{ChatSession, SessionId};
 use crate::crm::contact::{Contact, ContactKey, ContactKeys};
 use crate::crm::ids::{ContactId, Email};
 use crate::error::ApiError;
+use crate::genesys::conversations::wire_time;
 use crate::genesys::open_messaging::{
     ChannelMetadata, EventChannel, FromRecipient, IdType, InboundAttachment, InboundChannel, InboundContent,
     InboundEvent, InboundMessage, IntegrationId, MediaType, OpenEvent,
@@ -244,20 +245,21 @@ async fn contact_of(
     }
 }
 
-/// The open-messaging body of a user's message in `session`.
+/// The open-messaging body of a user's message in `session`, sent at `time` (written to the
+/// millisecond, as Genesys documents its times).
 pub fn inbound_message(
     session: &ChatSession,
     message_id: &str,
     text: Option<String>,
     attachments: Vec<InboundAttachment>,
-    time: &str,
+    time: OffsetDateTime,
 ) -> InboundMessage {
     let metadata = (!session.custom_attributes.is_empty())
         .then(|| ChannelMetadata { custom_attributes: session.custom_attributes.clone() });
     InboundMessage {
         channel: InboundChannel {
             from: session.from.clone(),
-            time: time.to_owned(),
+            time: wire_time(time),
             message_id: Some(message_id.to_owned()),
             metadata,
         },
@@ -267,9 +269,9 @@ pub fn inbound_message(
 }
 
 /// The open-messaging body of "the user is typing".
-pub fn typing_event(session: &ChatSession, duration_ms: Option<u64>, time: &str) -> InboundEvent {
+pub fn typing_event(session: &ChatSession, duration_ms: Option<u64>, time: OffsetDateTime) -> InboundEvent {
     InboundEvent {
-        channel: EventChannel { from: session.from.clone(), time: time.to_owned() },
+        channel: EventChannel { from: session.from.clone(), time: wire_time(time) },
         events: vec![OpenEvent::typing_on(duration_ms)],
     }
 }

@@ -21,7 +21,6 @@ use super::genesys_client;
 use super::session::ChatSession;
 use super::transcript::{self, Delivery, Direction, EntryKind, Recorded, StoredAttachment, TranscriptEntry};
 use super::webhook::{AgentEvent, SIGNATURE_HEADER, classify, signing_bot, user_id};
-use crate::clock::micros;
 use crate::genesys::open_messaging::{
     InboundReceipt, IntegrationId, NormalizedMessage, Reason, ReceiptChannel, ReceiptStatus, ToRecipient,
 };
@@ -236,7 +235,10 @@ async fn send_receipt(
     let id_type = message.channel.to.as_ref().and_then(|t| t.id_type.clone());
     let receipt = InboundReceipt {
         id: message.id.clone(),
-        channel: ReceiptChannel { to: ToRecipient { id: user.to_owned(), id_type }, time: micros(crate::clock::now()) },
+        channel: ReceiptChannel {
+            to: ToRecipient { id: user.to_owned(), id_type },
+            time: crate::genesys::conversations::wire_time(crate::clock::now()),
+        },
         status,
         reasons,
         is_final_receipt: true,
