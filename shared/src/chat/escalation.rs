@@ -284,7 +284,7 @@ mod tests {
     fn bot(extra: &str) -> ChatbotChannel {
         let doc = format!(
             "[[channel]]\nkind=\"genesys_cloud\"\nid=\"gc\"\nregion=\"mypurecloud.de\"\nclient_id=\"c\"\nclient_secret=\"secret-123\"\n\
-             [[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-123\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
+             [[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-1234567890\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
         );
         let config = Config::parse(&doc).expect("config");
         match config.into_channels().remove(1) {

@@ -99,6 +99,13 @@ impl Default for Service {
     }
 }
 
+/// Bounds of `service.max_body_bytes`: a body must hold a notification, and Lambda takes no
+/// request larger than 6 MB.
+const MIN_BODY_BYTES: usize = 1024;
+const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+/// The shortest secret that selects a channel by itself.
+const MIN_SELECTING_SECRET: usize = 16;
+
 fn default_max_body_bytes() -> usize {
     DEFAULT_MAX_BODY_BYTES
 }
@@ -219,8 +226,11 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.service.max_body_bytes == 0 {
-            return Err(ConfigError::invalid("service.max_body_bytes", "must be greater than 0"));
+        if !(MIN_BODY_BYTES..=MAX_BODY_BYTES).contains(&self.service.max_body_bytes) {
+            return Err(ConfigError::invalid(
+                "service.max_body_bytes",
+                format!("must be between {MIN_BODY_BYTES} and {MAX_BODY_BYTES} (Lambda's own payload limit)"),
+            ));
         }
         let mut ids = std::collections::HashSet::new();
         let mut selecting: HashMap<(&'static str, &'static str, &str), usize> = HashMap::new();
@@ -237,6 +247,14 @@ impl Config {
                 }
             }
             for (name, secret) in settings.selecting_secrets() {
+                // A secret that alone picks a channel is a credential anyone may try: long
+                // enough not to be guessed.
+                if secret.expose_secret().trim().len() < MIN_SELECTING_SECRET {
+                    return Err(ConfigError::invalid(
+                        at(name),
+                        format!("must be at least {MIN_SELECTING_SECRET} characters: it alone selects the channel"),
+                    ));
+                }
                 if let Some(other) = selecting.insert((channel.kind(), name, secret.expose_secret()), i) {
                     return Err(ConfigError::invalid(
                         at(name),
@@ -426,6 +444,15 @@ mod tests {
     }
 
     #[test]
+    fn secrets_that_select_a_channel_are_long_and_bodies_bounded() {
+        let msg = error_of(&GOOD.replace("uis-token-123456", "uis-token-12345"));
+        assert!(msg.contains("channel[0].token") && msg.contains("16 characters"), "{msg}");
+        let msg = error_of(&GOOD.replace("max_body_bytes = 1024", "max_body_bytes = 7000000"));
+        assert!(msg.contains("service.max_body_bytes"), "{msg}");
+        assert!(error_of(&GOOD.replace("max_body_bytes = 1024", "max_body_bytes = 100")).contains("between"));
+    }
+
+    #[test]
     fn wrong_type_names_the_field() {
         let msg = error_of("[service]\nmax_body_bytes = \"big\"\n");
         assert!(msg.contains("service.max_body_bytes"), "{msg}");
@@ -457,21 +484,23 @@ mod tests {
 
     #[test]
     fn secrets_that_select_a_channel_are_unique_within_their_kind() {
-        let second_uis = "[[channel]]\nkind = \"uis\"\nid = \"uis-b\"\ntoken = \"uis-token-123456\"\napi_key = \"other-api-key-1\"\n";
+        let second_uis = "[[channel]]\nkind = \"uis\"\nid = \"uis-b\"\ntoken = \"uis-token-123456\"\napi_key = \"other-api-key-12345\"\n";
         let msg = error_of(&format!("{GOOD}{second_uis}"));
         assert!(msg.contains("channel[2].token") && msg.contains("uis-b") && msg.contains("uis-main"), "{msg}");
-        let second_key =
-            second_uis.replace("uis-token-123456", "another-token-1").replace("other-api-key-1", "uis-api-key-123456");
+        let second_key = second_uis
+            .replace("uis-token-123456", "another-token-12345")
+            .replace("other-api-key-12345", "uis-api-key-123456");
         let msg = error_of(&format!("{GOOD}{second_key}"));
         assert!(msg.contains("channel[2].api_key") && msg.contains("uis-b") && msg.contains("uis-main"), "{msg}");
         let same_kind_only = second_uis.replace("uis-token-123456", "very-secret-value");
         assert!(Config::parse(&format!("{GOOD}{same_kind_only}")).is_ok(), "a secret of another kind may repeat");
 
-        let other_bot = "[[channel]]\nkind=\"chatbot\"\nid=\"bot-b\"\napi_key=\"bot-key-123\"\ngenesys=\"gc\"\nwebhook_secret=\"another-webhook-secret\"\n";
+        let other_bot = "[[channel]]\nkind=\"chatbot\"\nid=\"bot-b\"\napi_key=\"bot-key-1234567890\"\ngenesys=\"gc\"\nwebhook_secret=\"another-webhook-secret\"\n";
         let msg = error_of(&format!("{}{other_bot}", bot("")));
         assert!(msg.contains("channel[2].api_key") && msg.contains("bot-b") && msg.contains("bot"), "{msg}");
-        let same_secret =
-            other_bot.replace("bot-key-123", "bot-key-456").replace("another-webhook-secret", "0123456789abcdef");
+        let same_secret = other_bot
+            .replace("bot-key-1234567890", "bot-key-4567890123")
+            .replace("another-webhook-secret", "0123456789abcdef");
         let msg = error_of(&format!("{}{same_secret}", bot("")));
         assert!(msg.contains("channel[2].webhook_secret") && msg.contains("bot-b"), "{msg}");
 
@@ -494,13 +523,13 @@ mod tests {
 
     #[test]
     fn short_secret_is_rejected() {
-        let msg = error_of(&WDE.replace("wdeApiKey01", "short"));
+        let msg = error_of(&WDE.replace("wdeApiKey0123456789", "short"));
         assert!(msg.contains("channel[0].api_key"), "{msg}");
     }
 
     #[test]
     fn dangling_genesys_reference_is_rejected() {
-        let doc = "[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"12345678\"\ngenesys=\"nope\"\nwebhook_secret=\"0123456789abcdef\"\n";
+        let doc = "[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"1234567890123456\"\ngenesys=\"nope\"\nwebhook_secret=\"0123456789abcdef\"\n";
         let msg = error_of(doc);
         assert!(msg.contains("channel[0].genesys") && msg.contains("nope"), "{msg}");
     }
@@ -511,7 +540,7 @@ mod tests {
         assert!(msg.contains("channel[0]") && msg.contains("Bad Id"), "{msg}");
     }
 
-    const WDE: &str = "[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"wdeApiKey01\"\ncard_secret=\"0123456789abcdef0123456789abcdef\"\n";
+    const WDE: &str = "[[channel]]\nkind=\"wde\"\nid=\"a\"\napi_key=\"wdeApiKey0123456789\"\ncard_secret=\"0123456789abcdef0123456789abcdef\"\n";
 
     #[test]
     fn wde_defaults_follow_the_yetiforce_connector() {
@@ -530,9 +559,10 @@ mod tests {
             ("create_contacts_for = [\"fax\"]", "create_contacts_for"),
             ("card_ttl_seconds = 0", "card_ttl_seconds"),
             ("card_base_url = \"ftp://x\"", "card_base_url"),
+            ("card_base_url = \"http://cards.example.com\"", "card_base_url"),
             ("listener_token = \"short\"", "listener_token"),
         ];
-        let msg = error_of(&WDE.replace("wdeApiKey01", "wde-api-key-01"));
+        let msg = error_of(&WDE.replace("wdeApiKey0123456789", "wde-api-key-0123456789"));
         assert!(msg.contains("channel[0].api_key"), "{msg}");
         for (line, field) in cases {
             let msg = error_of(&format!("{WDE}{line}\n"));
@@ -554,7 +584,7 @@ mod tests {
 
     fn bot(extra: &str) -> String {
         format!(
-            "{GENESYS}[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-123\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
+            "{GENESYS}[[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-1234567890\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
         )
     }
 

@@ -245,7 +245,7 @@ mod tests {
 
     fn channel() -> UisChannel {
         let doc = format!(
-            "[[channel]]\nkind = \"uis\"\nid = \"uis-a\"\ntoken = \"token-123456\"\napi_key = \"api-key-123456\"\n\
+            "[[channel]]\nkind = \"uis\"\nid = \"uis-a\"\ntoken = \"token-1234567890ab\"\napi_key = \"api-key-1234567890\"\n\
              [channel.ex]\ntime_zone = \"Europe/Moscow\"\nusers = {{ \"11\" = \"{USER}\" }}\n"
         );
         match Config::parse(&doc).expect("config").into_channels().remove(0) {

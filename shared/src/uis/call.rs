@@ -583,8 +583,8 @@ mod tests {
             [[channel]]
             kind = "uis"
             id = "uis-a"
-            token = "token-123456"
-            api_key = "api-key-123456"
+            token = "token-1234567890ab"
+            api_key = "api-key-1234567890"
             recording_hosts = ["app.uiscom.ru"]
             operators = { "11" = "olga" }
         "#;

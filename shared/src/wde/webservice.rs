@@ -113,7 +113,7 @@ mod tests {
 
     fn channel(extra: &str) -> WdeChannel {
         let doc = format!(
-            "[[channel]]\nkind=\"wde\"\nid=\"wde-a\"\napi_key=\"wdeApiKey01\"\ncard_secret=\"0123456789abcdef0123456789abcdef\"\n{extra}"
+            "[[channel]]\nkind=\"wde\"\nid=\"wde-a\"\napi_key=\"wdeApiKey0123456789\"\ncard_secret=\"0123456789abcdef0123456789abcdef\"\n{extra}"
         );
         let config = Config::parse(&doc).expect("config");
         match config.into_channels().remove(0) {
