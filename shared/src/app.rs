@@ -42,7 +42,8 @@ pub enum InitError {
 pub struct Clients {
     /// Recording downloads and uploads: no overall time limit, redirects checked by the caller.
     pub download: reqwest::Client,
-    /// A bot's callback.
+    /// A bot's callback: no redirects followed, so a signed message goes to the configured
+    /// URL or nowhere.
     pub callback: reqwest::Client,
     /// The UIS Call API: no redirects followed, the request's own time limit.
     pub uis_call_api: reqwest::Client,
@@ -59,7 +60,7 @@ impl Clients {
         }
         Ok(Self {
             download: tls.download_client(DOWNLOAD_IDLE)?,
-            callback: tls.http_client(CALLBACK_TIMEOUT)?,
+            callback: tls.api_client(CALLBACK_TIMEOUT)?,
             uis_call_api: tls.api_client(crate::uis::call_api::CALL_API_TIMEOUT)?,
             genesys,
         })

@@ -42,8 +42,8 @@ impl Tls {
             .map_err(|e| ClientError(e.to_string()))
     }
 
-    /// [`Tls::http_client`] that follows no redirect: for an API whose every answer comes from
-    /// the configured endpoint, so a key in the body never travels elsewhere.
+    /// [`Tls::http_client`] that follows no redirect: for a configured endpoint (an API, a
+    /// bot's callback), so a key or a signed body never travels elsewhere.
     pub fn api_client(&self, timeout: Duration) -> Result<reqwest::Client, ClientError> {
         self.builder()
             .timeout(timeout)

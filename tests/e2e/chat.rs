@@ -26,6 +26,8 @@ struct BotCallback {
     url: String,
     received: Calls,
     failures: Arc<AtomicU32>,
+    /// Answers the next callbacks with a redirect to `/elsewhere` on the same server.
+    redirects: Arc<AtomicU32>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -39,16 +41,26 @@ impl BotCallback {
     async fn start() -> Self {
         let received: Calls = Arc::default();
         let failures = Arc::new(AtomicU32::new(0));
-        let (r, f) = (received.clone(), failures.clone());
+        let redirects = Arc::new(AtomicU32::new(0));
+        let (r, f, d) = (received.clone(), failures.clone(), redirects.clone());
         let router = axum::Router::new().fallback(move |request: axum::extract::Request| {
-            let (r, f) = (r.clone(), f.clone());
+            let (r, f, d) = (r.clone(), f.clone(), d.clone());
             async move {
+                use axum::response::IntoResponse;
+                if request.uri().path() == "/elsewhere" {
+                    r.lock().expect("callbacks").push((Some("followed a redirect".into()), b"{}".to_vec()));
+                    return http::StatusCode::OK.into_response();
+                }
                 let signature =
                     request.headers().get("x-ccbridge-signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
                 let body = axum::body::to_bytes(request.into_body(), 1 << 20).await.unwrap_or_default();
                 r.lock().expect("callbacks").push((signature, body.to_vec()));
+                if d.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                    return (http::StatusCode::TEMPORARY_REDIRECT, [(http::header::LOCATION, "/elsewhere")])
+                        .into_response();
+                }
                 let fail = f.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
-                if fail { http::StatusCode::INTERNAL_SERVER_ERROR } else { http::StatusCode::OK }
+                if fail { http::StatusCode::INTERNAL_SERVER_ERROR } else { http::StatusCode::OK }.into_response()
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -56,7 +68,7 @@ impl BotCallback {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Self { url, received, failures, task }
+        Self { url, received, failures, redirects, task }
     }
 
     fn received(&self) -> Vec<(Option<String>, Value)> {
@@ -360,6 +372,19 @@ async fn failed_callback_is_redelivered_on_the_next_delivery() {
         assert_eq!(chat.signed_webhook(&reply).await.1["status"], "duplicate");
         assert_eq!(chat.callback.received().len(), 2, "not delivered again once delivered");
         assert_eq!(chat.gc.received_on("/inbound/open/receipt").len(), 1);
+
+        // A callback that redirects is a failed delivery: the redirect is never followed, so
+        // a signed message cannot be sent on to another host.
+        chat.callback.redirects.store(1, Ordering::SeqCst);
+        let moved = agent_message(&integration, "g-7", json!({"text": "still there?"}));
+        assert_eq!(chat.signed_webhook(&moved).await.0, 200);
+        let followed =
+            |chat: &Chat| chat.callback.raw().iter().any(|(s, _)| s.as_deref() == Some("followed a redirect"));
+        assert_eq!(chat.callback.received().len(), 3, "one attempt");
+        assert!(!followed(&chat), "the redirect was not followed");
+        assert_eq!(chat.signed_webhook(&moved).await.1["status"], "duplicate");
+        assert_eq!(chat.callback.received().len(), 4, "redelivered to the callback itself");
+        assert!(!followed(&chat));
     }
 }
 
