@@ -1,7 +1,10 @@
 //! The screen-pop card: one server-rendered HTML page about the customer of an interaction,
 //! readable without JavaScript. Every value is escaped; phone and e-mail links go to the
 //! agent's local WDE listener (`CLICKTODIAL`, `CLICKTOMAIL`), and a small script adds the
-//! listener's `Token-Api` header when the channel has one. Where a UIS channel of the tenant
+//! listener's `Token-Api` header when the channel has one. That token has to be in the page:
+//! the agent's browser is what calls the listener on `localhost`, and WDE checks the header.
+//! It only opens the listener on the agent's own machine, and the page that carries it is
+//! behind a signed, expiring link, never cached (`no-store`) nor passed on (`no-referrer`). Where a UIS channel of the tenant
 //! places calls for the agent, the phone number also has a button that asks UIS to ring the
 //! agent's phone first (a form posted to the card's own `calls`, sent by the script in place).
 
