@@ -389,6 +389,29 @@ async fn failed_callback_is_redelivered_on_the_next_delivery() {
 }
 
 #[tokio::test]
+async fn a_reply_right_after_a_restart_goes_to_the_new_session() {
+    for backend in backends() {
+        eprintln!("-- on {}", backend.name());
+        let chat = Chat::start(&backend, true).await;
+        let integration = chat.integration_named("ccbridge demo bot");
+        chat.start_session("s-old", None).await;
+        chat.start_session("s-new", None).await;
+        let reply = agent_message(&integration, "g-r", json!({"text": "welcome back"}));
+        assert_eq!(chat.signed_webhook(&reply).await.0, 200);
+        assert_eq!(chat.messages("s-new", None).await["messages"][0]["text"], "welcome back");
+        assert_eq!(chat.messages("s-old", None).await["messages"], json!([]));
+        // A repeated start of the older one does not take the pointer back.
+        let (status, _) = chat
+            .call(http::Method::POST, "/chat/sessions", Some(json!({"session_id": "s-old", "user_id": "user-42"})))
+            .await;
+        assert_eq!(status, 200);
+        let next = agent_message(&integration, "g-r2", json!({"text": "still the new one"}));
+        assert_eq!(chat.signed_webhook(&next).await.0, 200);
+        assert_eq!(chat.messages("s-new", None).await["messages"][1]["text"], "still the new one");
+    }
+}
+
+#[tokio::test]
 async fn reply_without_session_gets_a_failed_receipt() {
     for backend in backends() {
         eprintln!("-- on {}", backend.name());

@@ -51,7 +51,7 @@ pub async fn start(app: &App, req: &Request) -> Result<Response, ApiError> {
     let bot = authenticate_bot(app, req)?;
     let request: StartRequest = parse_json(body(req, app.config.service.max_body_bytes)?)?;
     let session = start_session(&app.store, bot, request, crate::clock::now(), retention_expiry()).await?;
-    if app.store.put_new(&session).await? == Written::Created {
+    if session.create(&app.store).await? == Written::Created {
         tracing::info!(channel = %bot.id, session = %session.session_id, skill = session.skill, "escalation started");
         return Ok(json_response(StatusCode::CREATED, &session_view(&session)));
     }

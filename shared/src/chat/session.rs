@@ -12,7 +12,7 @@ use crate::config::common::{ChannelId, TenantId};
 use crate::crm::ids::ContactId;
 use crate::error::ApiError;
 use crate::genesys::open_messaging::{FromRecipient, IntegrationId};
-use crate::store::{Entity, Index, Key, Store, StoreError, keys};
+use crate::store::{Entity, Index, Key, Store, StoreError, Written, keys};
 
 /// How long a session and its transcript are kept.
 pub const RETENTION_DAYS: i64 = 90;
@@ -105,7 +105,32 @@ impl Entity for ChatSession {
     }
 }
 
+/// The newest session of a peer, kept whole under the peer's key and written in the same
+/// transaction as the session: an agent's reply right after a (re)start is routed by a
+/// consistent read, never by an index that may lag or still show the older session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct LatestSession(ChatSession);
+
+impl Entity for LatestSession {
+    const TYPE: &'static str = "chat_peer_latest";
+
+    fn key(&self) -> Key {
+        keys::chat_peer_latest(self.0.integration_id.as_str(), &self.0.from.id)
+    }
+
+    fn expires_at(&self) -> Option<i64> {
+        Some(self.0.expires_at)
+    }
+}
+
 impl ChatSession {
+    /// Stores a new session and makes it its peer's latest, in one transaction; `Unchanged`
+    /// when a session with its id exists.
+    pub async fn create(&self, store: &Store) -> Result<Written, StoreError> {
+        store.put_new_with(self, vec![store.upsert_write(&LatestSession(self.clone()), &[])?]).await
+    }
+
     pub async fn get(store: &Store, channel: &ChannelId, session: &SessionId) -> Result<Option<Self>, StoreError> {
         store.get(&keys::chat_session(channel.as_str(), session.as_str())).await
     }
@@ -116,9 +141,8 @@ impl ChatSession {
         integration: &IntegrationId,
         peer_id: &str,
     ) -> Result<Option<Self>, StoreError> {
-        let partition = keys::chat_peer(integration.as_str(), peer_id);
-        let page = store.query_index::<Self>(Index::Gsi1, &partition, 1, None).await?;
-        Ok(page.items.into_iter().next())
+        let latest: Option<LatestSession> = store.get(&keys::chat_peer_latest(integration.as_str(), peer_id)).await?;
+        Ok(latest.map(|l| l.0))
     }
 }
 

@@ -280,6 +280,28 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::put_new`] with `writes` (made with [`Store::upsert_write`]) that must happen with
+    /// it, in one TransactWriteItems: all or nothing. `Unchanged` when the entity exists.
+    pub async fn put_new_with<E: Entity>(
+        &self,
+        entity: &E,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Written, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.encode(entity, 1)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(|e| self.invalid_write(&entity.key(), e))?;
+        let all = std::iter::once(TransactWriteItem::builder().put(put).build()).chain(writes).collect();
+        match self.client.transact_write_items().set_transact_items(Some(all)).send().await {
+            Ok(_) => Ok(Written::Created),
+            Err(e) if is_lost_race(&e) => Ok(Written::Unchanged),
+            Err(e) => Err(self.backend(e)),
+        }
+    }
+
     /// Writes every item, each only if its key is new, in one transaction: all or nothing.
     /// `Unchanged` when any of them exists already. Build the items with [`Store::item_of`].
     pub async fn put_all_new(&self, items: Vec<Item>) -> Result<Written, StoreError> {

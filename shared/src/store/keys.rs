@@ -21,7 +21,8 @@
 //! | `CONSENTS#<interaction>` | `CONSENT#<name>` | the consent register entries of an interaction |
 //! | gsi1 `CONSENTS#<tenant>#CONTACT#<contact>` | `<epoch:012>#<interaction>#<name>` | a contact's register |
 //! | `CHAT#<channel>#<session>` | `SESSION`, `MSG#<received>#<direction>#<id>`, `ID#<dedupe>` | a chat session and its transcript |
-//! | gsi1 `CHATPEER#<integration>#<sha256(peer)>` | `<created_at>#<session>` | the session an agent's reply belongs to |
+//! | gsi1 `CHATPEER#<integration>#<sha256(peer)>` | `<created_at>#<session>` | a peer's sessions |
+//! | `CHATPEER#<integration>#<sha256(peer)>` | `LATEST` | the session an agent's reply belongs to, read consistently |
 //! | `CHATBOT#<channel>` | `INTEGRATION`, `INTEGRATION#<skill>` | a bot's provisioned integrations |
 //! | `EXSOURCE#<genesys channel>` | `SOURCE` | the EX organisation's provisioned external source |
 
@@ -196,6 +197,11 @@ pub fn chat_peer(integration: &str, peer: &str) -> String {
 }
 
 /// A chatbot's recorded integration of `skill` (none: the no-skill one).
+/// The pointer to the newest session of a peer, written with the session.
+pub fn chat_peer_latest(integration: &str, peer: &str) -> Key {
+    Key::new(chat_peer(integration, peer), "LATEST")
+}
+
 pub fn chat_integration(channel: &str, skill: Option<&str>) -> Key {
     let sk = match skill {
         Some(skill) => format!("INTEGRATION#{skill}"),
