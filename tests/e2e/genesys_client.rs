@@ -21,6 +21,7 @@ fn client(gc: &GenesysCloud, secret: &str) -> GenesysClient {
         max_delay: Duration::from_millis(200),
         max_retry_after: Duration::from_secs(5),
         attempt_timeout: Duration::from_secs(2),
+        budget: Duration::from_secs(20),
     })
 }
 
@@ -160,6 +161,31 @@ async fn timeouts_are_retried() {
     client.send_inbound_message(&integration, &message("x")).await.expect("second attempt");
     let statuses: Vec<u16> = gc.received_on(INBOUND).iter().map(|r| r.status).collect();
     assert_eq!(statuses, vec![0, 200], "the first attempt was abandoned after its timeout");
+}
+
+#[tokio::test]
+async fn a_call_ends_within_its_budget_however_slow_genesys_is() {
+    let (gc, client, integration) = setup().await;
+    let client = client.with_policy(RetryPolicy { budget: Duration::from_secs(3), ..client.policy().clone() });
+    for _ in 0..4 {
+        gc.delay_next(INBOUND, Duration::from_secs(5));
+    }
+    let started = std::time::Instant::now();
+    let error = client.send_inbound_message(&integration, &message("x")).await.expect_err("out of time");
+    assert!(matches!(error, GenesysError::Transport(_)), "{error:?}");
+    // Four 2-second attempts would take 8 s; the budget stops it at 3.
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(gc.received_on(INBOUND).len(), 2, "the third attempt would not fit");
+}
+
+#[test]
+fn every_policy_fits_the_time_its_caller_has() {
+    // chat-escalation: 29 s (template.yaml), at most two calls per request.
+    assert!(RetryPolicy::default().budget * 2 < Duration::from_secs(29));
+    // The Genesys webhook answers within Genesys's 10 s, after a receipt and a bot callback.
+    assert!(RetryPolicy::within_webhook().budget * 2 + ccbridge::app::CALLBACK_TIMEOUT < Duration::from_secs(10));
+    // A job's attempt has its own deadline; each call fits inside it.
+    assert!(RetryPolicy::for_jobs().budget <= Duration::from_secs(60));
 }
 
 #[tokio::test]

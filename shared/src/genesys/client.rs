@@ -29,16 +29,22 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
     /// Time limit of one attempt, body included.
     pub attempt_timeout: Duration,
+    /// The whole call — attempts, backoffs, waits for `Retry-After` — ends within this, so it
+    /// fits inside the function's own time limit whatever Genesys does.
+    pub budget: Duration,
 }
 
 impl Default for RetryPolicy {
+    /// For the bot's API (`chat-escalation`, 29 s, behind API Gateway's 30 s): a request makes
+    /// at most two calls, each within 12 s.
     fn default() -> Self {
         Self {
             max_attempts: 4,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(2),
-            max_retry_after: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(5),
             attempt_timeout: Duration::from_secs(5),
+            budget: Duration::from_secs(12),
         }
     }
 }
@@ -52,6 +58,7 @@ impl RetryPolicy {
             max_delay: Duration::from_millis(200),
             max_retry_after: Duration::from_secs(1),
             attempt_timeout: Duration::from_millis(1500),
+            budget: Duration::from_secs(3),
         }
     }
 
@@ -65,6 +72,7 @@ impl RetryPolicy {
             max_delay: Duration::ZERO,
             max_retry_after: Duration::ZERO,
             attempt_timeout: Duration::from_secs(30),
+            budget: Duration::from_secs(30),
         }
     }
 
@@ -268,13 +276,21 @@ impl GenesysClient {
         F: Fn(Option<&str>) -> RequestBuilder,
     {
         let policy = &self.policy;
+        let started = Instant::now();
+        // Whether waiting `wait` and trying once more still ends within the budget.
+        let fits = |wait: Duration| started.elapsed() + wait < policy.budget;
         let mut attempt = 0;
         let mut renewed = false;
         loop {
             attempt += 1;
-            let last = attempt >= policy.max_attempts;
             let token = if auth { Some(Box::pin(self.token()).await?) } else { None };
-            let request = build(token.as_ref().map(|t| t.expose_secret())).timeout(policy.attempt_timeout);
+            let left = policy.budget.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                tracing::warn!(%method, path, attempt, "Genesys Cloud call out of time, giving up");
+                return Err(GenesysError::Transport("the call ran out of time".into()));
+            }
+            let last = attempt >= policy.max_attempts;
+            let request = build(token.as_ref().map(|t| t.expose_secret())).timeout(policy.attempt_timeout.min(left));
             // The semaphore is never closed, so a permit always comes; it is released as soon
             // as the answer's status is known, before any backoff.
             let permit = self.permits.acquire().await.ok();
@@ -284,7 +300,7 @@ impl GenesysClient {
                 Ok(response) => response,
                 Err(error) => {
                     let message = transport_message(&error);
-                    if last {
+                    if last || !fits(policy.backoff(attempt)) {
                         tracing::warn!(%method, path, attempt, error = %message, "Genesys Cloud unreachable, giving up");
                         return Err(GenesysError::Transport(message));
                     }
@@ -311,7 +327,7 @@ impl GenesysClient {
             }
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = retry_after(&response).unwrap_or_else(|| policy.backoff(attempt));
-                if last || wait > policy.max_retry_after {
+                if last || wait > policy.max_retry_after || !fits(wait) {
                     tracing::warn!(%method, path, attempt, correlation_id, retry_after_s = wait.as_secs(), "Genesys Cloud rate limit, giving up");
                     return Err(GenesysError::RateLimited { retry_after: wait, correlation_id });
                 }
@@ -320,7 +336,7 @@ impl GenesysClient {
                 continue;
             }
             let retryable = matches!(status.as_u16(), 500 | 502 | 503 | 504);
-            if retryable && !last {
+            if retryable && !last && fits(policy.backoff(attempt)) {
                 let delay = policy.backoff(attempt);
                 tracing::warn!(%method, path, attempt, status = status.as_u16(), correlation_id, delay_ms = delay.as_millis() as u64, "Genesys Cloud server error, retrying");
                 tokio::time::sleep(delay).await;
