@@ -331,6 +331,19 @@ async fn agent_attachment_is_copied_and_linked() {
         assert_eq!(fetched.bytes().await.expect("bytes").to_vec(), image);
         let receipts = chat.gc.received_on("/inbound/open/receipt");
         assert_eq!(receipts[0].body["status"], "Delivered");
+
+        // A download slower than one API call's time limit still has the copy's own budget.
+        let url = chat.gc.add_download("image/png", &image);
+        chat.gc.delay_next("/api/v2/downloads/", std::time::Duration::from_millis(2500));
+        let content = json!([{"contentType": "Attachment", "attachment": {
+            "id": "a-2", "mediaType": "Image", "url": url, "mime": "image/png", "filename": "slow.png"}}]);
+        let (status, _) = chat.signed_webhook(&agent_message(&integration, "g-3b", json!({"content": content}))).await;
+        assert_eq!(status, 200);
+        let page = chat.messages("s-3", None).await;
+        let slow = &page["messages"][1]["attachments"][0];
+        assert!(slow["url"].as_str().is_some_and(|l| l.contains("X-Amz-Expires")), "copied: {slow}");
+        assert_eq!(chat.gc.received_on("/api/v2/downloads/").len(), 2, "one request per download");
+        assert_eq!(chat.gc.received_on("/inbound/open/receipt")[1].body["status"], "Delivered");
     }
 }
 

@@ -96,14 +96,17 @@ async fn presign(blobs: &Blobs, key: &str) -> Option<String> {
     }
 }
 
-/// Streams a Genesys attachment into `key` (memory bounded by one part); returns its size.
+/// Streams a Genesys attachment into `key` (memory bounded by one part) within `budget`, its
+/// own time rather than one API call's; returns its size.
 pub async fn copy_attachment(
     genesys: &GenesysClient,
     blobs: &Blobs,
     url: &str,
     key: &str,
     mime: &str,
+    budget: std::time::Duration,
 ) -> Result<u64, String> {
+    let genesys = genesys.with_policy(crate::genesys::RetryPolicy::for_download(budget));
     let response = genesys.download(url).await.map_err(|e| e.to_string())?;
     let stream = response.bytes_stream().map_err(|e| e.to_string());
     let stored = blobs.put_stream(key, mime, Box::pin(stream), MIN_PART_SIZE).await.map_err(|e| e.to_string())?;

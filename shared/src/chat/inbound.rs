@@ -145,7 +145,9 @@ async fn finish(
         let Some(url) = attachment.source_url.clone().filter(|_| attachment.s3_key.is_none()) else { continue };
         let key = attachment_key(entry, i, attachment.filename.as_deref());
         let mime = attachment.mime.clone().unwrap_or_else(|| "application/octet-stream".into());
-        let copied = tokio::time::timeout(COPY_TIMEOUT, copy_attachment(genesys, &app.blobs, &url, &key, &mime)).await;
+        let copied =
+            tokio::time::timeout(COPY_TIMEOUT, copy_attachment(genesys, &app.blobs, &url, &key, &mime, COPY_TIMEOUT))
+                .await;
         match copied {
             Ok(Ok(size)) => {
                 attachment.s3_key = Some(key);

@@ -62,6 +62,12 @@ impl RetryPolicy {
         }
     }
 
+    /// For streaming a download within `budget`: an attempt may take all of it (the body is
+    /// part of the attempt), so a file that takes longer than one API call still arrives.
+    pub fn for_download(budget: Duration) -> Self {
+        Self { max_attempts: 2, attempt_timeout: budget, budget, ..Self::within_webhook() }
+    }
+
     /// For outbound jobs: one attempt per call and no waiting inside it — a 429 comes back at
     /// once as [`GenesysError::RateLimited`], and the job is due again at `Retry-After`; a 5xx
     /// or a timeout is the job's to back off from. A refused token is still renewed once.
