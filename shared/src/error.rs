@@ -109,6 +109,14 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::ForeignCursor => Self::bad_request("invalid_cursor", error.to_string()),
+            // What no retry can store is the sender's to shorten: a 4xx stops its retries.
+            StoreError::TooLarge { size, .. } => Self::Unprocessable {
+                code: "too_large_to_store",
+                message: format!(
+                    "the record this request makes would be {size} bytes, more than the {} bytes DynamoDB stores",
+                    crate::store::MAX_ITEM_BYTES
+                ),
+            },
             _ if error.is_transient() => Self::Unavailable(error.to_string()),
             _ => Self::Internal(error.to_string()),
         }

@@ -208,6 +208,30 @@ async fn ten_concurrent_deliveries_make_one_of_everything() {
 }
 
 #[tokio::test]
+async fn fields_longer_than_a_record_keeps_are_a_400_naming_them_and_write_nothing() {
+    on_each_backend(async |stack| {
+        let mut finished = notifications(7_000_001)[3].clone();
+        finished["start_time"] = json!("9".repeat(200_000));
+        for _ in 0..2 {
+            let (status, body) = post(stack, "call_finished", &finished).await;
+            assert_eq!(status, 400, "the same answer on every delivery, never a 503: {body}");
+            assert_eq!(body["error"]["code"], "invalid_field");
+            assert_eq!(body["error"]["message"], "body.start_time: is longer than 1024 bytes");
+        }
+        let mut tagged = notifications(7_000_002)[3].clone();
+        tagged["tag_names"] = json!((0..101).map(|i| format!("tag {i}")).collect::<Vec<_>>());
+        let (status, body) = post(stack, "call_finished", &tagged).await;
+        assert_eq!((status, body["error"]["message"].as_str()), (400, Some("body.tag_names: has more than 100 items")));
+        let mut linked = notifications(7_000_003)[3].clone();
+        linked["record_file_links"] =
+            json!((0..150).map(|i| format!("https://app.uiscom.ru/talk/{i}/")).collect::<Vec<_>>());
+        assert_eq!(post(stack, "call_finished", &linked).await.0, 400, "every link beyond the cap is kept: bounded");
+        assert!(stack.scan_all().await.is_empty(), "nothing written");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_wrong_or_missing_token_is_401_and_writes_nothing() {
     on_each_backend(async |stack| {
         let mut body = notifications(42)[0].clone();

@@ -471,6 +471,24 @@ async fn consents_change_the_contact_state_in_any_order() {
 }
 
 #[tokio::test]
+async fn an_interaction_too_large_to_store_is_a_422_not_a_retry_for_ever() {
+    on_each_backend(async |stack| {
+        let registered = post(stack, "registerInteraction", register_body("big1", json!({"Notes": "n".repeat(200_000)}))).await;
+        assert_eq!(registered.status, 200, "{}", registered.body);
+        let update = json!({"GenesysIDInteraction": "big1", "CallResult": "ended", "AgentID": "agent01", "Survey": "s".repeat(220_000)});
+        for _ in 0..2 {
+            let answer = post(stack, "updateInteraction", update.clone()).await;
+            assert_eq!(answer.status, 422, "{}", answer.body);
+            let message = answer.body["error"]["message"].as_str().expect("message");
+            assert!(message.contains("bytes DynamoDB stores"), "{message}");
+        }
+        let stored = stored(stack, "big1").await.expect("the registration stays");
+        assert!(stored.end.is_none(), "the update was not half written");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn campaign_interactions_are_stored_once_without_contacts() {
     on_each_backend(async |stack| {
         let body = json!({"GenesysIDInteraction": "03RGG833ANU72009", "MediaType": "sms", "DialedNumber": "+48884998123",

@@ -17,6 +17,9 @@ use super::schema::{INDEXES, PK, SK, TTL, TYPE, VERSION};
 /// One raw item of the table.
 pub type Item = HashMap<String, AttributeValue>;
 
+/// The largest item DynamoDB stores, attribute names included.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
 /// How many times an optimistic update re-reads after losing a race before giving up.
 const MAX_UPDATE_ATTEMPTS: usize = 8;
 
@@ -32,6 +35,9 @@ pub enum StoreError {
     /// Concurrent writers kept winning: trying again later may help.
     #[error("item {0} kept changing under {MAX_UPDATE_ATTEMPTS} concurrent updates")]
     Contention(String),
+    /// The item would be larger than DynamoDB stores (400 KB): no retry can write it.
+    #[error("item {key} would be {size} bytes, more than the {MAX_ITEM_BYTES} bytes an item may hold")]
+    TooLarge { key: String, size: usize },
     /// The table itself is not there (a stack half deployed, a wrong name).
     #[error("table {0} does not exist")]
     NoTable(String),
@@ -43,7 +49,7 @@ pub enum StoreError {
 impl StoreError {
     /// Whether a later attempt can succeed.
     pub fn is_transient(&self) -> bool {
-        !matches!(self, Self::Corrupt { .. } | Self::ForeignCursor)
+        !matches!(self, Self::Corrupt { .. } | Self::ForeignCursor | Self::TooLarge { .. })
     }
 }
 
@@ -179,6 +185,10 @@ impl Store {
         }
         if let Some(at) = entity.expires_at() {
             item.insert(TTL.into(), AttributeValue::N(at.to_string()));
+        }
+        let size = item_size(&item);
+        if size > MAX_ITEM_BYTES {
+            return Err(StoreError::TooLarge { key: key.to_string(), size });
         }
         Ok(item)
     }
@@ -633,6 +643,24 @@ impl<'a> Query<'a> {
 
     fn index(index: Index, partition: &'a str) -> Self {
         Self { index: Some(index), ..Self::table(partition) }
+    }
+}
+
+/// An item's size as DynamoDB counts it: names and values, binary and strings by their bytes,
+/// numbers by their digits, a little for each nested element.
+fn item_size(item: &Item) -> usize {
+    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
+        AttributeValue::L(v) => 3 + v.iter().map(|e| 1 + value_size(e)).sum::<usize>(),
+        AttributeValue::M(m) => 3 + m.iter().map(|(k, e)| 1 + k.len() + value_size(e)).sum::<usize>(),
+        _ => 1,
     }
 }
 

@@ -25,4 +25,6 @@ pub mod lookup;
 pub mod schema;
 
 pub use blobs::{BlobError, Blobs, MIN_PART_SIZE, StoredObject};
-pub use items::{Cursor, Entity, Index, InvalidCursor, Item, Key, Page, Store, StoreError, Written, item_type};
+pub use items::{
+    Cursor, Entity, Index, InvalidCursor, Item, Key, MAX_ITEM_BYTES, Page, Store, StoreError, Written, item_type,
+};

@@ -216,11 +216,64 @@ pub struct Incoming {
     pub unreadable_phones: Vec<&'static str>,
 }
 
+/// The longest text, and the most items of a list, a field the record keeps may have: a call
+/// record must stay far below DynamoDB's 400 KB whatever a sender puts in a field.
+pub const MAX_FIELD_BYTES: usize = 1024;
+pub const MAX_LIST_ITEMS: usize = 100;
+
+/// The text fields the record keeps.
+const TEXT_FIELDS: [&str; 16] = [
+    "notification_time",
+    "direction",
+    "contact_full_name",
+    "employee_id",
+    "employee_full_name",
+    "first_talked_employee_id",
+    "first_talked_employee_full_name",
+    "last_talked_employee_id",
+    "last_talked_employee_full_name",
+    "scenario_name",
+    "start_time",
+    "answer_time",
+    "finish_time",
+    "finish_reason",
+    "lost_reason",
+    "external_id",
+];
+/// The list fields the record keeps.
+const LIST_FIELDS: [&str; 4] = ["employee_ids", "employee_full_names", "tag_names", "record_file_links"];
+
+/// Refuses a field the record would keep that is longer than it may be, naming it: a 400 the
+/// sender can act on, where an item too large to write would fail every retry.
+fn check_sizes(n: &Notification) -> Result<(), NotificationError> {
+    let too_long = |field: &'static str| NotificationError::Invalid {
+        field,
+        message: format!("is longer than {MAX_FIELD_BYTES} bytes"),
+    };
+    for field in TEXT_FIELDS {
+        if n.text(field).is_some_and(|t| t.len() > MAX_FIELD_BYTES) {
+            return Err(too_long(field));
+        }
+    }
+    for field in LIST_FIELDS {
+        let items = n.list(field);
+        if items.len() > MAX_LIST_ITEMS {
+            return Err(NotificationError::Invalid { field, message: format!("has more than {MAX_LIST_ITEMS} items") });
+        }
+        if items.iter().any(|item| item.len() > MAX_FIELD_BYTES) {
+            return Err(too_long(field));
+        }
+    }
+    Ok(())
+}
+
 impl Incoming {
-    /// Reads the fields the record uses; an unreadable call id, number, flag or list is a 400
-    /// naming the field, an unreadable phone number is left out and reported.
+    /// Reads the fields the record uses; an unreadable call id, number, flag or list, or one
+    /// longer than the record keeps, is a 400 naming the field; an unreadable phone number is
+    /// left out and reported.
     pub fn read(notification: &Notification, channel: &UisChannel) -> Result<Self, NotificationError> {
         let n = notification;
+        check_sizes(n)?;
         let call_session_id =
             CallSessionId(n.count("call_session_id")?.ok_or(NotificationError::Missing("call_session_id"))?);
         let mut unreadable_phones = Vec::new();
