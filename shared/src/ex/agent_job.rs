@@ -158,7 +158,12 @@ impl AgentStateJob {
 
     /// The event id of what this change sends as `what` (`presence`, `routing`).
     fn event_id(&self, what: &str, value: &str) -> String {
-        derived_uuid(&format!("ccbridge/agent-state/{}/{}/{}/{what}/{value}", self.channel, self.agent, at_micros(self.at)))
+        derived_uuid(&format!(
+            "ccbridge/agent-state/{}/{}/{}/{what}/{value}",
+            self.channel,
+            self.agent,
+            at_micros(self.at)
+        ))
     }
 }
 
@@ -184,10 +189,8 @@ async fn attempt(app: &App, job: &mut AgentStateJob) -> Result<(), Failure> {
         .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys} is not configured")))?
         .with_policy(RetryPolicy::for_jobs());
     let provision = format!("run `ccbridge-admin ex provision --channel {genesys}`, then requeue the job");
-    let source = source::get(&app.store, genesys)
-        .await
-        .map_err(|e| Failure::Transient(e.to_string()))?
-        .ok_or_else(|| {
+    let source =
+        source::get(&app.store, genesys).await.map_err(|e| Failure::Transient(e.to_string()))?.ok_or_else(|| {
             Failure::Permanent(format!("Genesys Cloud organisation {genesys} has no external source yet: {provision}"))
         })?;
     if !job.presence_sent {

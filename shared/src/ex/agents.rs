@@ -170,7 +170,9 @@ impl AgentStatesChannel {
     pub fn map(&self, state: &str, reason: Option<&str>) -> Option<Mapped> {
         let rows = || self.states.iter().filter(|r| r.state == state);
         let exact = reason.and_then(|reason| rows().find(|r| r.reason.as_deref() == Some(reason)));
-        exact.or_else(|| rows().find(|r| r.reason.is_none())).map(|r| Mapped { presence: r.presence, routing: r.routing })
+        exact
+            .or_else(|| rows().find(|r| r.reason.is_none()))
+            .map(|r| Mapped { presence: r.presence, routing: r.routing })
     }
 
     /// Whether the table knows `state` at all.

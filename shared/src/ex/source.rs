@@ -113,9 +113,7 @@ pub async fn provision(
         None => (client.create_presence_source(SOURCE_NAME, "Platforms bridged by ccbridge").await?, true),
     };
     let presence_definitions = system_definitions(&client.presence_definitions().await?);
-    if let Some(known) =
-        known.filter(|k| k.source_id == source.id && k.presence_definitions == presence_definitions)
-    {
+    if let Some(known) = known.filter(|k| k.source_id == source.id && k.presence_definitions == presence_definitions) {
         return Ok(Provisioned::Unchanged(known));
     }
     let record = ExSource {
