@@ -219,6 +219,19 @@ async fn an_unprovisioned_organisation_fails_the_job_saying_how_to_provision_it(
         let reason = job.job.last_error.expect("reason");
         assert!(reason.contains("ccbridge-admin ex provision --channel genesys-demo"), "{reason}");
         assert!(org.gc.received_on("/api/v2/events/").is_empty(), "nothing was sent");
+
+        // What the message says to do: provision, then requeue the job by its id.
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        let shown = ccbridge_admin::show_job(&stack.stack.app.store, &job.job_id).await.expect("shown");
+        assert_eq!(shown.state().kind.as_str(), "agent_state");
+        let app = &stack.stack.app;
+        let filter = ccbridge_admin::JobFilter::default();
+        let one = ccbridge_admin::Requeue::One(job.job_id.clone());
+        let requeued =
+            ccbridge_admin::requeue_jobs(&app.store, one, &filter, app.clock.now(), |_, _| {}).await.expect("requeued");
+        assert_eq!(requeued.requeued, vec![job.job_id.clone()]);
+        assert_eq!(sweep(&stack).await.done, 1);
+        assert_eq!((org.gc.injected_presence().len(), org.gc.injected_routing_statuses().len()), (1, 1));
     }
 }
 
