@@ -146,8 +146,9 @@ fn newest_first(mut jobs: Vec<AnyJob>, limit: usize) -> Vec<AnyJob> {
 pub fn job_key(job_id: &str) -> Result<Key, String> {
     AnyJob::key_of(job_id).ok_or_else(|| {
         format!(
-            "{job_id:?} is not a job id (<channel>:<call_session_id>:<link_id> or \
-             <channel>:<call_session_id>:conversation, as `jobs list` prints it)"
+            "{job_id:?} is not a job id (<channel>:<call_session_id>:<link_id>, \
+             <channel>:<call_session_id>:conversation or agent-state:<channel>:<agent>:…, \
+             as `jobs list` prints it)"
         )
     })
 }
@@ -495,7 +496,10 @@ mod tests {
         );
         assert_eq!(parse_kind("recording"), Ok(JobKind::Recording));
         assert_eq!(parse_kind("conversation"), Ok(JobKind::Conversation));
-        assert_eq!(parse_kind("chat").unwrap_err(), r#"unknown job kind "chat"; one of: recording, conversation"#);
+        assert_eq!(
+            parse_kind("chat").unwrap_err(),
+            r#"unknown job kind "chat"; one of: recording, conversation, agent_state"#
+        );
         assert_eq!(parse_channel("uis-main"), Ok(channel("uis-main")));
         assert!(parse_channel("UIS main").unwrap_err().contains("a-z, 0-9 and -"));
         assert_eq!(Requeueable::parse("stuck"), Ok(Requeueable::Stuck));

@@ -102,7 +102,7 @@ enum JobsCommand {
 
 #[derive(Debug, Args)]
 struct KindAndChannel {
-    /// Only jobs of this kind: recording or conversation.
+    /// Only jobs of this kind: recording, conversation or agent_state.
     #[arg(long, value_name = "KIND", value_parser = ccbridge_admin::parse_kind)]
     kind: Option<JobKind>,
     /// Only jobs of this channel, e.g. uis-main.

@@ -22,6 +22,7 @@ pub const FUNCTIONS: &[HttpFunction] = &[
     screen_pop::FUNCTION,
     chat_escalation::FUNCTION,
     genesys_messaging_inbound::FUNCTION,
+    agent_states::FUNCTION,
 ];
 
 /// Every function fed by the table's stream.

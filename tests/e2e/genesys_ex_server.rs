@@ -1,6 +1,7 @@
-//! The local Genesys Cloud holds Genesys Cloud EX clients to the contract: presence sources,
-//! and conversation events that must be their documented models, name what the organization
-//! has and keep the order of a conversation.
+//! The local Genesys Cloud holds Genesys Cloud EX clients to the contract: presence sources and
+//! definitions, conversation events that must be their documented models, name what the
+//! organization has and keep the order of a conversation, and user presence and routing status
+//! events held to their models likewise.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -460,4 +461,98 @@ async fn events_without_a_valid_token_are_unauthorized() {
     let (status, answer) = org.post(EVENTS, &batch).await;
     assert_eq!((status, &answer["code"]), (401, &json!("bad.credentials")), "{answer}");
     assert!(org.stored().is_empty());
+}
+
+const PRESENCE: &str = "/api/v2/events/users/presence";
+const ROUTING: &str = "/api/v2/events/users/routingstatus";
+
+impl Org {
+    fn presence(&self, definition: &str) -> Value {
+        json!({"userPresenceEvents": [{
+            "eventId": id(), "eventDateTime": at(0), "userId": self.agent,
+            "sourceId": self.source, "presenceDefinitionId": definition,
+        }]})
+    }
+
+    fn routing(&self, status: &str) -> Value {
+        json!({"userRoutingStatusEvents": [{
+            "eventId": id(), "eventDateTime": at(0), "agentId": self.agent, "status": status, "sourceId": self.source,
+        }]})
+    }
+}
+
+#[tokio::test]
+async fn the_organization_has_a_definition_of_every_system_presence() {
+    let org = Org::start().await;
+    let (status, listing) = org.get("/api/v2/presence/definitions").await;
+    assert_eq!(status, 200);
+    let entities = listing["entities"].as_array().expect("entities");
+    let presences: Vec<&str> = entities.iter().filter_map(|d| d["systemPresence"].as_str()).collect();
+    assert_eq!(
+        presences,
+        ["Available", "Away", "Busy", "Offline", "Idle", "OnQueue", "Meal", "Training", "Meeting", "Break"]
+    );
+    for definition in entities {
+        let id = uuid::Uuid::parse_str(definition["id"].as_str().expect("id")).expect("uuid");
+        assert_eq!(id.get_version_num(), 4);
+        assert!(definition["languageLabels"].is_object());
+    }
+}
+
+#[tokio::test]
+async fn presence_and_routing_status_events_are_their_models_and_name_what_the_organization_has() {
+    let org = Org::start().await;
+    let on_queue = org.gc.presence_definition("OnQueue");
+    let (status, answer) = org.post(PRESENCE, &org.presence(&on_queue)).await;
+    assert_eq!((status, answer["errors"].as_array().map(Vec::len)), (200, Some(0)), "{answer}");
+    let (status, answer) = org.post(ROUTING, &org.routing("Idle")).await;
+    assert_eq!((status, answer["errors"].as_array().map(Vec::len)), (200, Some(0)), "{answer}");
+
+    // Broken structure: a 400 naming the field.
+    let mut late = org.presence(&on_queue);
+    late["userPresenceEvents"][0]["eventDateTime"] = json!("2026-11-21T07:15:03.123456Z");
+    let mut no_source = org.routing("Idle");
+    no_source["userRoutingStatusEvents"][0].as_object_mut().expect("event").remove("sourceId");
+    let mut not_v4 = org.presence(&on_queue);
+    not_v4["userPresenceEvents"][0]["eventId"] = json!("00000000-0000-1000-8000-000000000000");
+    for (path, body, names) in [
+        (ROUTING, org.routing("Away"), "status"),
+        (PRESENCE, late, "eventDateTime"),
+        (ROUTING, no_source, "sourceId"),
+        (PRESENCE, not_v4, "V4 UUID"),
+        (PRESENCE, json!({"userPresenceEvents": []}), "no events"),
+        (PRESENCE, org.routing("Idle"), "userRoutingStatusEvents"),
+    ] {
+        let (status, answer) = org.post(path, &body).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer["message"].as_str().is_some_and(|m| m.contains(names)), "{names}: {answer}");
+    }
+
+    // Well formed, but naming what the organization does not have: refused, not retryable.
+    let mut stranger = org.routing("Idle");
+    stranger["userRoutingStatusEvents"][0]["agentId"] = json!(id());
+    let mut unknown_source = org.presence(&on_queue);
+    unknown_source["userPresenceEvents"][0]["sourceId"] = json!(id());
+    for (path, body, names) in [
+        (PRESENCE, org.presence(&id()), "presenceDefinitionId"),
+        (ROUTING, stranger, "agentId"),
+        (PRESENCE, unknown_source, "sourceId"),
+    ] {
+        let (status, answer) = org.post(path, &body).await;
+        assert_eq!(status, 200, "{answer}");
+        let error = &answer["errors"][0];
+        assert_eq!(error["retryable"], false);
+        assert!(error["message"].as_str().is_some_and(|m| m.contains(names)), "{names}: {answer}");
+    }
+    assert_eq!((org.gc.injected_presence().len(), org.gc.injected_routing_statuses().len()), (1, 1));
+
+    // A repeated event is accepted and kept once; a scripted refusal is retryable.
+    let again = org.presence(&on_queue);
+    org.post(PRESENCE, &again).await;
+    org.post(PRESENCE, &again).await;
+    assert_eq!(org.gc.injected_presence().len(), 2);
+    org.gc.refuse_next_events(1, true);
+    let (_, answer) = org.post(ROUTING, &org.routing("Interacting")).await;
+    assert_eq!(answer["errors"][0]["retryable"], true, "{answer}");
+    assert_eq!(org.gc.injected_routing_statuses().len(), 1);
 }

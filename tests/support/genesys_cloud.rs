@@ -39,6 +39,19 @@
 //!   - Accepted events are kept by `eventId`: a repeated event is accepted again, not kept
 //!     twice. [`GenesysCloud::refuse_next_events`] refuses the next events that would be
 //!     accepted, without keeping them.
+//! - Presence definitions (`GET /api/v2/presence/definitions`): the ten system presences, each
+//!   `{id, name, type: "System", systemPresence, languageLabels, deactivated}` with a V4 id.
+//! - User presence and routing status injection (`POST /api/v2/events/users/presence`,
+//!   `POST /api/v2/events/users/routingstatus`): a 400 naming the field when the body is not
+//!   exactly `{"userPresenceEvents": [...]}` (or `{"userRoutingStatusEvents": [...]}`) with at
+//!   least one event, each exactly its model (`UserPresenceEvent`: `eventId` V4 UUID,
+//!   `eventDateTime`, `userId`, `sourceId` V4 UUID REQUIRED, `presenceDefinitionId` a UUID,
+//!   `message`; `UserRoutingStatusEvent`: `eventId` a UUID, `eventDateTime`, `agentId`, `status`
+//!   of the enum, `sourceId`, all REQUIRED), times as above. Otherwise 200 with
+//!   `BatchEventResponse`: an event is refused, not retryable, when its `sourceId` is not a
+//!   presence source, its `userId`/`agentId` not a registered user, its `presenceDefinitionId`
+//!   not a definition. Accepted events are kept by `eventId`, and
+//!   [`GenesysCloud::refuse_next_events`] refuses these too.
 //! - Recording upload (`POST /api/v2/uploads/recordings`): the `fileName` rules, the timeout
 //!   range and `AES256`; it answers a presigned URL on this server whose PUT must carry the
 //!   headers named and a body matching `Content-MD5`.
@@ -97,6 +110,11 @@ struct ServerState {
     events: Vec<(String, String, Value)>,
     /// Presence sources, in the order they were made.
     presence_sources: Vec<Value>,
+    /// The organisation's presence definitions (the system ones).
+    presence_definitions: Vec<Value>,
+    /// Accepted user presence and routing status events, once per `eventId`, in order.
+    presence_events: Vec<Value>,
+    routing_events: Vec<Value>,
     users: HashSet<String>,
     /// Queues and wrap-up codes: id → name.
     queues: HashMap<String, String>,
@@ -141,6 +159,9 @@ impl GenesysCloud {
             downloads: HashMap::new(),
             events: Vec::new(),
             presence_sources: Vec::new(),
+            presence_definitions: system_presence_definitions(),
+            presence_events: Vec::new(),
+            routing_events: Vec::new(),
             users: HashSet::new(),
             queues: HashMap::new(),
             wrapup_codes: HashMap::new(),
@@ -264,6 +285,23 @@ impl GenesysCloud {
         let id = source["id"].as_str().expect("id").to_owned();
         state.presence_sources.push(source);
         id
+    }
+
+    /// The id of the organisation's definition of system presence `presence` (`OnQueue`).
+    pub fn presence_definition(&self, presence: &str) -> String {
+        let state = self.state();
+        let found = state.presence_definitions.iter().find(|d| d["systemPresence"] == presence);
+        found.and_then(|d| d["id"].as_str()).expect("a system presence").to_owned()
+    }
+
+    /// Accepted user presence events, once per `eventId`, in the order accepted.
+    pub fn injected_presence(&self) -> Vec<Value> {
+        self.state().presence_events.clone()
+    }
+
+    /// Accepted routing status events, once per `eventId`, in the order accepted.
+    pub fn injected_routing_statuses(&self) -> Vec<Value> {
+        self.state().routing_events.clone()
     }
 
     /// A user of the organization; returns its id.
@@ -414,6 +452,12 @@ fn route(state: &Shared, method: &str, path: &str, query: Option<&str>, headers:
         }
         (_, ["presence", "sources", rest @ ..]) => presence_sources(state, method, rest, query, body),
         ("POST", ["events", "conversations"]) => conversation_events(state, body),
+        ("GET", ["presence", "definitions"]) => {
+            let definitions = state.lock().expect("state").presence_definitions.clone();
+            reply(200, json!({"entities": definitions, "total": definitions.len(), "pageCount": 1}), None)
+        }
+        ("POST", ["events", "users", "presence"]) => user_events(state, body, UserEvents::Presence),
+        ("POST", ["events", "users", "routingstatus"]) => user_events(state, body, UserEvents::RoutingStatus),
         ("POST", ["uploads", "recordings"]) => upload_url(state, body),
         ("GET", ["downloads", id]) => match state.lock().expect("state").downloads.get(*id) {
             Some((mime, bytes)) => {
@@ -1204,6 +1248,138 @@ fn conversation_events(state: &Shared, body: &[u8]) -> Response {
         let id = event.text("eventId").to_owned();
         if let Err((message, retryable)) = state.admit(event) {
             errors.push(json!({"eventId": id, "message": message, "retryable": retryable}));
+        }
+    }
+    reply(200, json!({"errors": errors}), None)
+}
+
+/// The ten system presences, as a new organisation has them.
+fn system_presence_definitions() -> Vec<Value> {
+    ["Available", "Away", "Busy", "Offline", "Idle", "OnQueue", "Meal", "Training", "Meeting", "Break"]
+        .iter()
+        .map(|presence| {
+            let id = uuid::Uuid::new_v4().to_string();
+            json!({
+                "id": id,
+                "name": presence,
+                "type": "System",
+                "systemPresence": presence,
+                "languageLabels": {"en_US": presence},
+                "deactivated": false,
+                "selfUri": format!("/api/v2/presence/definitions/{id}"),
+            })
+        })
+        .collect()
+}
+
+/// Which of the two user event APIs a batch is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserEvents {
+    Presence,
+    RoutingStatus,
+}
+
+const USER_PRESENCE_EVENT: &[Field] = &[
+    req("eventId", Kind::Id),
+    req("eventDateTime", Kind::Time),
+    req("userId", Kind::Text),
+    req("sourceId", Kind::Id),
+    opt("presenceDefinitionId", Kind::Text),
+    opt("message", Kind::Text),
+];
+
+const USER_ROUTING_STATUS_EVENT: &[Field] = &[
+    req("eventId", Kind::Text),
+    req("eventDateTime", Kind::Time),
+    req("agentId", Kind::Text),
+    req("status", Kind::OneOf(&["OffQueue", "Idle", "Interacting", "Communicating", "NotResponding"])),
+    req("sourceId", Kind::Text),
+];
+
+/// The events of a well-formed user event batch, or the 400's message.
+fn user_batch(body: &[u8], which: UserEvents) -> Result<Vec<Value>, String> {
+    let body: Value = serde_json::from_slice(body).map_err(|_| "malformed JSON".to_string())?;
+    let (array, fields) = match which {
+        UserEvents::Presence => ("userPresenceEvents", USER_PRESENCE_EVENT),
+        UserEvents::RoutingStatus => ("userRoutingStatusEvents", USER_ROUTING_STATUS_EVENT),
+    };
+    only_fields(&body, "body", &[array])?;
+    let events = body.get(array).and_then(Value::as_array).ok_or(format!("body.{array} must be an array"))?;
+    if events.is_empty() {
+        return Err("the batch has no events".into());
+    }
+    for (i, event) in events.iter().enumerate() {
+        let at = format!("body.{array}[{i}]");
+        check_fields(event, &at, fields)?;
+        let uuid = |field: &str| match event.get(field).and_then(Value::as_str) {
+            Some(text) if uuid::Uuid::try_parse(text).is_err() || text.len() != 36 => {
+                Err(format!("{at}.{field} {text:?} is not a UUID"))
+            }
+            _ => Ok(()),
+        };
+        uuid("presenceDefinitionId")?;
+        if which == UserEvents::RoutingStatus {
+            uuid("eventId")?;
+        }
+    }
+    Ok(events.clone())
+}
+
+impl ServerState {
+    /// Why a well-formed user event cannot be accepted: something it names is unknown.
+    fn user_event_refusal(&self, event: &Value) -> Check {
+        let text = |field: &str| event.get(field).and_then(Value::as_str);
+        if let Some(source) = text("sourceId")
+            && !self.presence_sources.iter().any(|s| s["id"] == source)
+        {
+            return Err(format!("sourceId {source:?} is not a presence source of the organization"));
+        }
+        for field in ["userId", "agentId"] {
+            if let Some(user) = text(field)
+                && !self.users.contains(user)
+            {
+                return Err(format!("{field} {user:?} is not a user of the organization"));
+            }
+        }
+        if let Some(definition) = text("presenceDefinitionId")
+            && !self.presence_definitions.iter().any(|d| d["id"] == definition)
+        {
+            return Err(format!("presenceDefinitionId {definition:?} is not a presence definition"));
+        }
+        Ok(())
+    }
+}
+
+fn user_events(state: &Shared, body: &[u8], which: UserEvents) -> Response {
+    let events = match user_batch(body, which) {
+        Ok(events) => events,
+        Err(message) => return error(400, "bad.request", &message),
+    };
+    let mut state = state.lock().expect("state");
+    let mut errors = Vec::new();
+    for event in events {
+        let id = event["eventId"].as_str().unwrap_or_default().to_owned();
+        let kept = match which {
+            UserEvents::Presence => &state.presence_events,
+            UserEvents::RoutingStatus => &state.routing_events,
+        };
+        let repeated = kept.iter().any(|e| e["eventId"] == id.as_str());
+        let refused = match (repeated, state.user_event_refusal(&event)) {
+            (false, Err(message)) => Some((message, false)),
+            _ => state.refusals.pop_front().map(|retryable| {
+                let message = if retryable { "temporarily unavailable" } else { "the event was refused" };
+                (message.to_owned(), retryable)
+            }),
+        };
+        match refused {
+            Some((message, retryable)) => {
+                errors.push(json!({"eventId": id, "message": message, "retryable": retryable}));
+            }
+            None if repeated => {}
+            None => match which {
+                UserEvents::Presence => state.presence_events.push(event),
+                UserEvents::RoutingStatus => state.routing_events.push(event),
+            },
         }
     }
     reply(200, json!({"errors": errors}), None)

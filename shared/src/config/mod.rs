@@ -8,7 +8,7 @@
 //! downstream parses a setting again.
 //!
 //! Each kind's settings and rules live with their domain ([`UisChannel`], [`WdeChannel`],
-//! [`GenesysCloudChannel`], [`ChatbotChannel`]); this module lists them, checks what spans
+//! [`GenesysCloudChannel`], [`ChatbotChannel`], [`AgentStatesChannel`]); this module lists them, checks what spans
 //! channels (unique ids, unique selecting secrets, references) and finds channels by id or by
 //! secret. It is the one place that matches on the kind of a channel.
 
@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::auth::secret_matches;
 pub use crate::chat::config::ChatbotChannel;
+pub use crate::ex::agents::AgentStatesChannel;
 pub use crate::genesys::config::GenesysCloudChannel;
 pub use crate::uis::config::UisChannel;
 pub use crate::wde::config::WdeChannel;
@@ -117,6 +118,7 @@ pub enum Channel {
     Wde(WdeChannel),
     GenesysCloud(GenesysCloudChannel),
     Chatbot(ChatbotChannel),
+    AgentStates(AgentStatesChannel),
 }
 
 /// The settings of one kind of channel, found in a [`Channel`].
@@ -181,6 +183,7 @@ kinds! {
     Wde(WdeChannel) = "wde",
     GenesysCloud(GenesysCloudChannel) = "genesys_cloud",
     Chatbot(ChatbotChannel) = "chatbot",
+    AgentStates(AgentStatesChannel) = "agent_states",
 }
 
 /// The document as written: the channels are read one by one, each by its `kind`, so that an

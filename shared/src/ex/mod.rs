@@ -5,7 +5,14 @@
 //! - [`source`]: the organisation's external source, provisioned once.
 //! - [`call`]: a finished UIS call as the events of one external conversation (pure).
 //! - [`job`]: the job that sends it, batch by batch, reading what Genesys refused.
+//! - [`agents`]: an `agent_states` channel and its state table (platform state → presence and
+//!   routing status).
+//! - [`agent_state`]: the states a platform pushes, each agent's last one kept in time order.
+//! - [`agent_job`]: the job that sends a change as a presence and a routing status event.
 
+pub mod agent_job;
+pub mod agent_state;
+pub mod agents;
 pub mod call;
 pub mod config;
 pub mod job;

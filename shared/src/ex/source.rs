@@ -1,12 +1,18 @@
 //! The external source of an EX organisation: the presence source Genesys Cloud knows the
 //! platforms ccbridge bridges as. Provisioned once per Genesys Cloud channel by the operator
 //! (`ccbridge-admin ex provision`), found by name when it exists, created otherwise, and its id
-//! kept in the table (`EXSOURCE#<genesys channel>`) for every conversation and agent state sent.
+//! kept in the table (`EXSOURCE#<genesys channel>`) for every conversation and agent state sent,
+//! with the id of the organisation's definition of each system presence, which presence events
+//! carry (`presenceDefinitionId`). Running it again picks up definitions Genesys changed.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::agents::SystemPresence;
 use crate::config::common::ChannelId;
+use crate::genesys::presence::Definition;
 use crate::genesys::{GenesysClient, GenesysError};
 use crate::store::{Entity, Key, Store, StoreError};
 
@@ -21,6 +27,33 @@ pub struct ExSource {
     pub name: String,
     #[serde(with = "time::serde::rfc3339")]
     pub provisioned_at: OffsetDateTime,
+    /// System presence (`OnQueue`) → the organisation's definition id; empty when provisioned
+    /// by a version that did not read them.
+    #[serde(default)]
+    pub presence_definitions: BTreeMap<String, String>,
+}
+
+impl ExSource {
+    /// The organisation's definition of `presence`, if provisioning found one.
+    pub fn definition(&self, presence: SystemPresence) -> Option<&str> {
+        self.presence_definitions.get(presence.as_str()).map(String::as_str)
+    }
+}
+
+/// The definition each system presence is sent as: the active one of type `System` (the
+/// organisation's primary), else any active one of that presence.
+fn system_definitions(definitions: &[Definition]) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let active = || definitions.iter().filter(|d| !d.deactivated);
+    for primary in [true, false] {
+        for definition in active().filter(|d| (d.kind.as_deref() == Some("System")) == primary) {
+            let Some(presence) = definition.system_presence.as_deref().and_then(SystemPresence::parse) else {
+                continue;
+            };
+            found.entry(presence.as_str().to_owned()).or_insert_with(|| definition.id.clone());
+        }
+    }
+    found
 }
 
 impl Entity for ExSource {
@@ -79,10 +112,17 @@ pub async fn provision(
         Some(source) => (source.clone(), false),
         None => (client.create_presence_source(SOURCE_NAME, "Platforms bridged by ccbridge").await?, true),
     };
-    if let Some(known) = known.filter(|k| k.source_id == source.id) {
+    let presence_definitions = system_definitions(&client.presence_definitions().await?);
+    if let Some(known) = known.filter(|k| k.source_id == source.id && k.presence_definitions == presence_definitions) {
         return Ok(Provisioned::Unchanged(known));
     }
-    let record = ExSource { genesys: genesys.clone(), source_id: source.id, name: source.name, provisioned_at: now };
+    let record = ExSource {
+        genesys: genesys.clone(),
+        source_id: source.id,
+        name: source.name,
+        provisioned_at: now,
+        presence_definitions,
+    };
     store.update_with::<ExSource, _>(&record.key(), |_| Some(record.clone())).await?;
     Ok(if created { Provisioned::Created(record) } else { Provisioned::Adopted(record) })
 }

@@ -312,8 +312,14 @@ struct BatchEventResponse {
 impl GenesysClient {
     /// Publishes a batch of conversation events; the events it refused, if any.
     pub async fn inject_conversation(&self, request: &Value) -> Result<Vec<EventError>, GenesysError> {
+        self.inject(EVENTS_PATH, request).await
+    }
+
+    /// Posts a batch of events to one of the event APIs, reading its `BatchEventResponse`: a
+    /// `200` is not success until its `errors` are read.
+    pub(crate) async fn inject(&self, path: &str, request: &Value) -> Result<Vec<EventError>, GenesysError> {
         let body = serde_json::to_vec(request).map_err(|e| GenesysError::Decode(e.to_string()))?;
-        let response = self.request(Method::POST, EVENTS_PATH, Some(body.into())).await?;
+        let response = self.request(Method::POST, path, Some(body.into())).await?;
         if response.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Vec::new());
         }

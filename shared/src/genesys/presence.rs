@@ -1,13 +1,19 @@
 //! Presence sources (`/api/v2/presence/sources`): the external platform as Genesys Cloud knows
 //! it. An EX organisation has one; its id is the `sourceId` of the external conversations and
-//! of the agent states the platform reports.
+//! of the agent states the platform reports. Also the organisation's presence definitions
+//! (`/api/v2/presence/definitions`), whose ids presence events carry, and the injection of
+//! agents' presence and routing status (`/api/v2/events/users/…`).
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use super::conversations::EventError;
 use super::{GenesysClient, GenesysError};
 
 pub const SOURCES_PATH: &str = "/api/v2/presence/sources";
+pub const DEFINITIONS_PATH: &str = "/api/v2/presence/definitions";
+pub const PRESENCE_EVENTS_PATH: &str = "/api/v2/events/users/presence";
+pub const ROUTING_STATUS_EVENTS_PATH: &str = "/api/v2/events/users/routingstatus";
 
 /// A presence source as Genesys answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -31,7 +37,45 @@ struct NewSource<'a> {
     description: &'a str,
 }
 
+/// A presence definition as Genesys answers it (`OrganizationPresenceDefinition`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Definition {
+    pub id: String,
+    /// `Available`, `Busy`, `OnQueue`, …; absent on a definition that is no system presence.
+    #[serde(default)]
+    pub system_presence: Option<String>,
+    /// `System` for the organisation's primary definitions, `User` for secondary ones.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub deactivated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct DefinitionListing {
+    #[serde(default)]
+    entities: Vec<Definition>,
+}
+
 impl GenesysClient {
+    /// The organisation's presence definitions.
+    pub async fn presence_definitions(&self) -> Result<Vec<Definition>, GenesysError> {
+        Ok(self.get_json::<DefinitionListing>(DEFINITIONS_PATH).await?.entities)
+    }
+
+    /// Publishes a batch of user presence events (`BatchUserPresenceEventRequest`); the events
+    /// Genesys refused, if any.
+    pub async fn inject_presence(&self, request: &serde_json::Value) -> Result<Vec<EventError>, GenesysError> {
+        self.inject(PRESENCE_EVENTS_PATH, request).await
+    }
+
+    /// Publishes a batch of routing status events (`BatchUserRoutingStatusEventRequest`); the
+    /// events Genesys refused, if any.
+    pub async fn inject_routing_status(&self, request: &serde_json::Value) -> Result<Vec<EventError>, GenesysError> {
+        self.inject(ROUTING_STATUS_EVENTS_PATH, request).await
+    }
+
     /// The organisation's presence sources.
     pub async fn presence_sources(&self) -> Result<Vec<Source>, GenesysError> {
         Ok(self.get_json::<SourceListing>(SOURCES_PATH).await?.entities)

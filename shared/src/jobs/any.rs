@@ -7,16 +7,17 @@ use time::OffsetDateTime;
 use super::Job;
 use super::JobState;
 use crate::config::common::ChannelId;
+use crate::ex::agent_job::AgentStateJob;
 use crate::ex::job::ConversationJob;
 use crate::recordings::job::RecordingJob;
 use crate::store::{Entity, Key, Store, StoreError, Written};
-use crate::uis::call::CallSessionId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AnyJob {
     Recording(RecordingJob),
     Conversation(ConversationJob),
+    AgentState(AgentStateJob),
 }
 
 impl Entity for AnyJob {
@@ -27,6 +28,7 @@ impl Entity for AnyJob {
         match self {
             Self::Recording(job) => job.key(),
             Self::Conversation(job) => job.key(),
+            Self::AgentState(job) => job.key(),
         }
     }
 }
@@ -43,11 +45,18 @@ impl From<ConversationJob> for AnyJob {
     }
 }
 
+impl From<AgentStateJob> for AnyJob {
+    fn from(job: AgentStateJob) -> Self {
+        Self::AgentState(job)
+    }
+}
+
 impl AnyJob {
     pub fn job_id(&self) -> &str {
         match self {
             Self::Recording(job) => &job.job_id,
             Self::Conversation(job) => &job.job_id,
+            Self::AgentState(job) => &job.job_id,
         }
     }
 
@@ -55,6 +64,7 @@ impl AnyJob {
         match self {
             Self::Recording(job) => &job.job,
             Self::Conversation(job) => &job.job,
+            Self::AgentState(job) => &job.job,
         }
     }
 
@@ -62,20 +72,17 @@ impl AnyJob {
         match self {
             Self::Recording(job) => &job.channel,
             Self::Conversation(job) => &job.channel,
-        }
-    }
-
-    pub fn call_session_id(&self) -> CallSessionId {
-        match self {
-            Self::Recording(job) => job.call_session_id,
-            Self::Conversation(job) => job.call_session_id,
+            Self::AgentState(job) => &job.channel,
         }
     }
 
     /// The key of job `job_id`, as listings print it: `<channel>:<call_session_id>:<link_id>`
-    /// for a recording, `<channel>:<call_session_id>:conversation` for a conversation.
+    /// for a recording, `<channel>:<call_session_id>:conversation` for a conversation,
+    /// `agent-state:<channel>:<agent>:<time µs>:<presence>:<routing>` for an agent's state.
     pub fn key_of(job_id: &str) -> Option<Key> {
-        RecordingJob::key_of(job_id).or_else(|| ConversationJob::key_of(job_id))
+        AgentStateJob::key_of(job_id)
+            .or_else(|| RecordingJob::key_of(job_id))
+            .or_else(|| ConversationJob::key_of(job_id))
     }
 
     /// Puts the job at `key` back to `pending` when `wanted` takes it as stored now: one
@@ -88,6 +95,8 @@ impl AnyJob {
     ) -> Result<(Written, Option<AnyJob>), StoreError> {
         if key.sk == ConversationJob::SORT_KEY {
             requeue_as::<ConversationJob>(store, key, now, wanted).await
+        } else if key.sk.starts_with(AgentStateJob::SORT_KEY_PREFIX) {
+            requeue_as::<AgentStateJob>(store, key, now, wanted).await
         } else {
             requeue_as::<RecordingJob>(store, key, now, wanted).await
         }

@@ -1,5 +1,5 @@
 //! Outbound work that never strands: every job (a recording to copy and upload, a call to send
-//! as an external conversation; agent states and configuration changes next) carries one
+//! as an external conversation, a change of an agent's state; configuration changes next) carries one
 //! [`JobState`]: its
 //! status, attempts, last error and the time it is due, kept in a sparse index so due and
 //! leased jobs are read in due order, one query per page.
@@ -43,15 +43,18 @@ pub enum JobKind {
     Recording,
     /// A finished call, sent to Genesys Cloud EX as an external conversation.
     Conversation,
+    /// A change of an agent's state, sent to Genesys Cloud EX as presence and routing status.
+    AgentState,
 }
 
 impl JobKind {
-    pub const ALL: [Self; 2] = [Self::Recording, Self::Conversation];
+    pub const ALL: [Self; 3] = [Self::Recording, Self::Conversation, Self::AgentState];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Recording => "recording",
             Self::Conversation => "conversation",
+            Self::AgentState => "agent_state",
         }
     }
 

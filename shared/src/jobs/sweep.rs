@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use super::{JobState, Outcome, metrics};
 use crate::App;
 use crate::clock::micros;
+use crate::ex::agent_job::{self, AgentStateJob};
 use crate::ex::job::{self as conversation, ConversationJob};
 use crate::recordings::{self, job::RecordingJob};
 use crate::store::{Cursor, Entity, Index, Item, Key, StoreError, item_type, keys, schema};
@@ -121,12 +122,14 @@ async fn run(app: &App, item: Item, settings: &SweepSettings) -> Result<Ran, Sto
     let state = match kind.as_str() {
         RecordingJob::TYPE => app.store.decode_item::<RecordingJob>(item).ok().map(|job| job.job),
         ConversationJob::TYPE => app.store.decode_item::<ConversationJob>(item).ok().map(|job| job.job),
+        AgentStateJob::TYPE => app.store.decode_item::<AgentStateJob>(item).ok().map(|job| job.job),
         _ => None,
     };
     if state.is_some_and(|s: JobState| !s.status.is_active()) {
         // Reading it back and writing it again recomputes its index entries.
         match kind.as_str() {
             ConversationJob::TYPE => app.store.update_with::<ConversationJob, _>(&key, |c| c.cloned()).await?.0,
+            AgentStateJob::TYPE => app.store.update_with::<AgentStateJob, _>(&key, |c| c.cloned()).await?.0,
             _ => app.store.update_with::<RecordingJob, _>(&key, |c| c.cloned()).await?.0,
         };
         return Ok(Ran::Repaired);
@@ -144,6 +147,7 @@ pub async fn process(
     match item_type {
         RecordingJob::TYPE => recordings::process(app, key, settings).await,
         ConversationJob::TYPE => conversation::process(app, key, settings.reports_failures).await,
+        AgentStateJob::TYPE => agent_job::process(app, key, settings.reports_failures).await,
         other => {
             tracing::warn!(%key, kind = other, "a due job of a type this version does not run");
             Ok(Outcome::Skipped)

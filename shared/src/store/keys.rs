@@ -25,6 +25,7 @@
 //! | `CHATPEER#<integration>#<sha256(peer)>` | `LATEST` | the session an agent's reply belongs to, read consistently |
 //! | `CHATBOT#<channel>` | `INTEGRATION`, `INTEGRATION#<skill>` | a bot's provisioned integrations |
 //! | `EXSOURCE#<genesys channel>` | `SOURCE` | the EX organisation's provisioned external source |
+//! | `AGENT#<channel>#<agent>` | `STATE`, `JOB#<time µs>#<presence>#<routing>` | a platform agent's last state, and the job sending each change to Genesys Cloud EX |
 
 use std::fmt::Display;
 
@@ -75,6 +76,22 @@ pub fn click(channel: &str, employee: impl Display, number_digits: &str) -> Key 
 /// The job sending a call to Genesys Cloud EX, under its call.
 pub fn conversation_job(channel: &str, call_session_id: impl Display) -> Key {
     Key::new(call_partition(channel, call_session_id), "CONVERSATION")
+}
+
+/// The partition of one platform agent of an `agent_states` channel.
+pub fn agent_partition(channel: &str, agent: &str) -> String {
+    format!("AGENT#{channel}#{agent}")
+}
+
+/// A platform agent's last state.
+pub fn agent_state(channel: &str, agent: &str) -> Key {
+    Key::new(agent_partition(channel, agent), "STATE")
+}
+
+/// The job sending one change of an agent's state, under the agent: `at_micros` since the
+/// epoch, zero-padded so the changes sort by time.
+pub fn agent_state_job(channel: &str, agent: &str, at_micros: i64, presence: &str, routing: &str) -> Key {
+    Key::new(agent_partition(channel, agent), format!("JOB#{at_micros:020}#{presence}#{routing}"))
 }
 
 /// A recording job, under its call.
