@@ -241,7 +241,7 @@ mod tests {
 
     fn parse(extra: &str) -> Result<Config, ConfigError> {
         Config::parse(&format!(
-            "{GENESYS}[[channel]]\nkind = \"agent_states\"\nid = \"pbx\"\napi_key = \"pbx-key-0001\"\n\
+            "{GENESYS}[[channel]]\nkind = \"agent_states\"\nid = \"pbx\"\napi_key = \"pbx-key-0001-0123456\"\n\
              genesys = \"gc\"\nusers = {{ \"a1\" = \"6f4b8f0e-3c1a-4d2b-9a61-0c6f1d2e3a4b\" }}\n{extra}"
         ))
     }
@@ -294,12 +294,12 @@ mod tests {
     #[test]
     fn users_are_genesys_ids_and_the_organisation_is_a_genesys_channel() {
         let bad = Config::parse(&format!(
-            "{GENESYS}[[channel]]\nkind = \"agent_states\"\nid = \"pbx\"\napi_key = \"pbx-key-0001\"\n\
+            "{GENESYS}[[channel]]\nkind = \"agent_states\"\nid = \"pbx\"\napi_key = \"pbx-key-0001-0123456\"\n\
              genesys = \"gc\"\nusers = {{ \"a1\" = \"nobody\" }}\n"
         ));
         assert!(bad.expect_err("not a uuid").to_string().contains("channel[1].users.a1"));
         let elsewhere = Config::parse(
-            "[[channel]]\nkind = \"agent_states\"\nid = \"pbx\"\napi_key = \"pbx-key-0001\"\n\
+            "[[channel]]\nkind = \"agent_states\"\nid = \"pbx\"\napi_key = \"pbx-key-0001-0123456\"\n\
              genesys = \"gc\"\nusers = { \"a1\" = \"6f4b8f0e-3c1a-4d2b-9a61-0c6f1d2e3a4b\" }\n",
         );
         assert!(elsewhere.expect_err("no such channel").to_string().contains("channel[0].genesys"));
