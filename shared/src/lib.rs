@@ -39,6 +39,8 @@ pub mod function;
 pub mod genesys;
 pub mod http;
 pub mod jobs;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod outbound;
 pub mod phone;
 pub mod recordings;

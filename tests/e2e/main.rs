@@ -11,6 +11,7 @@ mod click_to_call;
 mod events;
 mod genesys_client;
 mod jobs;
+mod openapi;
 mod recordings;
 mod status;
 mod store;

@@ -22,6 +22,7 @@ use crate::store::lookup::Match;
 /// `POST /chat/sessions`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartRequest {
     /// The bot's id for the session; makes retries of the start idempotent.
     pub session_id: Option<String>,
@@ -36,6 +37,7 @@ pub struct StartRequest {
 /// The attachment a user sends: a link Genesys can fetch.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentRequest {
     pub url: String,
     pub mime: String,
@@ -46,6 +48,7 @@ pub struct AttachmentRequest {
 /// `POST /chat/sessions/{id}/messages`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostRequest {
     /// The bot's id for the message; makes retries idempotent.
     pub message_id: Option<String>,

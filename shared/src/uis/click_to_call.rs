@@ -37,6 +37,7 @@ const MAX_EXTERNAL_ID: usize = 128;
 /// `POST /uis/calls`: who calls and whom.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallRequest {
     /// The operator (as the channel's `operators` name them) who calls.
     pub operator: Option<String>,
@@ -87,6 +88,7 @@ pub struct Placed {
 
 /// What an API caller gets back.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlacedView {
     pub call_session_id: CallSessionId,
     pub result: &'static str,
