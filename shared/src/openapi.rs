@@ -799,6 +799,16 @@ fn wde_request(fields: &[&str], required: &[&str]) -> Value {
                     "type": ["array", "string"],
                     "items": {"type": "object", "properties": {"Name": {"type": "string"}, "Value": {"type": ["integer", "string"]}}},
                 }),
+                // The sanitizers the webservice reads these with (YetiForce's): others are text.
+                "GenesysIDInteraction" | "OutboundCallID" => json!({"type": "string", "pattern": "^[A-Za-z0-9_]+$"}),
+                "MediaType" | "CustomerToken" => json!({"type": "string", "pattern": "^[A-Za-z0-9_ ,.=-]+$"}),
+                "InteractionStartDateTime" | "InteractionEndDateTime" => json!({
+                    "type": "string", "description": "RFC 3339, or `YYYY-MM-DD HH:MM:SS` read as UTC.",
+                    "examples": ["2022-11-08T14:54:55.9895353Z"],
+                }),
+                "CRMInteractionID" | "CRMPreviewInteractionID" | "CRMSourceID" | "InteractionHandleTime" | "QueueTime" => {
+                    json!({"type": ["integer", "string"], "pattern": "^-?[0-9]+$"})
+                }
                 _ => json!({"type": ["string", "number"]}),
             };
             ((*name).to_owned(), schema)

@@ -13,6 +13,7 @@ mod genesys_client;
 mod jobs;
 mod openapi;
 mod recordings;
+mod schemathesis;
 mod status;
 mod store;
 mod streams;
