@@ -159,7 +159,12 @@ pub async fn place(app: &App, channel: &UisChannel, request: &CallRequest) -> Re
         }
     }
     let call = EmployeeCall { employee_id, contact: &phone, virtual_phone: &virtual_phone, external_id };
-    let call_session_id = match call_api::start_employee_call(&app.clients.uis_call_api, settings, &call).await {
+    let placed = call_api::start_employee_call(&app.clients.uis_call_api, settings, &call).await;
+    crate::metrics::outbound(
+        crate::metrics::Target::UisCallApi,
+        placed.as_ref().map_or_else(CallApiError::outcome, |_| "ok"),
+    );
+    let call_session_id = match placed {
         Ok(id) => id,
         Err(error) => {
             app.store.delete(&lease.key()).await?;
