@@ -21,6 +21,29 @@ use serde_json::{Map, Value, json};
 /// The namespace every ccbridge metric is in.
 pub const NAMESPACE: &str = "ccbridge";
 
+/// Requests answered, by function (and route and status class, and channel).
+pub const REQUESTS: &str = "Requests";
+/// Of those, the ones answered with a 5xx: the 5xx-rate alarms divide this by [`REQUESTS`].
+pub const SERVER_ERRORS: &str = "ServerErrors";
+
+/// Every metric the functions report: the dashboard shows each. The job metrics are reported
+/// by the job flows through [`crate::jobs::metrics`].
+pub const ALL: &[&str] = &[
+    REQUESTS,
+    SERVER_ERRORS,
+    "Latency",
+    "Rejected",
+    "WebhooksAccepted",
+    "WebhooksUnchanged",
+    "OutboundCalls",
+    "JobsStarted",
+    "JobsDone",
+    "JobsRetried",
+    "JobsFailed",
+    "JobsSwept",
+    "OldestDueJobAgeSeconds",
+];
+
 /// The `Function` dimension of what is emitted outside any invocation.
 const NO_FUNCTION: &str = "none";
 /// The `Channel` dimension before (or without) a secret selecting one.
