@@ -73,7 +73,8 @@ fn find<'a>(metrics: &'a [Value], metric: &str, fields: &[(&str, &str)]) -> Opti
     metrics.iter().find(|m| m.get(metric).is_some() && fields.iter().all(|(k, v)| m[*k] == *v))
 }
 
-#[tokio::test]
+// Several threads: the test blocks reading the log while the provider serves the recording.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_local_run_logs_the_metrics_of_a_webhook_an_interaction_and_a_job() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let config_path = dir.path().join("ccbridge.toml");

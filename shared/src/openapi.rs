@@ -257,7 +257,11 @@ fn uis_operations() -> Vec<Operation> {
         "parameters": [json!({"name": "phone", "in": "query", "required": true, "description": "A phone number, read in the channel's `default_country` when it has no country code.", "schema": {"type": "string"}})],
         "responses": responses(&[(200, json_response("The contact.", "ContactView"))], &[400, 401, 404, 409, 500, 503]),
     })));
-    let mut params = vec![path_param("contact_id", "The contact's id (`c` and 20 hex digits).", segment())];
+    let mut params = vec![path_param(
+        "contact_id",
+        "The contact's id (`c` and 20 hex digits); another id has no calls.",
+        json!({"type": "string", "pattern": "^c[0-9a-f]{20}$"}),
+    )];
     params.extend(page_params());
     all.push(op("GET /uis/contacts/{contact_id}/calls", "get", "/uis/contacts/{contact_id}/calls", json!({
         "operationId": "uisContactCalls", "tags": ["uis"], "summary": "A contact's calls on the channel, newest first.",
@@ -268,13 +272,17 @@ fn uis_operations() -> Vec<Operation> {
     all.push(op("GET /uis/calls/{call_session_id}", "get", "/uis/calls/{call_session_id}", json!({
         "operationId": "uisCall", "tags": ["uis"], "summary": "One call with its notifications (token removed), its ticket and its recordings.",
         "security": security(UIS_API_KEY),
-        "parameters": [path_param("call_session_id", "UIS's call session id.", segment())],
+        "parameters": [path_param("call_session_id", "UIS's call session id.", json!({"type": "string", "pattern": "^[0-9]+$"}))],
         "responses": responses(&[(200, json_response("The call.", "CallDetail"))], &[400, 401, 404, 500, 503]),
     })));
     all.push(op("GET /recordings/{id}", "get", "/recordings/{id}", json!({
         "operationId": "recordingLink", "tags": ["uis"], "summary": "A 5-minute presigned link to play a recording copied into S3.",
         "security": security(UIS_API_KEY),
-        "parameters": [path_param("id", "`<call_session_id>-<link_id>`, as `recordings[].id` of the call.", segment())],
+        "parameters": [path_param(
+            "id",
+            "`<call_session_id>-<link_id>`, as `recordings[].id` of the call.",
+            json!({"type": "string", "pattern": "^[0-9]+-[0-9a-f]{20}$"}),
+        )],
         "responses": responses(&[(200, json_response("The link.", "PlaybackLink"))], &[400, 401, 404, 409, 500, 503]),
     })));
     all.push(op("POST /uis/calls", "post", "/uis/calls", json!({
