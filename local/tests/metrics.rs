@@ -63,6 +63,16 @@ async fn provider() -> String {
     format!("http://{addr}/records/3409127754.mp3")
 }
 
+/// The local stack's process, stopped when the test ends, failed or not.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The EMF lines among `lines`.
 fn metric_lines(lines: &[String]) -> Vec<Value> {
     lines.iter().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v.get("_aws").is_some()).collect()
@@ -81,17 +91,19 @@ async fn a_local_run_logs_the_metrics_of_a_webhook_an_interaction_and_a_job() {
     std::fs::write(&config_path, config()).expect("configuration");
     let link = provider().await;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccbridge-local"))
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--config")
-        .arg(&config_path)
-        .args(["serve", "--port", "0", "--dynamodb-port", "0", "--s3-port", "0", "--schedule-every", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ccbridge-local starts");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_ccbridge-local"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--config")
+            .arg(&config_path)
+            .args(["serve", "--port", "0", "--dynamodb-port", "0", "--s3-port", "0", "--schedule-every", "1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ccbridge-local starts"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
     let (sender, lines) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -136,8 +148,7 @@ async fn a_local_run_logs_the_metrics_of_a_webhook_an_interaction_and_a_job() {
     assert_eq!(wde(WDE_KEY).await.expect("WDE").status(), 200);
     assert_eq!(wde("wrongKey0001").await.expect("WDE").status(), 401);
     wait_for(&|l| l.contains("\"JobsDone\""));
-    child.kill().expect("stop ccbridge-local");
-    let _ = child.wait();
+    drop(child);
     seen.extend(lines.try_iter());
 
     let metrics = metric_lines(&seen);
