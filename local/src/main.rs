@@ -45,6 +45,8 @@ enum Command {
     },
     /// Invoke one function with an API Gateway event file, e.g. events/status/get.json.
     Invoke { function: String, event: PathBuf },
+    /// Print the OpenAPI document of every HTTP operation (what docs/openapi.json holds).
+    Openapi,
 }
 
 fn loopback(port: u16) -> SocketAddr {
@@ -70,6 +72,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", ccbridge::openapi::document_text());
+        return Ok(());
+    }
     let text = std::fs::read_to_string(&cli.config).map_err(|e| format!("{}: {e}", cli.config.display()))?;
     let config = Config::parse(&text).map_err(|e| format!("{}: {e}", cli.config.display()))?;
     std::fs::create_dir_all(&cli.data_dir).map_err(|e| format!("{}: {e}", cli.data_dir.display()))?;
@@ -77,7 +83,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         cli.command.unwrap_or(Command::Serve { port: 3000, schedule_every: 5, dynamodb_port: 3001, s3_port: 3002 });
     let (dynamodb_port, s3_port) = match &command {
         Command::Serve { dynamodb_port, s3_port, .. } => (*dynamodb_port, *s3_port),
-        Command::Invoke { .. } => (0, 0),
+        Command::Invoke { .. } | Command::Openapi => (0, 0),
     };
     let database = cli.data_dir.join("dynamodb.sqlite");
     let options = Options {
@@ -120,6 +126,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     function.name
                 );
             }
+            println!("OpenAPI   http://{addr}{}", ccbridge_local::router::OPENAPI_PATH);
             println!("Try: curl -s http://{addr}/status");
             println!("Stop with Ctrl-C; the data stays in {}.", cli.data_dir.display());
             tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
@@ -136,5 +143,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{}", serde_json::to_string_pretty(&response).map_err(|e| e.to_string())?);
             Ok(())
         }
+        Command::Openapi => Ok(()),
     }
 }

@@ -1,6 +1,7 @@
 //! One axum router for every function, with API Gateway's routes and behaviour: path
 //! parameters from `{name}` segments, `{"message":"Not Found"}` for unmatched routes and
-//! methods, and a 10 MB payload cap.
+//! methods, and a 10 MB payload cap. It also serves the OpenAPI document at `/openapi.json`,
+//! which API Gateway does not: it is the local stack's, for API tooling and schemathesis.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,7 +33,11 @@ pub fn router(app: Arc<App>, functions: &[HttpFunction]) -> axum::Router {
             router = router.route(route.path, on(filter, handler));
         }
     }
-    router.fallback(not_found).method_not_allowed_fallback(not_found).layer(DefaultBodyLimit::max(API_GATEWAY_MAX_BODY))
+    router
+        .route(OPENAPI_PATH, axum::routing::get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(DefaultBodyLimit::max(API_GATEWAY_MAX_BODY))
 }
 
 fn method_filter(method: &str) -> Option<MethodFilter> {
@@ -52,6 +57,13 @@ fn method_filter(method: &str) -> Option<MethodFilter> {
             .or(MethodFilter::HEAD),
         _ => return None,
     })
+}
+
+/// Where the local stack serves the OpenAPI document.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+
+async fn openapi() -> axum::response::Response {
+    ([(http::header::CONTENT_TYPE, "application/json")], ccbridge::openapi::document_text()).into_response()
 }
 
 async fn not_found() -> axum::response::Response {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -18,6 +19,7 @@ use tracing::Instrument;
 use crate::App;
 use crate::error::ApiError;
 use crate::http::{ErrorRenderer, PathParams, Request, Response, request_id};
+use crate::metrics;
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Response, ApiError>> + Send>>;
 
@@ -105,8 +107,10 @@ impl HttpFunction {
     }
 
     /// Handles one request: runs its route's handler inside a span carrying the request id,
-    /// logs the outcome and renders errors. Lambda and the local stack both call this.
+    /// logs the outcome, counts it ([`metrics::request`], and [`metrics::rejected`] for a 4xx)
+    /// and renders errors. Lambda and the local stack both call this.
     pub async fn call(&self, app: Arc<App>, mut req: Request) -> Response {
+        let started = Instant::now();
         let id = request_id(&req);
         req.extensions_mut().insert(id.clone());
         let span = tracing::info_span!("request", function = self.name, request_id = id.as_str());
@@ -115,12 +119,13 @@ impl HttpFunction {
         // The route's template, never the path itself: a path can be a capability (a signed
         // card link), and logs are not the place for one.
         let path = route.map_or("(no route)", |r| r.path);
-        async move {
+        let key = route.map_or_else(|| "(no route)".to_owned(), |r| r.key());
+        let handled = async move {
             let result = match route {
                 Some(route) => (route.handler)(app, req).await,
                 None => Err(ApiError::NotFound(format!("{method} is not a route of {}", self.name))),
             };
-            match result {
+            let response = match result {
                 Ok(response) => {
                     tracing::info!(%method, path, status = response.status().as_u16(), "handled");
                     response
@@ -131,13 +136,16 @@ impl HttpFunction {
                         tracing::error!(%method, path, status = status.as_u16(), %error, "failed");
                     } else {
                         tracing::warn!(%method, path, status = status.as_u16(), code = error.code(), "rejected");
+                        metrics::rejected(error.code());
                     }
                     (self.render_error)(&error, &id)
                 }
-            }
+            };
+            metrics::request(&key, response.status().as_u16(), started.elapsed());
+            response
         }
-        .instrument(span)
-        .await
+        .instrument(span);
+        metrics::scoped(self.name, handled).await
     }
 }
 
@@ -184,15 +192,15 @@ impl ScheduledFunction {
     /// counts the invocation as failed.
     pub async fn call(&self, app: Arc<App>) -> Result<(), String> {
         let span = tracing::info_span!("schedule", function = self.name);
-        async move {
+        let run = async move {
             let result = (self.handler)(app).await;
             if let Err(error) = &result {
                 tracing::error!(%error, "scheduled run failed");
             }
             result
         }
-        .instrument(span)
-        .await
+        .instrument(span);
+        metrics::scoped(self.name, run).await
     }
 }
 
@@ -220,7 +228,7 @@ impl StreamFunction {
     pub async fn call(&self, app: Arc<App>, event: Event) -> BatchOutcome {
         let span = tracing::info_span!("batch", function = self.name, records = event.records.len());
         let records: Vec<EventRecord> = event.records.into_iter().filter(|r| self.wants(r)).collect();
-        async move {
+        let batch = async move {
             let outcome = (self.handler)(app, records).await;
             if outcome.failed.is_empty() {
                 tracing::info!("batch handled");
@@ -229,8 +237,8 @@ impl StreamFunction {
             }
             outcome
         }
-        .instrument(span)
-        .await
+        .instrument(span);
+        metrics::scoped(self.name, batch).await
     }
 }
 

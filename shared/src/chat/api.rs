@@ -26,8 +26,10 @@ use crate::{ApiError, App};
 const DEFAULT_PAGE: i32 = 50;
 const MAX_PAGE: i32 = 200;
 
+/// A live chat session as the bot sees it.
 #[derive(Debug, Serialize)]
-struct SessionView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionView<'a> {
     session_id: &'a str,
     user_id: &'a str,
     skill: Option<&'a str>,
@@ -130,8 +132,10 @@ pub async fn post_message(app: &App, req: &Request) -> Result<Response, ApiError
     Ok(json_response(status, &view(&app.blobs, &entry).await))
 }
 
+/// A page of the transcript.
 #[derive(Debug, Serialize)]
-struct Page {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page {
     messages: Vec<MessageView>,
     /// Pass as `after` next time; unchanged when nothing new arrived.
     next: Option<String>,

@@ -23,6 +23,7 @@ pub const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// An attachment as the bot sees it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentView {
     pub media_type: MediaType,
     pub mime: Option<String>,
@@ -34,6 +35,7 @@ pub struct AttachmentView {
 
 /// A transcript entry as the bot reads it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageView {
     pub session_id: String,
     pub id: String,

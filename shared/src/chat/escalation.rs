@@ -23,6 +23,7 @@ use crate::store::lookup::Match;
 /// `POST /chat/sessions`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartRequest {
     /// The bot's id for the session; makes retries of the start idempotent.
     pub session_id: Option<String>,
@@ -37,6 +38,7 @@ pub struct StartRequest {
 /// The attachment a user sends: a link Genesys can fetch.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentRequest {
     pub url: String,
     pub mime: String,
@@ -47,6 +49,7 @@ pub struct AttachmentRequest {
 /// `POST /chat/sessions/{id}/messages`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostRequest {
     /// The bot's id for the message; makes retries idempotent.
     pub message_id: Option<String>,

@@ -70,7 +70,9 @@ pub async fn receive(app: &App, req: &Request) -> Result<Response, ApiError> {
     };
     let (entry, dedupe) = new_entry(bot, &session, &message, &event);
     let recorded = transcript::record(&app.store, entry, &dedupe).await?;
-    let status = if matches!(recorded, Recorded::New(_)) { "stored" } else { "duplicate" };
+    let stored = matches!(recorded, Recorded::New(_));
+    crate::metrics::webhook(stored);
+    let status = if stored { "stored" } else { "duplicate" };
     tracing::info!(channel = %bot.id, session = %session.session_id, id = message.id, correlation = message.conversation_id, status, "agent event");
     finish(app, bot, &genesys, &integration, &message, user, recorded.entry()).await?;
     Ok(answer(status))

@@ -17,6 +17,8 @@ use crate::store::{Entity, InvalidCursor, Key, Store, StoreError, Written};
 /// Who wrote an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ChatDirection))]
 pub enum Direction {
     /// The bot's user, towards the agent.
     User,
@@ -36,6 +38,7 @@ impl Direction {
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EntryKind {
     Message,
     Typing,
@@ -59,6 +62,7 @@ pub struct StoredAttachment {
 /// agent messages).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Delivery {
     Pending,
     Done,

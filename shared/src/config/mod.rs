@@ -320,7 +320,12 @@ impl Config {
     /// The channel of kind `K` that `matches` accepts. Every channel of the kind is tried,
     /// whatever the answers, so the time taken says nothing about which one came close.
     pub fn find<K: Kind>(&self, matches: impl Fn(&K) -> bool) -> Option<&K> {
-        self.all::<K>().fold(None, |found, channel| if matches(channel) { Some(channel) } else { found })
+        let found = self.all::<K>().fold(None, |found, channel| if matches(channel) { Some(channel) } else { found });
+        // The channel a secret selects is the request's: its metrics carry it.
+        if let Some(channel) = found {
+            crate::metrics::set_channel(channel.id().as_str());
+        }
+        found
     }
 
     /// The channel of kind `K` whose secret (picked by `secret`) equals `presented`, compared

@@ -302,6 +302,7 @@ impl GenesysClient {
             let permit = self.permits.acquire().await.ok();
             let sent = request.send().await;
             drop(permit);
+            crate::metrics::outbound(crate::metrics::Target::GenesysCloud, crate::metrics::http_outcome(&sent));
             let response = match sent {
                 Ok(response) => response,
                 Err(error) => {

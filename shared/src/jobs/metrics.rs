@@ -1,43 +1,26 @@
-//! CloudWatch embedded-metric-format lines: one JSON object on standard output that Lambda's
-//! log pipeline turns into metrics, with no API call and no agent.
+//! The jobs' CloudWatch embedded-metric-format lines (see [`crate::metrics`]): each aggregated by
+//! all of its dimensions together, as the stack's job alarms read them.
 
-use serde_json::{Map, Value, json};
+pub use crate::metrics::NAMESPACE;
 
-/// The namespace every ccbridge metric is in.
-pub const NAMESPACE: &str = "ccbridge";
-
-/// The EMF line for `metrics` (name, value, unit) with `dimensions` (name, value).
+/// The EMF line for `metrics` (name, value, unit) with `dimensions` (name, value), aggregated
+/// by all of them together.
 pub fn line(dimensions: &[(&str, &str)], metrics: &[(&str, f64, &str)], timestamp_ms: i64) -> String {
-    let mut root = Map::new();
-    root.insert(
-        "_aws".into(),
-        json!({
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [dimensions.iter().map(|(name, _)| *name).collect::<Vec<_>>()],
-                "Metrics": metrics.iter().map(|(name, _, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
-            }],
-        }),
-    );
-    for (name, value) in dimensions {
-        root.insert((*name).into(), Value::String((*value).into()));
-    }
-    for (name, value, _) in metrics {
-        root.insert((*name).into(), json!(value));
-    }
-    Value::Object(root).to_string()
+    let names: Vec<&str> = dimensions.iter().map(|(name, _)| *name).collect();
+    crate::metrics::line(&[&names], dimensions, metrics, &[], timestamp_ms)
 }
 
 /// Writes the line where Lambda's log pipeline reads it.
 pub fn emit(dimensions: &[(&str, &str)], metrics: &[(&str, f64, &str)]) {
     let now = time::OffsetDateTime::now_utc();
     let timestamp_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
-    println!("{}", line(dimensions, metrics, timestamp_ms));
+    crate::metrics::write(&line(dimensions, metrics, timestamp_ms));
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
 
     #[test]

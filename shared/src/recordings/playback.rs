@@ -34,6 +34,7 @@ fn job_key(channel: &ChannelId, id: &str) -> Result<Key, ApiError> {
 
 /// What `GET /recordings/{id}` answers.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlaybackLink {
     pub id: String,
     pub url: String,

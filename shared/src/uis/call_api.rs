@@ -88,6 +88,18 @@ struct RpcError {
     data: Option<Value>,
 }
 
+impl CallApiError {
+    /// The outcome of the call, as the outbound-call metric counts it.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Refused { .. } => "refused",
+            Self::LimitExceeded { .. } => "rate_limited",
+            Self::Access(_) | Self::Protocol(_) => "client_error",
+            Self::Unavailable(_) => "unreachable",
+        }
+    }
+}
+
 /// Places an employee call: the new call's session id, or why not.
 pub async fn start_employee_call(
     http: &reqwest::Client,

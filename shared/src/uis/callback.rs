@@ -277,6 +277,7 @@ pub const MAX_BULK: usize = 100;
 /// `POST /uis/callbacks/{ticket_id}/done`, and the bulk form's body.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DoneRequest {
     /// Who called back (as the helpdesk names its agents).
     pub operator: String,

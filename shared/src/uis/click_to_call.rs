@@ -37,6 +37,7 @@ const MAX_EXTERNAL_ID: usize = 128;
 /// `POST /uis/calls`: who calls and whom.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallRequest {
     /// The operator (as the channel's `operators` name them) who calls.
     pub operator: Option<String>,
@@ -87,6 +88,7 @@ pub struct Placed {
 
 /// What an API caller gets back.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlacedView {
     pub call_session_id: CallSessionId,
     pub result: &'static str,
@@ -157,7 +159,12 @@ pub async fn place(app: &App, channel: &UisChannel, request: &CallRequest) -> Re
         }
     }
     let call = EmployeeCall { employee_id, contact: &phone, virtual_phone: &virtual_phone, external_id };
-    let call_session_id = match call_api::start_employee_call(&app.clients.uis_call_api, settings, &call).await {
+    let placed = call_api::start_employee_call(&app.clients.uis_call_api, settings, &call).await;
+    crate::metrics::outbound(
+        crate::metrics::Target::UisCallApi,
+        placed.as_ref().map_or_else(CallApiError::outcome, |_| "ok"),
+    );
+    let call_session_id = match placed {
         Ok(id) => id,
         Err(error) => {
             app.store.delete(&lease.key()).await?;

@@ -20,6 +20,7 @@ use crate::store::{Cursor, Store};
 
 /// A contact as the helpdesk sees it through one UIS channel.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactView {
     pub channel: String,
     pub contact_id: ContactId,

@@ -55,6 +55,7 @@ pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Respon
     }
     let now = crate::clock::now();
     let (written, call) = merge(&app.store, channel, &incoming, Some(&notification), Vec::new(), now).await?;
+    crate::metrics::webhook(written != Written::Unchanged);
     let callbacks = match &call {
         Some(call) => callback::follow_up(&app.store, call, now).await?,
         None => Vec::new(),

@@ -131,9 +131,15 @@ impl Fields {
         self.get(key)
     }
 
-    /// Every field not in `known`: attached data and IVR answers, kept for later mappings.
+    /// Every field not in `known`: attached data and IVR answers, kept for later mappings. A
+    /// field without a name is left out: nothing can map it, and DynamoDB refuses an empty
+    /// attribute name, which would fail the whole write.
     pub fn rest(&self, known: &[&str]) -> BTreeMap<String, Value> {
-        self.0.iter().filter(|(k, _)| !known.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| !k.is_empty() && !known.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
@@ -162,6 +168,13 @@ mod tests {
     fn json(body: &str, query: &[(&str, &str)]) -> Fields {
         let query = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Fields::parse(Some("application/json"), body.as_bytes(), query).expect("fields")
+    }
+
+    #[test]
+    fn attached_data_leaves_out_fields_without_a_name() {
+        let fields = json(r#"{"GenesysIDInteraction":"g1","":{"":1},"IVRSurvey":{"":1}}"#, &[]);
+        let rest = fields.rest(&["GenesysIDInteraction"]);
+        assert_eq!(rest.keys().collect::<Vec<_>>(), ["IVRSurvey"]);
     }
 
     #[test]

@@ -139,7 +139,8 @@ pub struct RegisterCampaign {
     pub attached: BTreeMap<String, Value>,
 }
 
-const REGISTER_FIELDS: &[&str] = &[
+/// The fields of `registerInteraction`, as YetiForce names them; others are attached data.
+pub const REGISTER_FIELDS: &[&str] = &[
     "GenesysIDInteraction",
     "OutboundCallID",
     "QueueName",
@@ -165,7 +166,8 @@ const REGISTER_FIELDS: &[&str] = &[
     "CRMSourceID",
 ];
 
-const UPDATE_FIELDS: &[&str] = &[
+/// The fields of `updateInteraction`.
+pub const UPDATE_FIELDS: &[&str] = &[
     "CRMInteractionID",
     "GenesysIDInteraction",
     "InteractionEndDateTime",
@@ -182,7 +184,8 @@ const UPDATE_FIELDS: &[&str] = &[
     "CRMPreviousInteractionID",
 ];
 
-const CAMPAIGN_FIELDS: &[&str] = &[
+/// The fields of `registerInteractionCampaign`.
+pub const CAMPAIGN_FIELDS: &[&str] = &[
     "MediaType",
     "ServiceType",
     "ServiceValue",

@@ -115,6 +115,7 @@ async fn granted<'a>(
         .config
         .get_by_name::<WdeChannel>(&link.channel)
         .ok_or_else(|| ApiError::Forbidden("unknown channel".into()))?;
+    crate::metrics::set_channel(channel.id.as_str());
     let interaction = Interaction::get(&app.store, &channel.id, link.interaction)
         .await?
         .ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
