@@ -41,6 +41,7 @@ pub const WDE_API_KEY: &str = "wde_api_key";
 pub const WDE_SIGNATURE: &str = "wde_signature";
 pub const CHATBOT_API_KEY: &str = "chatbot_api_key";
 pub const GENESYS_SIGNATURE: &str = "genesys_signature";
+pub const AGENT_STATES_API_KEY: &str = "agent_states_api_key";
 
 /// One documented operation and the route that serves it.
 #[derive(Debug, Clone)]
@@ -84,6 +85,7 @@ pub fn document() -> Value {
             {"name": "uis", "description": "UIS (CoMagic) telephony: notifications, the history API, click-to-call, callbacks."},
             {"name": "wde", "description": "The Genesys WDE webservice (YetiForce's \"Genesys WDE by Whirly\" contract) and the screen-pop card."},
             {"name": "chat", "description": "Live chat: the chatbot's API and Genesys Cloud's open-messaging webhook."},
+            {"name": "ex", "description": "Genesys Cloud EX: what platforms push for the organisation (agents' states)."},
         ],
         "paths": paths,
         "components": {"schemas": schemas(), "securitySchemes": security_schemes()},
@@ -225,6 +227,16 @@ pub fn operations() -> Vec<Operation> {
     all.extend(uis_operations());
     all.extend(wde_operations());
     all.extend(chat_operations());
+    all.push(op("POST /agents/states", "post", "/agents/states", json!({
+        "operationId": "pushAgentStates", "tags": ["ex"],
+        "summary": "A platform's agents' states (1 to 100), for Genesys Cloud EX presence and routing status.",
+        "description": "Every item is checked before any is applied: a malformed one (400), an unknown agent or \
+            state (422) refuses the whole batch. An older state than the one stored changes nothing.",
+        "security": security(AGENT_STATES_API_KEY),
+        "requestBody": json_body("AgentStatesPush"),
+        "responses": responses(&[(200, json_response("A result per state, in the order pushed.", "AgentStatesAnswer"))],
+            &[400, 401, 413, 422, 500, 503]),
+    })));
     all
 }
 
@@ -486,6 +498,7 @@ fn security_schemes() -> Value {
         WDE_API_KEY: header("X-API-KEY", "The WDE channel's `api_key`. It wins over a signature sent with it."),
         WDE_SIGNATURE: header("X-API-SIGNATURE", "base64(HMAC-SHA256(raw body, the WDE channel's `api_key`))."),
         CHATBOT_API_KEY: header("X-API-Key", "The chatbot channel's `api_key`."),
+        AGENT_STATES_API_KEY: header("X-API-KEY", "The agent_states channel's `api_key`. It selects the channel."),
         GENESYS_SIGNATURE: header("X-Hub-Signature-256", "`sha256=` and base64(HMAC-SHA256(raw body, the chatbot channel's `webhook_secret`))."),
     })
 }
@@ -562,7 +575,38 @@ fn described() -> Vec<(&'static str, Value)> {
             "Reachability",
             json!({
                 "type": "object", "required": ["reachable"],
-                "properties": {"reachable": {"type": "boolean"}, "error": {"type": "string", "description": "Why not, when not."}},
+                "properties": {"reachable": {"type": "boolean"},
+                    "reason": {"enum": ["missing", "unavailable"], "description": "Why not, when not (the detail is in the log)."}},
+            }),
+        ),
+        (
+            "AgentStatesPush",
+            json!({
+                "type": "object", "required": ["states"], "additionalProperties": false,
+                "properties": {"states": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
+                    "type": "object", "required": ["agent", "state", "time"], "additionalProperties": false,
+                    "properties": {
+                        "agent": {"type": "string", "description": "The platform's agent id, as the channel's `users` name it."},
+                        "state": {"type": "string", "description": "The platform's state, as the channel's `states` table names it."},
+                        "reason": {"type": ["string", "null"]},
+                        "time": {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset; at most a few minutes ahead."},
+                    },
+                }}},
+            }),
+        ),
+        (
+            "AgentStatesAnswer",
+            json!({
+                "type": "object", "required": ["results"],
+                "properties": {"results": {"type": "array", "items": {
+                    "type": "object", "required": ["agent", "result", "presence", "routing"],
+                    "properties": {
+                        "agent": {"type": "string"},
+                        "result": {"enum": ["changed", "unchanged", "older"]},
+                        "presence": {"enum": ["Available", "Away", "Busy", "Offline", "Idle", "OnQueue", "Meal", "Training", "Meeting", "Break"]},
+                        "routing": {"enum": ["OffQueue", "Idle", "Interacting", "Communicating", "NotResponding"]},
+                    },
+                }}},
             }),
         ),
         (

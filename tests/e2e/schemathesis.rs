@@ -121,6 +121,7 @@ fn schemathesis(program: &str, stack: &TestStack, mode: &str, checks: &str, extr
         .env("CCBRIDGE_UIS_API_KEY", UIS_API_KEY)
         .env("CCBRIDGE_WDE_API_KEY", WDE_KEY)
         .env("CCBRIDGE_CHATBOT_API_KEY", CHATBOT_API_KEY)
+        .env("CCBRIDGE_AGENT_STATES_API_KEY", "pbx-demo-api-key-0001")
         .env("CCBRIDGE_GENESYS_WEBHOOK_SECRET", WEBHOOK_SECRET)
         .env("CCBRIDGE_CARD_TOKEN", card)
         .output()
