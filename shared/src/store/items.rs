@@ -234,42 +234,32 @@ impl Store {
     /// Writes the entity unless an item with its key exists: one conditional write, so two
     /// concurrent deliveries of the same provider event store it once.
     pub async fn put_new<E: Entity>(&self, entity: &E) -> Result<Written, StoreError> {
-        let item = self.encode(entity, 1)?;
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Written::Created),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Ok(Written::Unchanged)
-            }
-            Err(e) => Err(self.backend(e)),
-        }
+        self.put_if(entity, "attribute_not_exists(#pk)", None).await
     }
 
     /// Writes the entity unless a live (unexpired) item holds its key: a short lease, such as
     /// the one that makes a double click place one call. `Unchanged` when the lease is held.
     pub async fn put_unless_live<E: Entity>(&self, entity: &E) -> Result<Written, StoreError> {
-        let item = self.encode(entity, 1)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let result = self
+        self.put_if(entity, "attribute_not_exists(#pk) OR #ttl <= :now", Some(now)).await
+    }
+
+    /// One conditional PutItem (`#pk` and `#ttl` name the key and the TTL, `:now` is `now`):
+    /// `Unchanged` when the condition does not hold.
+    async fn put_if<E: Entity>(&self, entity: &E, condition: &str, now: Option<i64>) -> Result<Written, StoreError> {
+        let mut request = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk) OR #ttl <= :now")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#ttl", TTL)
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .send()
-            .await;
-        match result {
+            .set_item(Some(self.encode(entity, 1)?))
+            .condition_expression(condition)
+            .expression_attribute_names("#pk", PK);
+        if let Some(now) = now {
+            request = request
+                .expression_attribute_names("#ttl", TTL)
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()));
+        }
+        match request.send().await {
             Ok(_) => Ok(Written::Created),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
                 Ok(Written::Unchanged)
