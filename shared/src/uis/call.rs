@@ -394,7 +394,7 @@ impl Incoming {
     }
 }
 
-/// A call placed through the Call API.
+/// A call placed through the Call API (`start.employee_call`), and when it was asked for.
 #[derive(Debug, Clone)]
 pub struct Requested<'a> {
     pub employee_id: u64,

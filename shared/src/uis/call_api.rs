@@ -10,23 +10,13 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::call::CallSessionId;
+use super::call::{CallSessionId, Requested};
 use super::config::CallApiSettings;
-use crate::phone::PhoneNumber;
 use secrecy::ExposeSecret;
 
 /// The longest a Call API request may take; the double-click lease of a click whose function
 /// died is free soon after.
 pub const CALL_API_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
-
-/// What `start.employee_call` is asked to do.
-#[derive(Debug, Clone)]
-pub struct EmployeeCall<'a> {
-    pub employee_id: u64,
-    pub contact: &'a PhoneNumber,
-    pub virtual_phone: &'a PhoneNumber,
-    pub external_id: Option<&'a str>,
-}
 
 /// Why no call was placed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,7 +94,7 @@ impl CallApiError {
 pub async fn start_employee_call(
     http: &reqwest::Client,
     settings: &CallApiSettings,
-    call: &EmployeeCall<'_>,
+    call: &Requested<'_>,
 ) -> Result<CallSessionId, CallApiError> {
     let mut params = json!({
         "access_token": settings.access_token.expose_secret(),

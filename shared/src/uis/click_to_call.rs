@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::call::{Call, CallSessionId, Incoming, Requested};
-use super::call_api::{self, CALL_API_TIMEOUT, CallApiError, EmployeeCall};
+use super::call_api::{self, CALL_API_TIMEOUT, CallApiError};
 use super::config::UisChannel;
 use super::{callback, record, webhook};
 use crate::App;
@@ -158,8 +158,8 @@ pub async fn place(app: &App, channel: &UisChannel, request: &CallRequest) -> Re
             return Err(ApiError::Conflict("a call to this number is being placed; try again in a few seconds".into()));
         }
     }
-    let call = EmployeeCall { employee_id, contact: &phone, virtual_phone: &virtual_phone, external_id };
-    let placed = call_api::start_employee_call(&app.clients.uis_call_api, settings, &call).await;
+    let requested = Requested { employee_id, contact: &phone, virtual_phone: &virtual_phone, external_id, at: now };
+    let placed = call_api::start_employee_call(&app.clients.uis_call_api, settings, &requested).await;
     crate::metrics::outbound(
         crate::metrics::Target::UisCallApi,
         placed.as_ref().map_or_else(CallApiError::outcome, |_| "ok"),
@@ -177,7 +177,6 @@ pub async fn place(app: &App, channel: &UisChannel, request: &CallRequest) -> Re
         live_until: now.unix_timestamp() + i64::try_from(settings.double_click_seconds).unwrap_or(0),
         ..lease
     };
-    let requested = Requested { employee_id, contact: &phone, virtual_phone: &virtual_phone, external_id, at: now };
     let incoming = Incoming::requested(call_session_id, &requested);
     let extra = vec![app.store.upsert_write(&placed_lease, &[])?];
     let (_, merged) = webhook::merge(&app.store, channel, &incoming, None, extra, now).await?;
