@@ -1,6 +1,6 @@
-//! `recording-sync`: fed by the table's stream with recording, conversation and agent state
-//! jobs, it starts each new (or requeued) job at once: a recording copied into S3 and on to
-//! Genesys Cloud, a finished call or an agent's changed state sent to Genesys Cloud EX. A job that fails is due again later and the
+//! `recording-sync`: fed by the table's stream with recording, conversation, agent state and
+//! employee jobs, it starts each new (or requeued) job at once: a recording copied into S3 and on to
+//! Genesys Cloud, a finished call or an agent's or employee's changed state sent to Genesys Cloud EX. A job that fails is due again later and the
 //! `job-sweeper` runs it then; nothing here waits.
 //!
 //! A job that fails for good is reported as a failed batch item — the record of the attempt
@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::dynamodb::EventRecord;
 use ccbridge::ex::agent_job::AgentStateJob;
+use ccbridge::ex::employee_job::EmployeeJob;
 use ccbridge::ex::job::ConversationJob;
 use ccbridge::jobs::{JobStatus, Outcome, sweep};
 use ccbridge::recordings::Settings;
@@ -23,7 +24,7 @@ use serde_dynamo::AttributeValue;
 
 pub const FUNCTION: StreamFunction = StreamFunction {
     name: "recording-sync",
-    item_types: &[RecordingJob::TYPE, ConversationJob::TYPE, AgentStateJob::TYPE],
+    item_types: &[RecordingJob::TYPE, ConversationJob::TYPE, AgentStateJob::TYPE, EmployeeJob::TYPE],
     handler: |app, records| Box::pin(handle(app, records)),
 };
 

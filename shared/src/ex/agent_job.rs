@@ -17,11 +17,11 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::agents::{Mapped, RoutingStatus, SystemPresence};
-use super::source;
+use super::source::{self, ExSource};
 use crate::App;
 use crate::config::common::ChannelId;
 use crate::genesys::conversations::{EventError, derived_uuid, wire_time};
-use crate::genesys::{GenesysError, RetryPolicy};
+use crate::genesys::{GenesysClient, GenesysError, RetryPolicy};
 use crate::jobs::{Failure, Job, JobKind, JobState, Outcome, RetryRule, worker};
 use crate::store::{Entity, Index, Key, Store, StoreError, keys};
 
@@ -58,7 +58,8 @@ pub struct AgentStateJob {
     pub routing_sent: bool,
 }
 
-fn at_micros(at: OffsetDateTime) -> i64 {
+/// An instant as microseconds since the epoch: how job ids and keys name it.
+pub(super) fn at_micros(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
 }
 
@@ -182,46 +183,87 @@ pub async fn process(app: &App, key: &Key, reports_failures: bool) -> Result<Out
 }
 
 async fn attempt(app: &App, job: &mut AgentStateJob) -> Result<(), Failure> {
-    let genesys = &job.genesys_channel;
-    let client = app
-        .clients
-        .genesys(genesys)
-        .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys} is not configured")))?
-        .with_policy(RetryPolicy::for_jobs());
-    let provision = format!("run `ccbridge-admin ex provision --channel {genesys}`, then requeue the job");
-    let source =
-        source::get(&app.store, genesys).await.map_err(|e| Failure::Transient(e.to_string()))?.ok_or_else(|| {
-            Failure::Permanent(format!("Genesys Cloud organisation {genesys} has no external source yet: {provision}"))
-        })?;
+    let sender = Sender::for_org(app, &job.genesys_channel).await?;
     if !job.presence_sent {
-        let definition = source.definition(job.presence).ok_or_else(|| {
-            Failure::Permanent(format!(
-                "the presence definitions of Genesys Cloud organisation {genesys} are not known for {}: {provision}",
-                job.presence.as_str()
-            ))
-        })?;
-        let request = json!({"userPresenceEvents": [{
-            "eventId": job.event_id("presence", job.presence.as_str()),
-            "eventDateTime": wire_time(job.at),
-            "userId": job.user_id,
-            "sourceId": source.source_id,
-            "presenceDefinitionId": definition,
-        }]});
-        read(client.inject_presence(&request).await, "presence")?;
+        let id = job.event_id("presence", job.presence.as_str());
+        sender.presence(&job.user_id, &id, job.at, job.presence).await?;
         job.presence_sent = true;
     }
     if !job.routing_sent {
-        let request = json!({"userRoutingStatusEvents": [{
-            "eventId": job.event_id("routing", job.routing.as_str()),
-            "eventDateTime": wire_time(job.at),
-            "agentId": job.user_id,
-            "status": job.routing.as_str(),
-            "sourceId": source.source_id,
-        }]});
-        read(client.inject_routing_status(&request).await, "routing status")?;
+        let id = job.event_id("routing", job.routing.as_str());
+        sender.routing(&job.user_id, &id, job.at, job.routing).await?;
         job.routing_sent = true;
     }
     Ok(())
+}
+
+/// Sends one user's presence and routing status events to an organisation, with the ids of its
+/// provisioned source: what every agent state job does, whatever told it the state.
+pub(super) struct Sender {
+    client: GenesysClient,
+    source: ExSource,
+    provision: String,
+}
+
+impl Sender {
+    /// The sender for Genesys Cloud channel `genesys`; a permanent failure saying how to
+    /// provision it when its source is not in the table.
+    pub(super) async fn for_org(app: &App, genesys: &ChannelId) -> Result<Self, Failure> {
+        let client = app
+            .clients
+            .genesys(genesys)
+            .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys} is not configured")))?
+            .with_policy(RetryPolicy::for_jobs());
+        let provision = format!("run `ccbridge-admin ex provision --channel {genesys}`, then requeue the job");
+        let source = source::get(&app.store, genesys).await.map_err(|e| Failure::Transient(e.to_string()))?.ok_or_else(
+            || Failure::Permanent(format!("Genesys Cloud organisation {genesys} has no external source yet: {provision}")),
+        )?;
+        Ok(Self { client, source, provision })
+    }
+
+    /// One user presence event: the organisation's definition of `presence` at `at`.
+    pub(super) async fn presence(
+        &self,
+        user: &str,
+        event_id: &str,
+        at: OffsetDateTime,
+        presence: SystemPresence,
+    ) -> Result<(), Failure> {
+        let definition = self.source.definition(presence).ok_or_else(|| {
+            Failure::Permanent(format!(
+                "the presence definitions of Genesys Cloud organisation {} are not known for {}: {}",
+                self.source.genesys,
+                presence.as_str(),
+                self.provision
+            ))
+        })?;
+        let request = json!({"userPresenceEvents": [{
+            "eventId": event_id,
+            "eventDateTime": wire_time(at),
+            "userId": user,
+            "sourceId": self.source.source_id,
+            "presenceDefinitionId": definition,
+        }]});
+        read(self.client.inject_presence(&request).await, "presence")
+    }
+
+    /// One routing status event: `routing` at `at`.
+    pub(super) async fn routing(
+        &self,
+        user: &str,
+        event_id: &str,
+        at: OffsetDateTime,
+        routing: RoutingStatus,
+    ) -> Result<(), Failure> {
+        let request = json!({"userRoutingStatusEvents": [{
+            "eventId": event_id,
+            "eventDateTime": wire_time(at),
+            "agentId": user,
+            "status": routing.as_str(),
+            "sourceId": self.source.source_id,
+        }]});
+        read(self.client.inject_routing_status(&request).await, "routing status")
+    }
 }
 
 /// What Genesys's answer to one event means for the job.

@@ -9,11 +9,16 @@
 //!   routing status).
 //! - [`agent_state`]: the states a platform pushes, each agent's last one kept in time order.
 //! - [`agent_job`]: the job that sends a change as a presence and a routing status event.
+//! - [`employee`]: a UIS employee's state, from their polled status and their calls (pure).
+//! - [`employee_job`]: the job that applies one thing learnt about an employee and sends what
+//!   changed.
 
 pub mod agent_job;
 pub mod agent_state;
 pub mod agents;
 pub mod call;
 pub mod config;
+pub mod employee;
+pub mod employee_job;
 pub mod job;
 pub mod source;

@@ -8,6 +8,7 @@ use super::Job;
 use super::JobState;
 use crate::config::common::ChannelId;
 use crate::ex::agent_job::AgentStateJob;
+use crate::ex::employee_job::EmployeeJob;
 use crate::ex::job::ConversationJob;
 use crate::recordings::job::RecordingJob;
 use crate::store::{Entity, Key, Store, StoreError, Written};
@@ -18,6 +19,7 @@ pub enum AnyJob {
     Recording(RecordingJob),
     Conversation(ConversationJob),
     AgentState(AgentStateJob),
+    Employee(EmployeeJob),
 }
 
 impl Entity for AnyJob {
@@ -29,6 +31,7 @@ impl Entity for AnyJob {
             Self::Recording(job) => job.key(),
             Self::Conversation(job) => job.key(),
             Self::AgentState(job) => job.key(),
+            Self::Employee(job) => job.key(),
         }
     }
 }
@@ -51,12 +54,19 @@ impl From<AgentStateJob> for AnyJob {
     }
 }
 
+impl From<EmployeeJob> for AnyJob {
+    fn from(job: EmployeeJob) -> Self {
+        Self::Employee(job)
+    }
+}
+
 impl AnyJob {
     pub fn job_id(&self) -> &str {
         match self {
             Self::Recording(job) => &job.job_id,
             Self::Conversation(job) => &job.job_id,
             Self::AgentState(job) => &job.job_id,
+            Self::Employee(job) => &job.job_id,
         }
     }
 
@@ -65,6 +75,7 @@ impl AnyJob {
             Self::Recording(job) => &job.job,
             Self::Conversation(job) => &job.job,
             Self::AgentState(job) => &job.job,
+            Self::Employee(job) => &job.job,
         }
     }
 
@@ -73,14 +84,17 @@ impl AnyJob {
             Self::Recording(job) => &job.channel,
             Self::Conversation(job) => &job.channel,
             Self::AgentState(job) => &job.channel,
+            Self::Employee(job) => &job.channel,
         }
     }
 
     /// The key of job `job_id`, as listings print it: `<channel>:<call_session_id>:<link_id>`
     /// for a recording, `<channel>:<call_session_id>:conversation` for a conversation,
-    /// `agent-state:<channel>:<agent>:<time µs>:<presence>:<routing>` for an agent's state.
+    /// `agent-state:<channel>:<agent>:<time µs>:<presence>:<routing>` for an agent's state,
+    /// `employee:<channel>:<employee>:<time µs>:<event>` for a UIS employee's.
     pub fn key_of(job_id: &str) -> Option<Key> {
         AgentStateJob::key_of(job_id)
+            .or_else(|| EmployeeJob::key_of(job_id))
             .or_else(|| RecordingJob::key_of(job_id))
             .or_else(|| ConversationJob::key_of(job_id))
     }
@@ -97,6 +111,8 @@ impl AnyJob {
             requeue_as::<ConversationJob>(store, key, now, wanted).await
         } else if key.sk.starts_with(AgentStateJob::SORT_KEY_PREFIX) {
             requeue_as::<AgentStateJob>(store, key, now, wanted).await
+        } else if key.sk.starts_with(EmployeeJob::SORT_KEY_PREFIX) {
+            requeue_as::<EmployeeJob>(store, key, now, wanted).await
         } else {
             requeue_as::<RecordingJob>(store, key, now, wanted).await
         }

@@ -1,5 +1,5 @@
 //! Outbound work that never strands: every job (a recording to copy and upload, a call to send
-//! as an external conversation, a change of an agent's state; configuration changes next) carries one
+//! as an external conversation, a change of an agent's or an employee's state) carries one
 //! [`JobState`]: its
 //! status, attempts, last error and the time it is due, kept in a sparse index so due and
 //! leased jobs are read in due order, one query per page.
@@ -45,16 +45,19 @@ pub enum JobKind {
     Conversation,
     /// A change of an agent's state, sent to Genesys Cloud EX as presence and routing status.
     AgentState,
+    /// A UIS employee's status or call, applied to their state and sent as its changes.
+    EmployeeState,
 }
 
 impl JobKind {
-    pub const ALL: [Self; 3] = [Self::Recording, Self::Conversation, Self::AgentState];
+    pub const ALL: [Self; 4] = [Self::Recording, Self::Conversation, Self::AgentState, Self::EmployeeState];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Recording => "recording",
             Self::Conversation => "conversation",
             Self::AgentState => "agent_state",
+            Self::EmployeeState => "employee_state",
         }
     }
 
@@ -161,13 +164,18 @@ pub struct JobState {
 impl JobState {
     /// A new job, due now.
     pub fn pending(kind: JobKind, now: OffsetDateTime) -> Self {
+        Self::due(kind, now, now)
+    }
+
+    /// A new job, created `now` and due at `due`: work that must not start before its time.
+    pub fn due(kind: JobKind, now: OffsetDateTime, due: OffsetDateTime) -> Self {
         Self {
             kind,
             status: JobStatus::Pending,
             attempts: 0,
             created_at: now,
             updated_at: now,
-            due_at: Some(now),
+            due_at: Some(due),
             claimed_at: None,
             finished_at: None,
             last_error: None,

@@ -78,12 +78,12 @@ pub fn conversation_job(channel: &str, call_session_id: impl Display) -> Key {
     Key::new(call_partition(channel, call_session_id), "CONVERSATION")
 }
 
-/// The partition of one platform agent of an `agent_states` channel.
+/// The partition of one platform agent of an `agent_states` channel, or of one UIS employee.
 pub fn agent_partition(channel: &str, agent: &str) -> String {
     format!("AGENT#{channel}#{agent}")
 }
 
-/// A platform agent's last state.
+/// A platform agent's (or a UIS employee's) last state.
 pub fn agent_state(channel: &str, agent: &str) -> Key {
     Key::new(agent_partition(channel, agent), "STATE")
 }
@@ -92,6 +92,12 @@ pub fn agent_state(channel: &str, agent: &str) -> Key {
 /// epoch, zero-padded so the changes sort by time.
 pub fn agent_state_job(channel: &str, agent: &str, at_micros: i64, presence: &str, routing: &str) -> Key {
     Key::new(agent_partition(channel, agent), format!("JOB#{at_micros:020}#{presence}#{routing}"))
+}
+
+/// The job applying and sending one event of a UIS employee, under the employee: `at_micros`
+/// zero-padded so the events sort by time.
+pub fn employee_job(channel: &str, employee: &str, at_micros: i64, name: &str) -> Key {
+    Key::new(agent_partition(channel, employee), format!("EVENT#{at_micros:020}#{name}"))
 }
 
 /// A recording job, under its call.

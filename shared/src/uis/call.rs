@@ -172,6 +172,9 @@ pub struct CallEvent {
     pub talk_seconds: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_seconds: Option<u64>,
+    /// The after-call work UIS gives the employee (`postprocess_time_duration`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postprocess_seconds: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -338,6 +341,7 @@ impl Incoming {
             wait_seconds: duration(n, "wait_time_duration")?,
             talk_seconds: duration(n, "talk_time_duration")?,
             total_seconds: duration(n, "total_time_duration")?,
+            postprocess_seconds: duration(n, "postprocess_time_duration")?,
             finish_reason: n.text("finish_reason"),
             lost_reason: n.text("lost_reason"),
             lost: n.flag("is_lost")?,

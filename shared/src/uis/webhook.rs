@@ -7,8 +7,9 @@
 //! 4. merge into the call record; if the delivery was merged before, stop: nothing is written;
 //! 5. otherwise write, in one transaction with the call record: the notification as received,
 //!    the contact (when first linked or named), the ticket (when it changes), the callback
-//!    (when an incoming call is lost), the conversation job (when the call ends on a channel
-//!    linked to Genesys Cloud) and one job per newly accepted recording;
+//!    (when an incoming call is lost), on a channel linked to Genesys Cloud the conversation job
+//!    (when the call ends) and the jobs of what the delivery says about its employees (talking,
+//!    after-call work: [`crate::ex::employee`]), and one job per newly accepted recording;
 //! 6. apply what the call means for the contact's callbacks ([`super::callback::follow_up`]),
 //!    duplicates included, so a delivery retried after a failure here completes it.
 //!
@@ -30,6 +31,8 @@ use super::ticket::Ticket;
 use crate::App;
 use crate::crm::contact::{Contact, ContactKeys};
 use crate::error::ApiError;
+use crate::ex::employee::from_call;
+use crate::ex::employee_job::{self, EmployeeJob};
 use crate::ex::job::ConversationJob;
 use crate::http::{Request, Response, body, header_str, json_response, media_type};
 use crate::recordings::job::RecordingJob;
@@ -155,6 +158,22 @@ fn writes_with(
         && !current.is_some_and(finished)
     {
         writes.push(ConversationJob::pending(&channel.id, call.call_session_id, genesys, now).upsert_write(store)?);
+    }
+    if let (Some(genesys), Some(ex)) = (&channel.genesys, &channel.ex) {
+        let mut unmapped = Vec::new();
+        for (employee, event) in from_call(incoming.kind, &incoming.event, call, ex, now) {
+            let Some(user_id) = ex.users.get(&employee) else {
+                unmapped.push(employee);
+                continue;
+            };
+            let who = employee_job::Mapped { channel: &channel.id, employee: &employee, user_id, genesys };
+            for job in EmployeeJob::for_event(who, event, now) {
+                writes.push(job.upsert_write(store)?);
+            }
+        }
+        if !unmapped.is_empty() {
+            tracing::info!(channel = %channel.id, ?unmapped, "employees without a Genesys Cloud user: their states are not sent");
+        }
     }
     if let Some(callback) = Callback::for_call(call)
         && current.and_then(Callback::for_call).as_ref() != Some(&callback)
