@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use ccbridge::ex::employee::EmployeeState;
 use ccbridge::ex::job::ConversationJob;
 use ccbridge::ex::source::Provisioned;
 use ccbridge::jobs::{JobStatus, Outcome};
@@ -226,5 +227,139 @@ async fn refused_events_are_resent_when_retryable_and_fail_the_job_otherwise() {
         let reason = failed.job.last_error.expect("reason");
         assert!(reason.starts_with("Genesys Cloud refused event"), "{reason}");
         assert_eq!(failed.unmapped_employees, ["2002"], "counted, not an error");
+    }
+}
+
+const ROUTING_PATH: &str = "/api/v2/events/users/routingstatus";
+
+/// `at` as a UIS time of the test account (Moscow, UTC+3 all year).
+fn moscow(at: time::OffsetDateTime) -> String {
+    let local = at.to_offset(time::macros::offset!(+3));
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]");
+    local.format(&format).expect("a time")
+}
+
+/// A call employee 2001 answers `talk` seconds before `finish` and ends with 30 s of
+/// after-call work.
+fn employee_call(call: u64, finish: time::OffsetDateTime, talk: i64) -> (Value, Value) {
+    let answer = finish - time::Duration::seconds(talk);
+    let common = serde_json::json!({
+        "ud_channel_token": "uis-demo-token-0001", "call_session_id": call, "direction": "in",
+        "contact_phone_number": "79161234567", "virtual_phone_number": "74993720692",
+        "employee_id": 2001, "start_time": moscow(answer - time::Duration::seconds(5)),
+    });
+    let mut started = common.clone();
+    started["answer_time"] = moscow(answer).into();
+    started["notification_time"] = moscow(answer).into();
+    let mut finished = common;
+    for (field, value) in [
+        ("finish_time", Value::from(moscow(finish))),
+        ("notification_time", moscow(finish).into()),
+        ("last_talked_employee_id", 2001.into()),
+        ("talk_time_duration", talk.into()),
+        ("wait_time_duration", 5.into()),
+        ("is_lost", false.into()),
+        ("finish_reason", "subscriber_disconnects".into()),
+        ("postprocess_time_duration", 30.into()),
+    ] {
+        finished[field] = value;
+    }
+    (started, finished)
+}
+
+async fn notify(stack: &TestStack, kind: &str, body: &Value) {
+    let url = stack.url(&format!("/uis/webhook/{kind}"));
+    let response = stack.http.post(url).json(body).send().await.expect("request");
+    assert_eq!(response.status(), 200, "{kind}: {}", response.text().await.unwrap_or_default());
+}
+
+async fn sweep_all(stack: &TestStack) -> ccbridge::jobs::sweep::SweepReport {
+    ccbridge::jobs::sweep::sweep(&stack.stack.app, &Default::default()).await.expect("sweep")
+}
+
+/// The routing statuses Genesys accepted for `user`, with their times.
+fn routing_of(gc: &GenesysCloud, user: &str) -> Vec<(String, String)> {
+    gc.injected_routing_statuses()
+        .into_iter()
+        .filter(|e| e["agentId"] == user)
+        .map(|e| {
+            (
+                e["status"].as_str().unwrap_or_default().to_owned(),
+                e["eventDateTime"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn employee_state(stack: &TestStack) -> EmployeeState {
+    stack.stack.app.store.get(&Key::new("AGENT#uis-demo#2001", "STATE")).await.expect("read").expect("a state")
+}
+
+#[tokio::test]
+async fn a_call_makes_its_employee_communicating_then_wrapping_up_then_idle() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.mapped()).await;
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        let finish = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+        let (started, finished) = employee_call(5_000_001, finish, 120);
+
+        notify(&stack, "conversation_started", &started).await;
+        sweep_all(&stack).await;
+        let user = org.users[0].as_str();
+        let wire = |at: time::OffsetDateTime| ccbridge::genesys::conversations::wire_time(at);
+        assert_eq!(
+            routing_of(&org.gc, user),
+            [("Communicating".to_owned(), wire(finish - time::Duration::minutes(2)))]
+        );
+
+        notify(&stack, "call_finished", &finished).await;
+        sweep_all(&stack).await;
+        let after_call_work = ("Interacting".to_owned(), wire(finish));
+        assert_eq!(routing_of(&org.gc, user)[1..], [after_call_work.clone()], "after-call work, not yet its end");
+
+        // Its end is due 30 s after the call's: the next sweep after that sends it.
+        stack.stack.app.clock.advance(time::Duration::seconds(31));
+        let report = sweep_all(&stack).await;
+        let idle = ("Idle".to_owned(), wire(finish + time::Duration::seconds(30)));
+        assert_eq!(routing_of(&org.gc, user)[1..], [after_call_work, idle], "{report:?}");
+        let state = employee_state(&stack).await;
+        assert!(state.outbox.is_empty(), "{state:?}");
+        let requests = org.gc.received_on(ROUTING_PATH).len();
+        eprintln!("routing status requests for one call: {requests}");
+        assert_eq!(requests, 3);
+
+        // Every notification again: nothing new is sent.
+        notify(&stack, "conversation_started", &started).await;
+        notify(&stack, "call_finished", &finished).await;
+        sweep_all(&stack).await;
+        assert_eq!(org.gc.received_on(ROUTING_PATH).len(), requests);
+        assert!(org.gc.received_on(ROUTING_PATH).iter().all(|r| r.status == 200));
+    }
+}
+
+#[tokio::test]
+async fn a_calls_notifications_in_reverse_order_end_in_the_same_state() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let finish = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+        let (started, finished) = employee_call(5_000_002, finish, 60);
+        let mut states = Vec::new();
+        for order in [["conversation_started", "call_finished"], ["call_finished", "conversation_started"]] {
+            let stack = TestStack::start_with(&backend, &org.mapped()).await;
+            ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+            for kind in order {
+                notify(&stack, kind, if kind == "call_finished" { &finished } else { &started }).await;
+                sweep_all(&stack).await;
+            }
+            stack.stack.app.clock.advance(time::Duration::seconds(31));
+            sweep_all(&stack).await;
+            let state = employee_state(&stack).await;
+            assert!(state.outbox.is_empty(), "{state:?}");
+            states.push((state.activity, state.effective()));
+        }
+        assert_eq!(states[0], states[1]);
+        assert_eq!(states[0].1.1, Some(ccbridge::ex::agents::RoutingStatus::Idle));
     }
 }

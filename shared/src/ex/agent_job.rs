@@ -215,9 +215,14 @@ impl Sender {
             .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys} is not configured")))?
             .with_policy(RetryPolicy::for_jobs());
         let provision = format!("run `ccbridge-admin ex provision --channel {genesys}`, then requeue the job");
-        let source = source::get(&app.store, genesys).await.map_err(|e| Failure::Transient(e.to_string()))?.ok_or_else(
-            || Failure::Permanent(format!("Genesys Cloud organisation {genesys} has no external source yet: {provision}")),
-        )?;
+        let source = source::get(&app.store, genesys)
+            .await
+            .map_err(|e| Failure::Transient(e.to_string()))?
+            .ok_or_else(|| {
+                Failure::Permanent(format!(
+                    "Genesys Cloud organisation {genesys} has no external source yet: {provision}"
+                ))
+            })?;
         Ok(Self { client, source, provision })
     }
 

@@ -345,7 +345,10 @@ mod tests {
         // The scheduled end applies the same wrap-up once its time has come.
         let after = datetime!(2026-12-01 09:03:31 UTC);
         let next = apply(state.as_ref(), &channel(), "2001", &wrap_up(), after).expect("ended");
-        assert_eq!(next.outbox.last().map(|c| (c.told, c.at)), Some((Told::Routing(Idle), datetime!(2026-12-01 09:03:30 UTC))));
+        assert_eq!(
+            next.outbox.last().map(|c| (c.told, c.at)),
+            Some((Told::Routing(Idle), datetime!(2026-12-01 09:03:30 UTC)))
+        );
         assert_eq!(apply(Some(&next), &channel(), "2001", &wrap_up(), after), None, "applied once");
     }
 
@@ -365,7 +368,11 @@ mod tests {
         let now = datetime!(2026-12-01 12:00 UTC);
         let t = |m: i64| datetime!(2026-12-01 11:00 UTC) + time::Duration::minutes(m);
         let (state, told) = run(
-            &[status("available", SystemPresence::OnQueue, t(0)), talking(), status("break", SystemPresence::Break, t(5))],
+            &[
+                status("available", SystemPresence::OnQueue, t(0)),
+                talking(),
+                status("break", SystemPresence::Break, t(5)),
+            ],
             now,
         );
         assert_eq!(
@@ -380,7 +387,10 @@ mod tests {
         );
         let state = state.expect("state");
         assert_eq!(apply(Some(&state), &channel(), "2001", &status("break", SystemPresence::Break, t(5)), now), None);
-        assert_eq!(apply(Some(&state), &channel(), "2001", &status("available", SystemPresence::OnQueue, t(1)), now), None);
+        assert_eq!(
+            apply(Some(&state), &channel(), "2001", &status("available", SystemPresence::OnQueue, t(1)), now),
+            None
+        );
     }
 
     #[test]
