@@ -1,53 +1,22 @@
-//! A finished UIS call as the events of one external conversation: a pure function of the call
-//! record and the channel's EX settings, so every retry builds the same events with the same ids.
+//! A finished UIS call as what one external conversation tells ([`Finished`]): a pure function
+//! of the call record and the channel's EX settings, so every retry builds the same events with
+//! the same ids.
 //!
-//! Inbound: the customer's leg (`externalEstablished`, ani/dnis in E.164), the queue leg when
-//! the call's scenario maps to a queue, then — when it was answered — each employee who talked
-//! and maps to a Genesys user (`userEstablished`, `communicationAnswered`; a transfer from the
-//! first to the last as `userTransfer` … `endTransfer`), and at the end every leg's
-//! `communicationEnded` with the disconnect type of the finish reason and the last agent's
-//! `communicationDispositionApplied` (the first tag that maps, else the default code, else a
-//! skipped wrap-up; the tags as notes). Outbound calls start with the agent's leg.
-//!
-//! Times are the call's own, placed in UTC by the account's time zone. UIS does not say when a
-//! transfer happened: it is placed halfway through the talk time. Events of one conversation
-//! are strictly ordered, one millisecond apart where the call's times coincide.
+//! The customer's numbers (E.164), the queue of the call's scenario, the employees who talked
+//! and map to a Genesys user (the first who answered, then the last, when the call was
+//! transferred), the disconnect types of the finish reason, and for an answered call its wrap-up
+//! (the first tag that maps, else the default code, else skipped; the tags as notes). Times are
+//! the call's own, placed in UTC by the account's time zone. UIS does not say when a transfer
+//! happened: it is placed halfway through the talk time.
 
 use time::{Duration, OffsetDateTime};
 
 use super::config::ExSettings;
-use crate::genesys::conversations::{Conversation, Disconnect, Event, Voice, derived_uuid};
+use super::conversation::{self, Finished, Medium, WrapUp};
+use crate::genesys::conversations::Disconnect;
 use crate::uis::call::{Call, CallState, Direction, LocalTime, Participant};
 
-/// A conversation and the employees of the call that map to no Genesys user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Built {
-    pub conversation: Conversation,
-    pub unmapped: Vec<String>,
-}
-
-/// The ids of a call's conversation, derived from the channel and the call.
-pub fn conversation_id(channel: &str, call_session_id: &str) -> String {
-    derived_uuid(&format!("ccbridge/conversation/{channel}/{call_session_id}"))
-}
-
-/// Collects the events with strictly increasing times.
-struct Timeline {
-    conversation: Conversation,
-    last: Option<OffsetDateTime>,
-}
-
-impl Timeline {
-    fn push(&mut self, at: OffsetDateTime, what: &str, voice: Voice) {
-        let at = match self.last {
-            Some(last) if at <= last => last + Duration::milliseconds(1),
-            _ => at,
-        };
-        self.last = Some(at);
-        let id = self.conversation.event_id(what);
-        self.conversation.events.push(Event { id, at, voice });
-    }
-}
+pub use super::conversation::Built;
 
 /// Who hung up, as the customer's and the agents' `disconnectType`.
 fn disconnects(finish_reason: Option<&str>) -> (Disconnect, Disconnect) {
@@ -64,9 +33,12 @@ fn disconnects(finish_reason: Option<&str>) -> (Disconnect, Disconnect) {
 /// The conversation of `call`, reported finished at `reported_at` (the fallback when UIS gave
 /// no times).
 pub fn build(call: &Call, ex: &ExSettings, source_id: &str, reported_at: OffsetDateTime) -> Built {
-    let channel = call.channel.as_str();
-    let id = call.call_session_id.to_string();
-    let comm = |what: &str| derived_uuid(&format!("ccbridge/communication/{channel}/{id}{what}"));
+    let (finished, unmapped) = finished(call, ex, reported_at);
+    conversation::build(&finished, source_id, unmapped)
+}
+
+/// What `call` tells, with the employees of the call that map to no Genesys user.
+pub fn finished(call: &Call, ex: &ExSettings, reported_at: OffsetDateTime) -> (Finished, Vec<String>) {
     let instant = |t: Option<LocalTime>| t.and_then(|t| ex.time_zone.instant(t.wall_clock()));
     let seconds = |s: Option<u64>| Duration::seconds(i64::try_from(s.unwrap_or(0)).unwrap_or(i64::MAX));
     let (wait, talk) = (seconds(call.wait_seconds), seconds(call.talk_seconds));
@@ -97,139 +69,33 @@ pub fn build(call: &Call, ex: &ExSettings, source_id: &str, reported_at: OffsetD
     unmapped.dedup();
 
     let inbound = call.direction != Some(Direction::Out);
-    let customer = comm("");
     let (ani, dnis) = match inbound {
         true => (&call.contact_phone, &call.virtual_phone),
         false => (&call.virtual_phone, &call.contact_phone),
     };
-    let mut t = Timeline {
-        conversation: Conversation {
-            id: conversation_id(channel, &id),
-            source_id: source_id.to_owned(),
-            interaction_id: id.clone(),
-            events: Vec::new(),
+    let wrap_up = answered.then(|| WrapUp {
+        code: call.tags.iter().find_map(|tag| ex.wrapup_codes.get(tag)).or(ex.default_wrapup_code.as_ref()).cloned(),
+        notes: (!call.tags.is_empty()).then(|| format!("UIS tags: {}", call.tags.join(", "))),
+    });
+    let finished = Finished {
+        channel: call.channel.to_string(),
+        id: call.call_session_id.to_string(),
+        medium: Medium::Voice {
+            ani: ani.as_ref().map(|p| p.as_str().to_owned()),
+            dnis: dnis.as_ref().map(|p| p.as_str().to_owned()),
+            recorded: call.recordings.values().any(|r| r.rejected.is_none()),
         },
-        last: None,
-    };
-    let external = Voice::External {
-        communication: customer.clone(),
-        ani: ani.as_ref().map(|p| p.as_str().to_owned()),
-        dnis: dnis.as_ref().map(|p| p.as_str().to_owned()),
         inbound,
-        recorded: call.recordings.values().any(|r| r.rejected.is_none()),
-    };
-    let (customer_end, agent_end) = disconnects(call.finish_reason.as_deref());
-    let queue = call.scenario.as_ref().and_then(|s| ex.queues.get(s)).filter(|_| inbound);
-    let queue_leg = comm("/queue");
-    let agent_leg = |employee: &str| comm(&format!("/user/{employee}"));
-
-    let mut talking: Option<String> = None;
-    if inbound {
-        t.push(start, &format!("established/{customer}"), external);
-        if let Some(queue_id) = queue {
-            let routing = Voice::Routing { communication: queue_leg.clone(), queue_id: queue_id.clone(), inbound };
-            t.push(start, &format!("established/{queue_leg}"), routing);
-        }
-    } else if let Some((employee, user)) = agents.last() {
-        let leg = agent_leg(employee);
-        let voice = Voice::User {
-            communication: leg.clone(),
-            user_id: user.clone(),
-            invited_by: None,
-            inbound,
-            alerting: false,
-        };
-        t.push(start, &format!("established/{leg}"), voice);
-        t.push(start, &format!("established/{customer}"), external);
-        talking = Some(leg);
-    } else {
-        t.push(start, &format!("established/{customer}"), external);
-    }
-
-    let mut queue_open = queue.is_some();
-    if answered && inbound {
-        for (n, (employee, user)) in agents.iter().enumerate() {
-            let leg = agent_leg(employee);
-            let at = if n == 0 { answer - Duration::milliseconds(1) } else { answer + talk / 2 };
-            if let Some(from) = &talking {
-                let command = derived_uuid(&format!("ccbridge/transfer/{channel}/{id}/{employee}"));
-                let transfer = Voice::UserTransfer {
-                    command: command.clone(),
-                    initiating: from.clone(),
-                    object: customer.clone(),
-                    destination_user: user.clone(),
-                };
-                t.push(at, &format!("transfer/{command}"), transfer);
-                let voice = Voice::User {
-                    communication: leg.clone(),
-                    user_id: user.clone(),
-                    invited_by: None,
-                    inbound,
-                    alerting: true,
-                };
-                t.push(at, &format!("established/{leg}"), voice);
-                let progress = Voice::ProgressTransfer {
-                    command: command.clone(),
-                    object: customer.clone(),
-                    destination: leg.clone(),
-                };
-                t.push(at, &format!("progress/{command}"), progress);
-                t.push(at, &format!("answered/{leg}"), Voice::Answered { communication: leg.clone() });
-                t.push(
-                    at,
-                    &format!("ended/{from}"),
-                    Voice::Ended { communication: from.clone(), disconnect: Disconnect::TransferUser },
-                );
-                t.push(
-                    at,
-                    &format!("end-transfer/{command}"),
-                    Voice::EndTransfer { command, object: customer.clone() },
-                );
-            } else {
-                let invited_by = queue.map(|_| queue_leg.clone());
-                let voice = Voice::User {
-                    communication: leg.clone(),
-                    user_id: user.clone(),
-                    invited_by,
-                    inbound,
-                    alerting: true,
-                };
-                t.push(at, &format!("established/{leg}"), voice);
-                t.push(answer, &format!("answered/{leg}"), Voice::Answered { communication: leg.clone() });
-                if queue_open {
-                    let ended = Voice::Ended { communication: queue_leg.clone(), disconnect: Disconnect::Transfer };
-                    t.push(answer, &format!("ended/{queue_leg}"), ended);
-                    queue_open = false;
-                }
-            }
-            talking = Some(leg);
-        }
-    } else if answered {
-        t.push(answer, &format!("answered/{customer}"), Voice::Answered { communication: customer.clone() });
-    }
-
-    t.push(
+        queue: call.scenario.as_ref().and_then(|s| ex.queues.get(s)).filter(|_| inbound).cloned(),
+        agents,
+        start,
+        answer: answered.then_some(answer),
+        transfer_at: answer + talk / 2,
         finish,
-        &format!("ended/{customer}"),
-        Voice::Ended { communication: customer.clone(), disconnect: customer_end },
-    );
-    if queue_open {
-        t.push(
-            finish,
-            &format!("ended/{queue_leg}"),
-            Voice::Ended { communication: queue_leg.clone(), disconnect: Disconnect::Peer },
-        );
-    }
-    if let Some(leg) = talking {
-        t.push(finish, &format!("ended/{leg}"), Voice::Ended { communication: leg.clone(), disconnect: agent_end });
-        if answered {
-            let code =
-                call.tags.iter().find_map(|tag| ex.wrapup_codes.get(tag)).or(ex.default_wrapup_code.as_ref()).cloned();
-            let notes = (!call.tags.is_empty()).then(|| format!("UIS tags: {}", call.tags.join(", ")));
-            t.push(finish, &format!("disposition/{leg}"), Voice::Disposition { communication: leg, code, notes });
-        }
-    }
-    Built { conversation: t.conversation, unmapped }
+        disconnects: disconnects(call.finish_reason.as_deref()),
+        wrap_up,
+    };
+    (finished, unmapped)
 }
 
 #[cfg(test)]
@@ -259,6 +125,8 @@ mod tests {
         let incoming = Incoming::read(&n, &channel()).expect("read");
         Call::merge(None, &incoming, &channel()).expect("call")
     }
+
+    use crate::genesys::conversations::Voice;
 
     fn kinds(built: &Built) -> Vec<&'static str> {
         built

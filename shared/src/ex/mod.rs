@@ -3,7 +3,9 @@
 //!
 //! - [`config`]: what a platform channel says of itself (time zone, users, queues, wrap-up codes).
 //! - [`source`]: the organisation's external source, provisioned once.
-//! - [`call`]: a finished UIS call as the events of one external conversation (pure).
+//! - [`conversation`]: one finished interaction of any platform as the events of one external
+//!   conversation (pure).
+//! - [`call`]: what a finished UIS call tells that conversation (pure).
 //! - [`job`]: the job that sends it, batch by batch, reading what Genesys refused.
 //! - [`agents`]: an `agent_states` channel and its state table (platform state → presence and
 //!   routing status).
@@ -18,6 +20,7 @@ pub mod agent_state;
 pub mod agents;
 pub mod call;
 pub mod config;
+pub mod conversation;
 pub mod employee;
 pub mod employee_job;
 pub mod job;

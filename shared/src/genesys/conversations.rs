@@ -6,7 +6,8 @@
 //! each other (the same communication or transfer, or a leg that invited another) never share a
 //! request: [`Conversation::batches`] cuts the time-ordered events into the fewest sequential
 //! batches that keep every dependency in an earlier one. A `200` is not success until its
-//! `errors` are read: [`GenesysClient::inject_conversation`] returns the refused events.
+//! `errors` are read: [`GenesysClient::inject_conversation`] returns the refused events. An
+//! e-mail is the same events in the e-mail family of arrays, with its addresses.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -168,6 +169,15 @@ pub struct Event {
     pub voice: Voice,
 }
 
+/// The addresses of an e-mail conversation, which every established communication repeats
+/// (`EmailInitialConfiguration.from` and `to` are required).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub from: String,
+    pub to: String,
+    pub subject: Option<String>,
+}
+
 /// An external conversation: its id, where it comes from and its events in time order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
@@ -176,6 +186,9 @@ pub struct Conversation {
     pub source_id: String,
     /// `sourceConfiguration.interactionId`: the platform's own id of the call.
     pub interaction_id: String,
+    /// An e-mail conversation: the same events in the e-mail family (`emailUserEstablishedEvents`
+    /// …); a voice one without.
+    pub email: Option<Email>,
     pub events: Vec<Event>,
 }
 
@@ -210,7 +223,11 @@ impl Conversation {
         for event in events {
             arrays.entry(event.voice.array()).or_default().push(self.body(event));
         }
-        Value::Object(arrays.into_iter().map(|(k, v)| (k.to_string(), Value::Array(v))).collect())
+        let name = |array: &str| match self.email {
+            None => array.to_owned(),
+            Some(_) => format!("email{}{}", array[..1].to_ascii_uppercase(), &array[1..]),
+        };
+        Value::Object(arrays.into_iter().map(|(k, v)| (name(k), Value::Array(v))).collect())
     }
 
     fn body(&self, event: &Event) -> Value {
@@ -219,39 +236,54 @@ impl Conversation {
         body.insert("eventDateTime".into(), json!(wire_time(event.at)));
         body.insert("conversationId".into(), json!(self.id));
         let source = json!({ "sourceId": self.source_id, "interactionId": self.interaction_id });
+        // An e-mail's communications all carry its addresses; a voice call's, their state.
+        let initial = |mut state: Value| {
+            if let (Some(email), Some(object)) = (&self.email, state.as_object_mut()) {
+                object.insert("from".into(), json!(email.from));
+                object.insert("to".into(), json!(email.to));
+                if let Some(subject) = &email.subject {
+                    object.insert("subject".into(), json!(subject));
+                }
+            }
+            state
+        };
         let mut put = |name: &str, value: Value| {
             body.insert(name.into(), value);
         };
         match &event.voice {
             Voice::External { communication, ani, dnis, inbound, recorded } => {
                 put("communicationId", json!(communication));
-                if let Some(ani) = ani {
-                    put("ani", json!(ani));
+                if self.email.is_none() {
+                    if let Some(ani) = ani {
+                        put("ani", json!(ani));
+                    }
+                    if let Some(dnis) = dnis {
+                        put("dnis", json!(dnis));
+                    }
+                    put(
+                        "initialConfiguration",
+                        json!({ "alerting": !inbound, "inbound": inbound, "recordingActive": recorded }),
+                    );
+                } else {
+                    put("initialConfiguration", initial(json!({ "alerting": !inbound, "inbound": inbound })));
                 }
-                if let Some(dnis) = dnis {
-                    put("dnis", json!(dnis));
-                }
-                put(
-                    "initialConfiguration",
-                    json!({ "alerting": !inbound, "inbound": inbound, "recordingActive": recorded }),
-                );
                 put("sourceConfiguration", source);
             }
             Voice::Routing { communication, queue_id, inbound } => {
                 put("communicationId", json!(communication));
                 put("queueId", json!(queue_id));
-                put("initialConfiguration", json!({ "alerting": false, "inbound": inbound }));
+                put("initialConfiguration", initial(json!({ "alerting": false, "inbound": inbound })));
                 put("sourceConfiguration", source);
             }
             Voice::User { communication, user_id, invited_by, inbound, alerting } => {
                 put("communicationId", json!(communication));
                 put("userId", json!(user_id));
                 put("afterCallWorkRequired", json!(true));
-                let mut initial = json!({ "alerting": alerting, "inbound": inbound });
-                if let (Some(by), Some(object)) = (invited_by, initial.as_object_mut()) {
+                let mut state = json!({ "alerting": alerting, "inbound": inbound });
+                if let (Some(by), Some(object)) = (invited_by, state.as_object_mut()) {
                     object.insert("invitedBy".into(), json!(by));
                 }
-                put("initialConfiguration", initial);
+                put("initialConfiguration", initial(state));
                 put("sourceConfiguration", source);
             }
             Voice::Answered { communication } => put("communicationId", json!(communication)),
@@ -354,6 +386,7 @@ mod tests {
             id: "c".into(),
             source_id: "s".into(),
             interaction_id: "42".into(),
+            email: None,
             events: vec![
                 event(
                     0,
