@@ -12,7 +12,7 @@ use ccbridge::jobs::{JobStatus, Outcome};
 use ccbridge::store::Key;
 use ccbridge_tests::genesys_cloud::GenesysCloud;
 use ccbridge_tests::{TestStack, backends};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const LOST: u64 = 3_409_130_001;
 const TRANSFERRED: u64 = 3_409_127_754;
@@ -361,5 +361,116 @@ async fn a_calls_notifications_in_reverse_order_end_in_the_same_state() {
         }
         assert_eq!(states[0], states[1]);
         assert_eq!(states[0].1.1, Some(ccbridge::ex::agents::RoutingStatus::Idle));
+    }
+}
+
+const WDE_KEY: &str = "Ab3dEfGhJkMnPqRsTuVwXyZ23456789a";
+
+impl Org {
+    /// The test configuration with the WDE channel linked to the organisation: its agents,
+    /// the queue `Sales` and the disposition `sale` mapped.
+    fn with_wde(&self, extra: &str) -> String {
+        let sales = self.gc.add_queue("Sales");
+        let sale = self.gc.add_wrapup_code("Sale");
+        let ex = format!(
+            "genesys = \"genesys-demo\"\n[channel.ex]\n{extra}users = {{ \"agent01\" = \"{}\", \"agent02\" = \"{}\" }}\n\
+             queues = {{ \"Sales\" = \"{sales}\" }}\nwrapup_codes = {{ \"sale\" = \"{sale}\" }}\n",
+            self.users[0], self.users[1]
+        );
+        let anchor = "default_operator = \"admin\"\n";
+        self.mapped().replacen(anchor, &format!("{anchor}{ex}"), 1)
+    }
+}
+
+async fn wde(stack: &TestStack, method: &str, body: &Value) {
+    let body = body.to_string();
+    let signature =
+        ccbridge::auth::hmac_sha256(WDE_KEY.as_bytes(), body.as_bytes(), ccbridge::auth::SignatureEncoding::Base64);
+    let response = stack
+        .http
+        .post(stack.url(&format!("/wde/{method}")))
+        .header("content-type", "application/json")
+        .header("X-API-SIGNATURE", signature)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "{method}: {}", response.text().await.unwrap_or_default());
+}
+
+fn wde_conversation(genesys_id: &str) -> String {
+    ccbridge::ex::conversation::conversation_id("wde-demo", genesys_id)
+}
+
+#[tokio::test]
+async fn wde_voice_and_email_interactions_become_conversations_once() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.with_wde("")).await;
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        replay(&stack, "wde-interaction", "wde-interaction").await;
+        let report = sweep_all(&stack).await;
+        assert_eq!(report.failed, 0, "{report:?}");
+
+        // The sample voice call: queued in Sales, taken by agent01, wrapped up as "sale".
+        let events = events_of(&org.gc, &wde_conversation("00047aHK833X02TB"));
+        let requests = org.gc.received_on(EVENTS_PATH).len();
+        eprintln!("requests for the sample WDE voice call: {requests}");
+        assert_eq!(requests, 5, "{events:#?}");
+        let external = &events.iter().find(|(k, _)| k == "externalEstablishedEvents").expect("customer").1;
+        assert_eq!((&external["ani"], &external["dnis"]), (&json!("+48884998123"), &json!("+48221234567")));
+        assert_eq!(external["eventDateTime"], "2022-11-08T14:54:55.989Z");
+        assert_eq!(count(&events, "routingEstablishedEvents"), 1);
+        let user = &events.iter().find(|(k, _)| k == "userEstablishedEvents").expect("agent").1;
+        assert_eq!(user["userId"], org.users[0].as_str());
+        let disposition =
+            &events.iter().find(|(k, _)| k == "communicationDispositionAppliedEvents").expect("wrap-up").1;
+        assert_eq!(disposition["notes"], "WDE disposition: sale");
+        assert!(disposition["code"].is_string(), "{disposition}");
+        assert_eq!(count(&events, "communicationEndedEvents"), 3, "customer, queue and agent");
+
+        // An e-mail handed from agent01 to agent02: the e-mail family, with a transfer.
+        let email = json!({"GenesysIDInteraction": "EM0001", "MediaType": "email in",
+            "InteractionStartDateTime": "2026-11-30T08:00:00Z", "AgentID": "agent01",
+            "CustomerEmail": "anna@example.com", "ServiceValue": "support@shop.example", "QueueName": "Sales", "QueueTime": 600});
+        wde(&stack, "registerInteraction", &email).await;
+        let ended = json!({"GenesysIDInteraction": "EM0001", "SessionID": "S1", "InteractionEndDateTime": "2026-11-30T09:00:00Z",
+            "CallResult": "ended", "AgentID": "agent01", "TransferAgentID": "agent02"});
+        wde(&stack, "updateInteraction", &ended).await;
+        sweep_all(&stack).await;
+        let events = events_of(&org.gc, &wde_conversation("EM0001"));
+        assert!(events.iter().all(|(k, _)| k.starts_with("email")), "{events:#?}");
+        assert_eq!(count(&events, "emailUserEstablishedEvents"), 2);
+        assert_eq!(count(&events, "emailUserTransferEvents"), 1);
+        assert_eq!(count(&events, "emailRoutingEstablishedEvents"), 1);
+        let customer = &events[0].1;
+        assert_eq!(customer["initialConfiguration"]["from"], "anna@example.com");
+        assert_eq!(customer["initialConfiguration"]["to"], "support@shop.example");
+        let skipped =
+            &events.iter().find(|(k, _)| k == "emailCommunicationDispositionAppliedEvents").expect("wrap-up").1;
+        assert!(skipped.get("code").is_none(), "no code maps: a skipped wrap-up");
+
+        // Every request again: nothing new reaches Genesys.
+        let before = org.gc.received_on(EVENTS_PATH).len();
+        replay(&stack, "wde-interaction", "wde-interaction").await;
+        wde(&stack, "updateInteraction", &ended).await;
+        sweep_all(&stack).await;
+        assert_eq!(org.gc.received_on(EVENTS_PATH).len(), before);
+        assert!(org.gc.received_on(EVENTS_PATH).iter().all(|r| r.status == 200));
+    }
+}
+
+#[tokio::test]
+async fn a_wde_on_genesys_cloud_is_not_injected_twice() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.with_wde("conversations = false\n")).await;
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        replay(&stack, "wde-interaction", "wde-interaction").await;
+        sweep_all(&stack).await;
+        let jobs = stack.scan_all().await;
+        let jobs = jobs.iter().filter(|i| ccbridge::store::item_type(i) == Some("wde_conversation_job")).count();
+        assert_eq!(jobs, 0);
+        assert!(org.gc.received_on(EVENTS_PATH).is_empty());
     }
 }

@@ -17,7 +17,8 @@
 //!   `communicationAnsweredEvents`, `holdUpdatedEvents`, `communicationDispositionAppliedEvents`,
 //!   `communicationEndedEvents`, `userTransferEvents`, `progressTransferEvents`,
 //!   `endTransferEvents` and the email arrays `emailExternalEstablishedEvents`,
-//!   `emailUserEstablishedEvents`, `emailCommunicationAnsweredEvents`,
+//!   `emailRoutingEstablishedEvents`, `emailUserEstablishedEvents`, `emailUserTransferEvents`,
+//!   `emailProgressTransferEvents`, `emailEndTransferEvents`, `emailCommunicationAnsweredEvents`,
 //!   `emailCommunicationDispositionAppliedEvents`, `emailCommunicationEndedEvents`.
 //!   - A 400 for the whole request, naming the field path, when the body is not JSON, names
 //!     another array, has no event, or an event is not exactly its model: a field outside it,
@@ -1007,6 +1008,19 @@ const EVENT_ARRAYS: &[(&str, Role, &[Field])] = &[
         ],
     ),
     (
+        "emailRoutingEstablishedEvents",
+        Role::Establishes,
+        &[
+            req("communicationId", Kind::Id),
+            req("queueId", Kind::Id),
+            opt("skillIds", Kind::Ids),
+            opt("languageId", Kind::Id),
+            opt("label", Kind::Text),
+            req("initialConfiguration", Kind::Object(EMAIL_INITIAL_CONFIGURATION)),
+            req("sourceConfiguration", Kind::Object(SOURCE_CONFIGURATION)),
+        ],
+    ),
+    (
         "emailUserEstablishedEvents",
         Role::Establishes,
         &[
@@ -1048,6 +1062,36 @@ const EVENT_ARRAYS: &[(&str, Role, &[Field])] = &[
     ),
     (
         "endTransferEvents",
+        Role::FollowsTransfer,
+        &[
+            req("commandId", Kind::Id),
+            req("finalState", Kind::OneOf(&["Completed", "Canceled", "Failed"])),
+            req("objectCommunicationId", Kind::Id),
+        ],
+    ),
+    (
+        "emailUserTransferEvents",
+        Role::StartsTransfer,
+        &[
+            req("transferType", Kind::OneOf(&["Attended", "Unattended"])),
+            req("commandId", Kind::Id),
+            req("initiatingCommunicationId", Kind::Id),
+            req("targetCommunicationId", Kind::Id),
+            req("objectCommunicationId", Kind::Id),
+            req("destinationUserId", Kind::Id),
+        ],
+    ),
+    (
+        "emailProgressTransferEvents",
+        Role::FollowsTransfer,
+        &[
+            req("commandId", Kind::Id),
+            req("objectCommunicationId", Kind::Id),
+            req("destinationCommunicationId", Kind::Id),
+        ],
+    ),
+    (
+        "emailEndTransferEvents",
         Role::FollowsTransfer,
         &[
             req("commandId", Kind::Id),

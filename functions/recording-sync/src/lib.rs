@@ -15,6 +15,7 @@ use aws_lambda_events::dynamodb::EventRecord;
 use ccbridge::ex::agent_job::AgentStateJob;
 use ccbridge::ex::employee_job::EmployeeJob;
 use ccbridge::ex::job::ConversationJob;
+use ccbridge::ex::wde_job::WdeConversationJob;
 use ccbridge::jobs::{JobStatus, Outcome, sweep};
 use ccbridge::recordings::Settings;
 use ccbridge::recordings::job::RecordingJob;
@@ -24,7 +25,13 @@ use serde_dynamo::AttributeValue;
 
 pub const FUNCTION: StreamFunction = StreamFunction {
     name: "recording-sync",
-    item_types: &[RecordingJob::TYPE, ConversationJob::TYPE, AgentStateJob::TYPE, EmployeeJob::TYPE],
+    item_types: &[
+        RecordingJob::TYPE,
+        ConversationJob::TYPE,
+        AgentStateJob::TYPE,
+        EmployeeJob::TYPE,
+        WdeConversationJob::TYPE,
+    ],
     handler: |app, records| Box::pin(handle(app, records)),
 };
 

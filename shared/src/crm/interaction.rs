@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -76,6 +77,9 @@ pub struct InteractionEnd {
     pub status: Option<String>,
     pub personal_callback: Option<String>,
     pub result: Option<String>,
+    /// The wrap-up the agent chose (`DispositionCode`).
+    #[serde(default)]
+    pub disposition_code: Option<String>,
     pub transfer_agent_id: Option<String>,
     pub agent_login: Option<String>,
     pub session_id: Option<String>,
@@ -105,9 +109,10 @@ impl Entity for Interaction {
 }
 
 impl Interaction {
-    /// Stores a new interaction; `Unchanged` when it was registered before (the stored one wins).
-    pub async fn register(&self, store: &Store) -> Result<Written, StoreError> {
-        store.put_new(self).await
+    /// Stores a new interaction, with `writes` in the same transaction; `Unchanged` when it was
+    /// registered before (the stored one wins).
+    pub async fn register(&self, store: &Store, writes: Vec<TransactWriteItem>) -> Result<Written, StoreError> {
+        if writes.is_empty() { store.put_new(self).await } else { store.put_new_with(self, writes).await }
     }
 
     /// The interaction with `id` of `channel`, if any.
@@ -115,23 +120,26 @@ impl Interaction {
         Ok(store.get::<Self>(&keys::interaction(id)).await?.filter(|i| &i.channel == channel))
     }
 
-    /// Records the end of an interaction; `None` when there is no such interaction. Repeating
-    /// the same end writes nothing.
+    /// Records the end of an interaction, with the writes `with` makes of the ended one in the
+    /// same transaction; `None` when there is no such interaction. Repeating the same end
+    /// writes nothing.
     pub async fn finish(
         store: &Store,
         channel: &ChannelId,
         id: InteractionId,
         end: &InteractionEnd,
+        with: impl Fn(&Self) -> Result<Vec<TransactWriteItem>, StoreError>,
     ) -> Result<Option<(Written, Self)>, StoreError> {
         let (written, stored) = store
-            .update_with(&keys::interaction(id), |current: Option<&Self>| {
-                let current = current.filter(|i| &i.channel == channel)?;
+            .merge_with(&keys::interaction(id), |current: Option<&Self>| {
+                let Some(current) = current.filter(|i| &i.channel == channel) else { return Ok(None) };
                 if current.end.as_ref() == Some(end) {
-                    return None;
+                    return Ok(None);
                 }
                 let mut next = current.clone();
                 next.end = Some(end.clone());
-                Some(next)
+                let writes = with(&next)?;
+                Ok(Some((next, writes)))
             })
             .await?;
         Ok(stored.filter(|i| &i.channel == channel).map(|i| (written, i)))

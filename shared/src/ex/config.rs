@@ -74,23 +74,60 @@ pub struct ExSettings {
 impl ExSettings {
     /// Every Genesys id must be a UUID: a typo is caught at cold start, not by a refused event.
     pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
-        let uuid = |field: &str, id: &str| {
-            uuid::Uuid::parse_str(id)
-                .map(|_| ())
-                .map_err(|_| ConfigError::invalid(at(field), format!("{id:?} is not a Genesys Cloud id (a UUID)")))
-        };
-        for (field, map) in
-            [("ex.users", &self.users), ("ex.queues", &self.queues), ("ex.wrapup_codes", &self.wrapup_codes)]
-        {
-            for id in map.values() {
-                uuid(field, id)?;
-            }
-        }
-        if let Some(code) = &self.default_wrapup_code {
-            uuid("ex.default_wrapup_code", code)?;
-        }
-        Ok(())
+        validate_ids(at, [&self.users, &self.queues, &self.wrapup_codes], self.default_wrapup_code.as_deref())
     }
+}
+
+/// `[channel.ex]` of a WDE channel linked to Genesys Cloud. WDE's times carry their zone (or
+/// are UTC), so unlike UIS it needs none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WdeExSettings {
+    /// Send the channel's voice and e-mail interactions as external conversations. A WDE that
+    /// runs on Genesys Cloud itself has them there already: `false` keeps them from being
+    /// injected twice.
+    #[serde(default = "yes")]
+    pub conversations: bool,
+    /// WDE `AgentID` → Genesys user id.
+    #[serde(default)]
+    pub users: BTreeMap<String, String>,
+    /// WDE `QueueName` → Genesys queue id.
+    #[serde(default)]
+    pub queues: BTreeMap<String, String>,
+    /// WDE `DispositionCode` (or, without one, `CallResult`) → Genesys wrap-up code id.
+    #[serde(default)]
+    pub wrapup_codes: BTreeMap<String, String>,
+    /// The wrap-up code of an interaction whose codes map to none; without it, skipped.
+    pub default_wrapup_code: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl WdeExSettings {
+    pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
+        validate_ids(at, [&self.users, &self.queues, &self.wrapup_codes], self.default_wrapup_code.as_deref())
+    }
+}
+
+/// Checks the Genesys ids of `ex.users`, `ex.queues`, `ex.wrapup_codes` and `ex.default_wrapup_code`.
+fn validate_ids(
+    at: FieldName<'_>,
+    [users, queues, codes]: [&BTreeMap<String, String>; 3],
+    default_code: Option<&str>,
+) -> Result<(), ConfigError> {
+    let uuid = |field: &str, id: &str| {
+        uuid::Uuid::parse_str(id)
+            .map(|_| ())
+            .map_err(|_| ConfigError::invalid(at(field), format!("{id:?} is not a Genesys Cloud id (a UUID)")))
+    };
+    for (field, map) in [("ex.users", users), ("ex.queues", queues), ("ex.wrapup_codes", codes)] {
+        for id in map.values() {
+            uuid(field, id)?;
+        }
+    }
+    default_code.map_or(Ok(()), |code| uuid("ex.default_wrapup_code", code))
 }
 
 #[cfg(test)]

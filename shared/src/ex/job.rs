@@ -17,10 +17,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::call::{Built, build};
-use super::source;
+use super::source::{self, ExSource};
 use crate::App;
 use crate::config::common::ChannelId;
-use crate::genesys::RetryPolicy;
+use crate::genesys::conversations::Conversation;
+use crate::genesys::{GenesysClient, RetryPolicy};
 use crate::jobs::{Failure, Job, JobKind, JobState, Outcome, RetryRule, worker};
 use crate::store::{Entity, Index, Key, Store, StoreError, keys};
 use crate::uis::call::CallSessionId;
@@ -149,22 +150,10 @@ async fn attempt(app: &App, job: &mut ConversationJob) -> Result<(), Failure> {
         .ok_or_else(|| Failure::Permanent(format!("channel {} is no longer configured", job.channel)))?;
     let ex =
         channel.ex.as_ref().ok_or_else(|| Failure::Permanent(format!("channel {} has no ex settings", job.channel)))?;
-    let genesys = &job.genesys_channel;
-    let client = app
-        .clients
-        .genesys(genesys)
-        .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys} is not configured")))?
-        .with_policy(RetryPolicy::for_jobs());
-    let store_failure = |e: StoreError| Failure::Transient(e.to_string());
-    let source = source::get(&app.store, genesys).await.map_err(store_failure)?.ok_or_else(|| {
-        Failure::Permanent(format!(
-            "Genesys Cloud organisation {genesys} has no external source yet: run \
-             `ccbridge-admin ex provision --channel {genesys}`, then requeue the job"
-        ))
-    })?;
+    let (client, source) = organisation(app, &job.genesys_channel).await?;
     let call = record::get(&app.store, &job.channel, job.call_session_id)
         .await
-        .map_err(store_failure)?
+        .map_err(|e| Failure::Transient(e.to_string()))?
         .ok_or_else(|| Failure::Permanent(format!("call {} is gone", job.call_session_id)))?;
     let Built { conversation, unmapped } = build(&call, ex, &source.source_id, job.job.created_at);
     job.conversation_id = Some(conversation.id.clone());
@@ -172,31 +161,60 @@ async fn attempt(app: &App, job: &mut ConversationJob) -> Result<(), Failure> {
         tracing::info!(job = %job.job_id, employees = ?unmapped, "employees without a Genesys user are left out");
     }
     job.unmapped_employees = unmapped;
+    send(&client, &conversation, &mut job.batches_accepted, &mut job.resend).await
+}
+
+/// The organisation's client and provisioned source; a permanent failure saying how to
+/// provision it when there is no source yet.
+pub(super) async fn organisation(app: &App, genesys: &ChannelId) -> Result<(GenesysClient, ExSource), Failure> {
+    let client = app
+        .clients
+        .genesys(genesys)
+        .ok_or_else(|| Failure::Permanent(format!("Genesys Cloud channel {genesys} is not configured")))?
+        .with_policy(RetryPolicy::for_jobs());
+    let source =
+        source::get(&app.store, genesys).await.map_err(|e| Failure::Transient(e.to_string()))?.ok_or_else(|| {
+            Failure::Permanent(format!(
+                "Genesys Cloud organisation {genesys} has no external source yet: run \
+                 `ccbridge-admin ex provision --channel {genesys}`, then requeue the job"
+            ))
+        })?;
+    Ok((client, source))
+}
+
+/// Sends `conversation`'s batches in order from the first not `accepted`; of that batch only
+/// the events in `resend` when there are any (Genesys refused them as retryable before).
+pub(super) async fn send(
+    client: &GenesysClient,
+    conversation: &Conversation,
+    accepted: &mut usize,
+    resend: &mut Vec<String>,
+) -> Result<(), Failure> {
     let batches = conversation.batches();
-    while let Some(batch) = batches.get(job.batches_accepted) {
-        let events: Vec<_> = match job.resend.is_empty() {
+    while let Some(batch) = batches.get(*accepted) {
+        let events: Vec<_> = match resend.is_empty() {
             true => batch.clone(),
-            false => batch.iter().copied().filter(|e| job.resend.contains(&e.id)).collect(),
+            false => batch.iter().copied().filter(|e| resend.contains(&e.id)).collect(),
         };
         let refused = client.inject_conversation(&conversation.request(&events)).await.map_err(Failure::from)?;
         if let Some(error) = refused.iter().find(|e| !e.retryable) {
             return Err(Failure::Permanent(format!(
                 "Genesys Cloud refused event {} of batch {}: {}",
                 error.event_id,
-                job.batches_accepted + 1,
+                *accepted + 1,
                 error.message
             )));
         }
         if !refused.is_empty() {
-            job.resend = refused.into_iter().map(|e| e.event_id).collect();
+            *resend = refused.into_iter().map(|e| e.event_id).collect();
             return Err(Failure::Transient(format!(
                 "Genesys Cloud refused {} events of batch {} for now",
-                job.resend.len(),
-                job.batches_accepted + 1
+                resend.len(),
+                *accepted + 1
             )));
         }
-        job.resend.clear();
-        job.batches_accepted += 1;
+        resend.clear();
+        *accepted += 1;
     }
     Ok(())
 }

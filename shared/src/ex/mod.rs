@@ -5,8 +5,9 @@
 //! - [`source`]: the organisation's external source, provisioned once.
 //! - [`conversation`]: one finished interaction of any platform as the events of one external
 //!   conversation (pure).
-//! - [`call`]: what a finished UIS call tells that conversation (pure).
-//! - [`job`]: the job that sends it, batch by batch, reading what Genesys refused.
+//! - [`call`]: what a finished UIS call tells that conversation (pure); [`wde`]: what an ended
+//!   WDE voice or e-mail interaction tells (pure).
+//! - [`job`], [`wde_job`]: the jobs that send them, batch by batch, reading what Genesys refused.
 //! - [`agents`]: an `agent_states` channel and its state table (platform state → presence and
 //!   routing status).
 //! - [`agent_state`]: the states a platform pushes, each agent's last one kept in time order.
@@ -25,3 +26,5 @@ pub mod employee;
 pub mod employee_job;
 pub mod job;
 pub mod source;
+pub mod wde;
+pub mod wde_job;

@@ -10,6 +10,7 @@ use crate::config::common::ChannelId;
 use crate::ex::agent_job::AgentStateJob;
 use crate::ex::employee_job::EmployeeJob;
 use crate::ex::job::ConversationJob;
+use crate::ex::wde_job::WdeConversationJob;
 use crate::recordings::job::RecordingJob;
 use crate::store::{Entity, Key, Store, StoreError, Written};
 
@@ -20,6 +21,7 @@ pub enum AnyJob {
     Conversation(ConversationJob),
     AgentState(AgentStateJob),
     Employee(EmployeeJob),
+    WdeConversation(WdeConversationJob),
 }
 
 impl Entity for AnyJob {
@@ -32,6 +34,7 @@ impl Entity for AnyJob {
             Self::Conversation(job) => job.key(),
             Self::AgentState(job) => job.key(),
             Self::Employee(job) => job.key(),
+            Self::WdeConversation(job) => job.key(),
         }
     }
 }
@@ -60,6 +63,12 @@ impl From<EmployeeJob> for AnyJob {
     }
 }
 
+impl From<WdeConversationJob> for AnyJob {
+    fn from(job: WdeConversationJob) -> Self {
+        Self::WdeConversation(job)
+    }
+}
+
 impl AnyJob {
     pub fn job_id(&self) -> &str {
         match self {
@@ -67,6 +76,7 @@ impl AnyJob {
             Self::Conversation(job) => &job.job_id,
             Self::AgentState(job) => &job.job_id,
             Self::Employee(job) => &job.job_id,
+            Self::WdeConversation(job) => &job.job_id,
         }
     }
 
@@ -76,6 +86,7 @@ impl AnyJob {
             Self::Conversation(job) => &job.job,
             Self::AgentState(job) => &job.job,
             Self::Employee(job) => &job.job,
+            Self::WdeConversation(job) => &job.job,
         }
     }
 
@@ -85,16 +96,19 @@ impl AnyJob {
             Self::Conversation(job) => &job.channel,
             Self::AgentState(job) => &job.channel,
             Self::Employee(job) => &job.channel,
+            Self::WdeConversation(job) => &job.channel,
         }
     }
 
     /// The key of job `job_id`, as listings print it: `<channel>:<call_session_id>:<link_id>`
     /// for a recording, `<channel>:<call_session_id>:conversation` for a conversation,
     /// `agent-state:<channel>:<agent>:<time µs>:<presence>:<routing>` for an agent's state,
-    /// `employee:<channel>:<employee>:<time µs>:<event>` for a UIS employee's.
+    /// `employee:<channel>:<employee>:<time µs>:<event>` for a UIS employee's,
+    /// `wde:<channel>:<interaction id>:conversation` for a WDE interaction's conversation.
     pub fn key_of(job_id: &str) -> Option<Key> {
         AgentStateJob::key_of(job_id)
             .or_else(|| EmployeeJob::key_of(job_id))
+            .or_else(|| WdeConversationJob::key_of(job_id))
             .or_else(|| RecordingJob::key_of(job_id))
             .or_else(|| ConversationJob::key_of(job_id))
     }
@@ -107,7 +121,9 @@ impl AnyJob {
         now: OffsetDateTime,
         wanted: impl Fn(&AnyJob) -> bool,
     ) -> Result<(Written, Option<AnyJob>), StoreError> {
-        if key.sk == ConversationJob::SORT_KEY {
+        if key.sk == WdeConversationJob::SORT_KEY && key.pk.starts_with("INTERACTION#") {
+            requeue_as::<WdeConversationJob>(store, key, now, wanted).await
+        } else if key.sk == ConversationJob::SORT_KEY {
             requeue_as::<ConversationJob>(store, key, now, wanted).await
         } else if key.sk.starts_with(AgentStateJob::SORT_KEY_PREFIX) {
             requeue_as::<AgentStateJob>(store, key, now, wanted).await

@@ -159,6 +159,11 @@ pub fn interaction(id: impl Display) -> Key {
     Key::new(format!("INTERACTION#{id}"), "INTERACTION")
 }
 
+/// The job sending a WDE interaction to Genesys Cloud EX, under the interaction.
+pub fn wde_conversation_job(id: impl Display) -> Key {
+    Key::new(format!("INTERACTION#{id}"), "CONVERSATION")
+}
+
 /// gsi1: a contact's history.
 pub fn history_of_contact(tenant: &str, contact: &str) -> String {
     format!("HISTORY#{tenant}#CONTACT#{contact}")

@@ -10,6 +10,7 @@ use super::card::Listener;
 use super::fields::is_alnum;
 use super::media::MediaType;
 use crate::config::common::{ChannelId, ConfigError, FieldName, Settings, TenantId};
+use crate::ex::config::WdeExSettings;
 use crate::phone::Country;
 
 /// Longest screen-pop link lifetime accepted: a week.
@@ -58,6 +59,11 @@ pub struct WdeChannel {
     pub service_value_phone: Option<String>,
     /// `servicevalue` sent with click-to-mail (the mailbox to use).
     pub service_value_email: Option<String>,
+    /// The Genesys Cloud organisation (a `genesys_cloud` channel) its interactions are sent to
+    /// as external conversations, for Genesys Cloud EX.
+    pub genesys: Option<ChannelId>,
+    /// What Genesys Cloud EX needs to know of the installation: required with `genesys`.
+    pub ex: Option<WdeExSettings>,
 }
 
 fn default_country() -> Country {
@@ -134,7 +140,16 @@ impl Settings for WdeChannel {
         {
             return Err(ConfigError::invalid(at("default_operator"), "must not be empty"));
         }
-        Ok(())
+        match (&self.genesys, &self.ex) {
+            (Some(_), None) => Err(ConfigError::invalid(at("ex"), "is required with `genesys`")),
+            (None, Some(_)) => Err(ConfigError::invalid(at("ex"), "needs `genesys`: the organisation to send to")),
+            (_, Some(ex)) => ex.validate(at),
+            (None, None) => Ok(()),
+        }
+    }
+
+    fn genesys_reference(&self) -> Option<(&'static str, &ChannelId)> {
+        self.genesys.as_ref().map(|id| ("genesys", id))
     }
 
     fn secrets(&self) -> Vec<(&'static str, &SecretString)> {

@@ -1,5 +1,7 @@
 //! What each webservice method does to the store, once the request is authenticated and
 //! parsed: the flows of YetiForce's `GenesysWdeWhirly` action, idempotent and safe to retry.
+//! On a channel linked to Genesys Cloud, the end of a voice or e-mail interaction writes its
+//! conversation job in the same transaction ([`crate::ex::wde_job`]).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -15,7 +17,9 @@ use crate::crm::consent::ConsentEntry;
 use crate::crm::contact::ConsentState;
 use crate::crm::ids::InteractionId;
 use crate::crm::interaction::{Interaction, InteractionEnd};
-use crate::store::{Store, Written};
+use crate::ex::wde_job::WdeConversationJob;
+use crate::store::{Store, StoreError, Written};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 /// The operator an interaction is assigned to: the agent (`TransferAgentID` first) mapped in
 /// the channel's `operators`. Unmapped is 404 `User not found`, except for campaigns, which
@@ -114,7 +118,7 @@ pub async fn register(
                 attached: as_json(req.attached.clone()),
                 ..registered(channel, req.registration.clone(), &req.agent, operator, ip, found)
             };
-            stored_after(store, channel, interaction.register(store).await?, interaction).await?
+            stored_after(store, channel, interaction.register(store, Vec::new()).await?, interaction).await?
         }
     };
     for agreement in &req.agreements {
@@ -157,6 +161,7 @@ pub async fn update(store: &Store, channel: &WdeChannel, req: UpdateInteraction)
         status: req.status,
         personal_callback: req.personal_callback,
         result: req.result,
+        disposition_code: req.disposition_code,
         transfer_agent_id: req.agent.transfer_agent_id,
         agent_login: req.agent.agent_id,
         session_id: req.session_id,
@@ -164,8 +169,10 @@ pub async fn update(store: &Store, channel: &WdeChannel, req: UpdateInteraction)
     };
     let by_crm_id = req.crm_id.and_then(InteractionId::from_number);
     let by_genesys_id = req.genesys_id.as_deref().map(|g| InteractionId::derive(channel.id.as_str(), g));
+    let now = crate::clock::now();
+    let conversation = |ended: &Interaction| conversation_job(store, channel, ended, now);
     for id in [by_crm_id, by_genesys_id].into_iter().flatten() {
-        if let Some((_, stored)) = Interaction::finish(store, &channel.id, id, &end).await? {
+        if let Some((_, stored)) = Interaction::finish(store, &channel.id, id, &end, conversation).await? {
             return Ok(stored);
         }
     }
@@ -197,5 +204,19 @@ pub async fn register_campaign(
         end: req.ended_at.map(|ended_at| InteractionEnd { ended_at: Some(ended_at), ..InteractionEnd::default() }),
         ..registered(channel, req.registration, &req.agent, operator, ip, found)
     };
-    stored_after(store, channel, interaction.register(store).await?, interaction).await
+    let writes = match interaction.end {
+        Some(_) => conversation_job(store, channel, &interaction, now)?,
+        None => Vec::new(),
+    };
+    stored_after(store, channel, interaction.register(store, writes).await?, interaction).await
+}
+
+/// The job sending an ended interaction to Genesys Cloud EX, when its channel sends it.
+fn conversation_job(
+    store: &Store,
+    channel: &WdeChannel,
+    ended: &Interaction,
+    now: OffsetDateTime,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    WdeConversationJob::for_interaction(channel, ended, now).map(|job| job.upsert_write(store)).into_iter().collect()
 }

@@ -123,6 +123,8 @@ pub struct UpdateInteraction {
     pub status: Option<String>,
     pub personal_callback: Option<String>,
     pub result: Option<String>,
+    /// The wrap-up the agent chose (`DispositionCode`).
+    pub disposition_code: Option<String>,
     pub session_id: Option<String>,
     pub agent: Agent,
     pub attached: BTreeMap<String, Value>,
@@ -304,6 +306,7 @@ impl UpdateInteraction {
             status: fields.text("StatusInteraction")?,
             personal_callback: fields.text("PersonalCallback")?,
             result: fields.text("CallResult")?,
+            disposition_code: fields.text("DispositionCode")?,
             session_id: fields.text("SessionID")?,
             agent: Agent::read(fields)?,
             attached: fields.rest(UPDATE_FIELDS),
