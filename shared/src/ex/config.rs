@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
+use super::agents::SystemPresence;
 use crate::config::common::{ConfigError, FieldName};
 
 /// An IANA time zone (`Europe/Moscow`), with its rules (daylight saving included).
@@ -69,6 +70,10 @@ pub struct ExSettings {
     /// The wrap-up code of an answered call none of whose tags maps; without it the wrap-up is
     /// sent as skipped, with the tags as notes.
     pub default_wrapup_code: Option<String>,
+    /// UIS status (its mnemonic, or a custom status's name) → the presence it is sent as, over
+    /// the default table ([`super::status_poll`]).
+    #[serde(default)]
+    pub statuses: BTreeMap<String, SystemPresence>,
 }
 
 impl ExSettings {

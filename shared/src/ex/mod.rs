@@ -14,7 +14,8 @@
 //! - [`agent_job`]: the job that sends a change as a presence and a routing status event.
 //! - [`employee`]: a UIS employee's state, from their polled status and their calls (pure).
 //! - [`employee_job`]: the job that applies one thing learnt about an employee and sends what
-//!   changed.
+//!   changed; [`status_poll`]: the schedule that reads UIS employees' statuses and writes those
+//!   jobs for the changes.
 
 pub mod agent_job;
 pub mod agent_state;
@@ -26,5 +27,6 @@ pub mod employee;
 pub mod employee_job;
 pub mod job;
 pub mod source;
+pub mod status_poll;
 pub mod wde;
 pub mod wde_job;

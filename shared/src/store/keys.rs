@@ -100,6 +100,11 @@ pub fn employee_job(channel: &str, employee: &str, at_micros: i64, name: &str) -
     Key::new(agent_partition(channel, employee), format!("EVENT#{at_micros:020}#{name}"))
 }
 
+/// What the last employee status poll of a UIS channel saw.
+pub fn status_snapshot(channel: &str) -> Key {
+    Key::new(format!("EMPSTATUS#{channel}"), "SNAPSHOT")
+}
+
 /// A recording job, under its call.
 pub fn recording_job(channel: &str, call_session_id: impl Display, link_id: &str) -> Key {
     Key::new(call_partition(channel, call_session_id), format!("RECORDING#{link_id}"))
