@@ -7,6 +7,7 @@
 //! - [`call`]: the call record and its order-independent merge.
 //! - [`ticket`]: the helpdesk ticket of a call and its status rules.
 //! - [`callback`]: the callback work list that missed calls fill and answered calls empty.
+//! - [`jsonrpc`]: the JSON-RPC envelope, errors and limits both UIS APIs share.
 //! - [`call_api`]: the UIS Call API client (placing calls).
 //! - [`click_to_call`]: the flow of a call the helpdesk asks for.
 //! - [`record`]: how a call and what hangs off it are kept.
@@ -20,6 +21,7 @@ pub mod callback;
 pub mod click_to_call;
 pub mod config;
 pub mod history;
+pub mod jsonrpc;
 pub mod notification;
 pub mod record;
 pub mod recording;
