@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod genesys_cloud;
+pub mod jsonrpc;
 pub mod provider;
 pub mod uis_call_api;
 
