@@ -434,7 +434,7 @@ fn matches(filter: &Value, row: &Map<String, Value>) -> bool {
 
 /// Equal as UIS compares: a number equals its digits as a string.
 fn equal(actual: &Value, wanted: &Value) -> bool {
-    actual == wanted || (actual.is_number() && wanted.as_str().is_some_and(|w| w == actual.to_string()))
+    actual == wanted || actual.as_u64().is_some_and(|n| wanted.as_str().and_then(|w| w.parse().ok()) == Some(n))
 }
 
 fn compare(a: &Value, b: &Value) -> Ordering {

@@ -197,14 +197,16 @@ fn read_answer(answer: jsonrpc::Answer, token: &str) -> Result<(Vec<Value>, Limi
     if let Some(error) = answer.error {
         return Err(classify(&error, token));
     }
-    let result = answer.result.unwrap_or_default();
-    let Some(Value::Array(rows)) = result.get("data") else {
+    let Some(Value::Object(mut result)) = answer.result else {
+        return Err(DataApiError::Unavailable("the answer has no result".into()));
+    };
+    let Some(Value::Array(rows)) = result.remove("data") else {
         return Err(DataApiError::Unavailable("the answer has no data array".into()));
     };
     let metadata = result.get("metadata");
     let limits = metadata.and_then(|m| m.get("limits")).map(Limits::read).unwrap_or_default();
     let total = metadata.and_then(|m| m.get("total_items")).and_then(jsonrpc::lenient_u64);
-    Ok((rows.clone(), limits, total))
+    Ok((rows, limits, total))
 }
 
 fn classify(error: &RpcError, token: &str) -> DataApiError {
