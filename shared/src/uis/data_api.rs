@@ -157,21 +157,30 @@ async fn read_all<T>(
         for value in &rows {
             page.items.push(row(value).map_err(|why| DataApiError::Unavailable(format!("{method}: {why}")))?);
         }
-        offset += read;
-        let done = match total {
-            Some(total) => read == 0 || offset >= total,
-            None => read < u64::from(page_size),
-        };
-        if done {
-            return Ok(page);
-        }
-        if offset > MAX_OFFSET || total.is_some_and(|t| t > MAX_OFFSET + u64::from(page_size)) {
-            return Err(DataApiError::Protocol(format!(
-                "{method}: the account holds {} rows, more than paging reaches ({MAX_OFFSET} + {page_size})",
-                total.map_or_else(|| "more".to_owned(), |t| t.to_string()),
-            )));
+        match next_offset(offset, read, total, page_size) {
+            Ok(Some(next)) => offset = next,
+            Ok(None) => return Ok(page),
+            Err(why) => return Err(DataApiError::Protocol(format!("{method}: {why}"))),
         }
     }
+}
+
+/// Where the next page starts after `read` rows at `offset`, `None` once every row is read, or
+/// why the rest cannot be reached by paging (`offset` at most [`MAX_OFFSET`]).
+fn next_offset(offset: u64, read: u64, total: Option<u64>, page_size: u32) -> Result<Option<u64>, String> {
+    let next = offset + read;
+    let done = match total {
+        Some(total) => read == 0 || next >= total,
+        None => read < u64::from(page_size),
+    };
+    if done {
+        return Ok(None);
+    }
+    if next > MAX_OFFSET || total.is_some_and(|t| t > MAX_OFFSET + u64::from(page_size)) {
+        let total = total.map_or_else(|| "more".to_owned(), |t| t.to_string());
+        return Err(format!("the account holds {total} rows, more than paging reaches ({MAX_OFFSET} + {page_size})"));
+    }
+    Ok(Some(next))
 }
 
 /// One request: its `data` rows, its limits and its `total_items`.
@@ -265,6 +274,18 @@ mod tests {
         assert_eq!(employee_status(&json!({"id": "2002", "status_id": null})).expect("employee").status_id, None);
         assert!(employee_status(&json!({"id": 2003, "status_id": "busy"})).is_err());
         assert!(employee_status(&json!({"id": -1})).is_err());
+    }
+
+    #[test]
+    fn paging_follows_total_items_and_stops_where_offsets_end() {
+        assert_eq!(next_offset(0, 2, Some(5), 2), Ok(Some(2)));
+        assert_eq!(next_offset(4, 1, Some(5), 2), Ok(None));
+        assert_eq!(next_offset(2, 0, Some(5), 2), Ok(None), "rows deleted meanwhile end the read");
+        assert_eq!(next_offset(0, 10, None, 10), Ok(Some(10)), "without a total a full page asks for more");
+        assert_eq!(next_offset(10, 3, None, 10), Ok(None));
+        assert_eq!(next_offset(90_000, 10_000, Some(110_000), 10_000), Ok(Some(100_000)));
+        assert!(next_offset(0, 10_000, Some(110_001), 10_000).is_err(), "refused before the points are spent");
+        assert!(next_offset(100_000, 1, None, 1).is_err());
     }
 
     #[test]
