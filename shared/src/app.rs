@@ -45,7 +45,8 @@ pub struct Clients {
     /// A bot's callback: no redirects followed, so a signed message goes to the configured
     /// URL or nowhere.
     pub callback: reqwest::Client,
-    /// The UIS Call API: no redirects followed, the request's own time limit.
+    /// The UIS Call API and Data API: no redirects followed, the Call API's time limit (a Data
+    /// API request sets its own).
     pub uis_call_api: reqwest::Client,
     genesys: HashMap<ChannelId, GenesysClient>,
 }

@@ -186,6 +186,7 @@ pub fn webhook(changed: bool) {
 pub enum Target {
     GenesysCloud,
     UisCallApi,
+    UisDataApi,
 }
 
 impl Target {
@@ -193,6 +194,7 @@ impl Target {
         match self {
             Self::GenesysCloud => "genesys_cloud",
             Self::UisCallApi => "uis_call_api",
+            Self::UisDataApi => "uis_data_api",
         }
     }
 }

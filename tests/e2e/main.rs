@@ -24,6 +24,7 @@ mod template;
 mod tenants;
 mod uis;
 mod uis_call_api_server;
+mod uis_data_api;
 mod wde;
 mod wde_costs;
 mod wde_events;

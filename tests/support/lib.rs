@@ -6,8 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod genesys_cloud;
+pub mod jsonrpc;
 pub mod provider;
 pub mod uis_call_api;
+pub mod uis_data_api;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -30,6 +32,16 @@ pub const REQUIRE_ENV: &str = "CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL";
 
 /// The configuration the tests run with.
 pub const CONFIG: &str = include_str!("config.toml");
+
+/// The `uis-demo` channel's `data_api.url` in [`CONFIG`]: a closed port until a test points it
+/// at its [`uis_data_api::UisDataApi`] with [`with_data_api`].
+pub const DATA_API_URL: &str = "http://127.0.0.1:1/v2.0";
+
+/// `config` with the `uis-demo` channel's Data API at `server`.
+pub fn with_data_api(config: &str, server: &uis_data_api::UisDataApi) -> String {
+    assert!(config.contains(DATA_API_URL), "the configuration names the Data API placeholder");
+    config.replacen(DATA_API_URL, &server.url(), 1)
+}
 
 /// A DynamoDB implementation the tests run against.
 #[derive(Debug, Clone)]

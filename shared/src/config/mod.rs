@@ -446,6 +446,28 @@ mod tests {
     }
 
     #[test]
+    fn a_uis_channel_reads_statuses_with_a_secret_key_and_a_bounded_cadence() {
+        let with_api = GOOD.replace(
+            "operators = { \"101\" = \"ivanov\" }",
+            "operators = { \"101\" = \"ivanov\" }\n[channel.data_api]\naccess_token = \"data-api-key-1234\"\n",
+        );
+        let config = Config::parse(&with_api).expect("valid");
+        let Channel::Uis(uis) = &config.channels()[0] else { panic!("uis first") };
+        let api = uis.data_api.as_ref().expect("data_api");
+        assert_eq!(api.url.as_str(), "https://dataapi.uiscom.ru/v2.0");
+        assert_eq!((api.poll_seconds, api.reserve_points), (60, 1000));
+        assert!(!format!("{config:?}").contains("data-api-key-1234"));
+        let msg = error_of(&with_api.replace("data-api-key-1234", "short"));
+        assert!(msg.contains("data_api.access_token"), "{msg}");
+        for seconds in ["29", "3601"] {
+            let msg = error_of(&with_api.replace("1234\"\n", &format!("1234\"\npoll_seconds = {seconds}\n")));
+            assert!(msg.contains("channel[0].data_api.poll_seconds"), "{msg}");
+        }
+        let msg = error_of(&with_api.replace("1234\"\n", "1234\"\nurl = \"http://dataapi.uiscom.ru/v2.0\"\n"));
+        assert!(msg.contains("https"), "{msg}");
+    }
+
+    #[test]
     fn missing_field_names_the_channel() {
         let msg = error_of("[[channel]]\nkind = \"wde\"\nid = \"wde-a\"\n");
         assert!(msg.contains("channel[0]") && msg.contains("api_key"), "{msg}");

@@ -7,12 +7,12 @@
 //! helpdesk can say which input was wrong. The token only ever travels in the request body:
 //! no error message carries it, nor the `value` UIS echoes back.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use secrecy::ExposeSecret;
+use serde_json::json;
 
 use super::call::{CallSessionId, Requested};
 use super::config::CallApiSettings;
-use secrecy::ExposeSecret;
+use super::jsonrpc::{self, Answer, Failure, Group, RpcError};
 
 /// The longest a Call API request may take; the double-click lease of a click whose function
 /// died is free soon after.
@@ -60,24 +60,6 @@ fn field_of_mnemonic(mnemonic: &str) -> Option<&'static str> {
     }
 }
 
-/// The wait a `limit_exceeded` asks for when UIS says nothing usable.
-const DEFAULT_RETRY_AFTER: u64 = 60;
-
-#[derive(Debug, Deserialize)]
-struct Answer {
-    result: Option<Value>,
-    error: Option<RpcError>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RpcError {
-    code: i64,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    data: Option<Value>,
-}
-
 impl CallApiError {
     /// The outcome of the call, as the outbound-call metric counts it.
     pub fn outcome(&self) -> &'static str {
@@ -106,39 +88,16 @@ pub async fn start_employee_call(
     if let (Some(external_id), Some(object)) = (call.external_id, params.as_object_mut()) {
         object.insert("external_id".into(), json!(external_id));
     }
-    let body = json!({
-        "jsonrpc": "2.0",
-        "id": uuid::Uuid::new_v4().simple().to_string(),
-        "method": "start.employee_call",
-        "params": params,
-    });
-    let response = http
-        .post(settings.url.as_str())
-        .header(http::header::CONTENT_TYPE, "application/json; charset=UTF-8")
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| CallApiError::Unavailable(describe(&e)))?;
-    let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(http::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return Err(CallApiError::LimitExceeded { retry_after: bounded(retry_after) });
-    }
-    if !status.is_success() {
-        return Err(CallApiError::Unavailable(format!("HTTP {}", status.as_u16())));
-    }
-    let text = response.bytes().await.map_err(|e| CallApiError::Unavailable(describe(&e)))?;
-    read_answer(&text)
+    let body = jsonrpc::request("start.employee_call", params);
+    let answer = jsonrpc::call(http, settings.url.as_str(), body, None).await.map_err(|failure| match failure {
+        Failure::LimitExceeded { retry_after } => CallApiError::LimitExceeded { retry_after },
+        Failure::Unavailable(why) => CallApiError::Unavailable(why),
+    })?;
+    read_answer(answer)
 }
 
 /// Reads a JSON-RPC answer of `start.employee_call`.
-fn read_answer(text: &[u8]) -> Result<CallSessionId, CallApiError> {
-    let answer: Answer = serde_json::from_slice(text)
-        .map_err(|e| CallApiError::Unavailable(format!("the answer is not JSON-RPC: {e}")))?;
+fn read_answer(answer: Answer) -> Result<CallSessionId, CallApiError> {
     if let Some(error) = answer.error {
         return Err(classify(&error));
     }
@@ -146,52 +105,25 @@ fn read_answer(text: &[u8]) -> Result<CallSessionId, CallApiError> {
         .result
         .as_ref()
         .and_then(|r| r.pointer("/data/call_session_id"))
-        .and_then(|id| id.as_u64().or_else(|| id.as_str().and_then(|s| s.parse().ok())))
+        .and_then(jsonrpc::lenient_u64)
         .map(CallSessionId)
         .ok_or_else(|| CallApiError::Unavailable("the answer names no call_session_id".into()))
 }
 
 fn classify(error: &RpcError) -> CallApiError {
-    let data = error.data.as_ref();
-    let mnemonic = data.and_then(|d| d.get("mnemonic")).and_then(Value::as_str).unwrap_or_default().to_string();
-    let parameter = data.and_then(|d| d.get("field")).and_then(Value::as_str).unwrap_or_default();
-    // The message may quote what was sent; only the code and mnemonic are repeated.
-    let named = if mnemonic.is_empty() { format!("code {}", error.code) } else { mnemonic.clone() };
-    match error.code {
-        -32029 => {
-            let reset = data.and_then(|d| d.pointer("/metadata/limits")).and_then(|limits| {
-                let spent = |name: &str| limits.get(format!("{name}_remaining")).and_then(Value::as_u64) == Some(0);
-                let reset = |name: &str| limits.get(format!("{name}_reset")).and_then(Value::as_u64);
-                if spent("day") && !spent("minute") { reset("day") } else { reset("minute") }
-            });
-            CallApiError::LimitExceeded { retry_after: bounded(reset) }
-        }
-        -32001 | -32003 | -32008 | -32009 => CallApiError::Access(named),
-        -32603 => CallApiError::Unavailable(named),
-        -32700 | -32600 | -32601 | -32099 => CallApiError::Protocol(named),
-        _ => match caller_field(parameter).or_else(|| field_of_mnemonic(&mnemonic)) {
-            Some(field) => {
-                CallApiError::Refused { mnemonic: if mnemonic.is_empty() { named } else { mnemonic }, field }
-            }
+    let mnemonic = error.mnemonic();
+    let parameter = error.field();
+    let named = error.named();
+    match error.group() {
+        Group::Limit => CallApiError::LimitExceeded { retry_after: error.retry_after() },
+        Group::Access => CallApiError::Access(named),
+        Group::Internal => CallApiError::Unavailable(named),
+        Group::Envelope => CallApiError::Protocol(named),
+        Group::Params => match caller_field(parameter).or_else(|| field_of_mnemonic(mnemonic)) {
+            Some(field) => CallApiError::Refused { mnemonic: named, field },
             None if error.message.is_empty() => CallApiError::Protocol(named),
             None => CallApiError::Protocol(format!("{named} (parameter {parameter:?})")),
         },
-    }
-}
-
-/// A `Retry-After` between one second and a day.
-fn bounded(seconds: Option<u64>) -> u64 {
-    seconds.unwrap_or(DEFAULT_RETRY_AFTER).clamp(1, 86_400)
-}
-
-/// A transport error without the URL's query or anything from the body.
-fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "timed out".into()
-    } else if error.is_connect() {
-        "could not connect".into()
-    } else {
-        "the request failed".into()
     }
 }
 
@@ -199,15 +131,21 @@ fn describe(error: &reqwest::Error) -> String {
 mod tests {
     use super::*;
 
+    use serde_json::Value;
+
+    fn answer(text: &[u8]) -> Result<CallSessionId, CallApiError> {
+        read_answer(jsonrpc::read(text).expect("JSON-RPC"))
+    }
+
     fn error(body: Value) -> CallApiError {
-        read_answer(body.to_string().as_bytes()).expect_err("an error")
+        answer(body.to_string().as_bytes()).expect_err("an error")
     }
 
     #[test]
     fn a_result_gives_the_session() {
-        let ok = read_answer(br#"{"jsonrpc":"2.0","id":"1","result":{"data":{"call_session_id":237859081}}}"#);
+        let ok = answer(br#"{"jsonrpc":"2.0","id":"1","result":{"data":{"call_session_id":237859081}}}"#);
         assert_eq!(ok, Ok(CallSessionId(237_859_081)));
-        let none = read_answer(br#"{"jsonrpc":"2.0","id":"1","result":{"data":{}}}"#);
+        let none = answer(br#"{"jsonrpc":"2.0","id":"1","result":{"data":{}}}"#);
         assert!(matches!(none, Err(CallApiError::Unavailable(_))));
     }
 
@@ -234,7 +172,7 @@ mod tests {
             "metadata": {"limits": {"minute_remaining": 0, "minute_reset": 17, "day_remaining": 5, "day_reset": 9000}}}}}));
         assert_eq!(limit, CallApiError::LimitExceeded { retry_after: 17 });
         let bare = error(json!({"error": {"code": -32029, "message": "x"}}));
-        assert_eq!(bare, CallApiError::LimitExceeded { retry_after: DEFAULT_RETRY_AFTER });
+        assert_eq!(bare, CallApiError::LimitExceeded { retry_after: jsonrpc::DEFAULT_RETRY_AFTER });
         let token = error(json!({"error": {"code": -32001, "message": "token abc",
             "data": {"mnemonic": "access_token_expired", "field": "access_token", "value": "abc"}}}));
         assert_eq!(token, CallApiError::Access("access_token_expired".into()));

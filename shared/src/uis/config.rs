@@ -1,6 +1,6 @@
 //! A UIS channel's settings: its secrets, numbering region, operators, what its recordings
-//! may be fetched from and how hard their copy is tried, and how it places calls through the
-//! Call API.
+//! may be fetched from and how hard their copy is tried, how it places calls through the Call
+//! API and how it reads employees' statuses through the Data API.
 
 use std::collections::BTreeMap;
 
@@ -53,6 +53,8 @@ pub struct UisChannel {
     pub recording_max_bytes: u64,
     /// Click-to-call through the UIS Call API; without it the channel places no calls.
     pub call_api: Option<CallApiSettings>,
+    /// Employees' statuses read through the UIS Data API; without it none are read.
+    pub data_api: Option<DataApiSettings>,
 }
 
 /// How a UIS channel places calls (`start.employee_call`).
@@ -70,6 +72,40 @@ pub struct CallApiSettings {
     /// first call instead of placing another: a double click rings nobody twice.
     #[serde(default = "default_double_click_seconds")]
     pub double_click_seconds: u64,
+}
+
+/// How a UIS channel reads the account through the Data API (`get.statuses`, `get.employees`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataApiSettings {
+    /// The Data API key (a UIS user's API key with `employees: select`), sent as `access_token`.
+    pub access_token: SecretString,
+    /// The Data API endpoint, with its version. UIS credentials are valid only on UIS's own host.
+    #[serde(default = "default_data_api_url")]
+    pub url: OutboundUrl,
+    /// How often employees' statuses are read: each read costs the account's points.
+    #[serde(default = "default_poll_seconds")]
+    pub poll_seconds: u64,
+    /// Points of the account's day budget left untouched, for its other integrations.
+    #[serde(default = "default_reserve_points")]
+    pub reserve_points: u64,
+}
+
+/// The bounds of `data_api.poll_seconds`: often enough to follow statuses, seldom enough for
+/// a day's points.
+pub const POLL_SECONDS: std::ops::RangeInclusive<u64> = 30..=3600;
+
+fn default_data_api_url() -> OutboundUrl {
+    OutboundUrl::try_from("https://dataapi.uiscom.ru/v2.0".to_string())
+        .unwrap_or_else(|_| unreachable!("the default Data API URL is an https URL"))
+}
+
+fn default_poll_seconds() -> u64 {
+    60
+}
+
+fn default_reserve_points() -> u64 {
+    1000
 }
 
 fn default_call_api_url() -> OutboundUrl {
@@ -162,12 +198,21 @@ impl Settings for UisChannel {
                 return Err(ConfigError::invalid(at("call_api.double_click_seconds"), "must be at most 60"));
             }
         }
+        if let Some(api) = &self.data_api
+            && !POLL_SECONDS.contains(&api.poll_seconds)
+        {
+            return Err(ConfigError::invalid(
+                at("data_api.poll_seconds"),
+                format!("must be between {} and {}", POLL_SECONDS.start(), POLL_SECONDS.end()),
+            ));
+        }
         Ok(())
     }
 
     fn secrets(&self) -> Vec<(&'static str, &SecretString)> {
         let mut secrets = self.selecting_secrets();
         secrets.extend(self.call_api.as_ref().map(|api| ("call_api.access_token", &api.access_token)));
+        secrets.extend(self.data_api.as_ref().map(|api| ("data_api.access_token", &api.access_token)));
         secrets
     }
 

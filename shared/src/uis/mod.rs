@@ -7,7 +7,9 @@
 //! - [`call`]: the call record and its order-independent merge.
 //! - [`ticket`]: the helpdesk ticket of a call and its status rules.
 //! - [`callback`]: the callback work list that missed calls fill and answered calls empty.
+//! - [`jsonrpc`]: the JSON-RPC envelope, errors and limits both UIS APIs share.
 //! - [`call_api`]: the UIS Call API client (placing calls).
+//! - [`data_api`]: the UIS Data API client (the status catalogue, employees' statuses).
 //! - [`click_to_call`]: the flow of a call the helpdesk asks for.
 //! - [`record`]: how a call and what hangs off it are kept.
 //! - [`recording`]: which recording links may be fetched.
@@ -19,7 +21,9 @@ pub mod call_api;
 pub mod callback;
 pub mod click_to_call;
 pub mod config;
+pub mod data_api;
 pub mod history;
+pub mod jsonrpc;
 pub mod notification;
 pub mod record;
 pub mod recording;
