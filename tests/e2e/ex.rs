@@ -11,7 +11,8 @@ use ccbridge::ex::source::Provisioned;
 use ccbridge::jobs::{JobStatus, Outcome};
 use ccbridge::store::Key;
 use ccbridge_tests::genesys_cloud::GenesysCloud;
-use ccbridge_tests::{TestStack, backends};
+use ccbridge_tests::uis_data_api::UisDataApi;
+use ccbridge_tests::{TestStack, backends, with_data_api};
 use serde_json::{Value, json};
 
 const LOST: u64 = 3_409_130_001;
@@ -472,5 +473,96 @@ async fn a_wde_on_genesys_cloud_is_not_injected_twice() {
         let jobs = jobs.iter().filter(|i| ccbridge::store::item_type(i) == Some("wde_conversation_job")).count();
         assert_eq!(jobs, 0);
         assert!(org.gc.received_on(EVENTS_PATH).is_empty());
+    }
+}
+
+const PRESENCE_PATH: &str = "/api/v2/events/users/presence";
+
+async fn poll(stack: &TestStack) -> ccbridge::ex::status_poll::PollReport {
+    let channel =
+        stack.stack.app.config.all::<ccbridge::uis::config::UisChannel>().find(|c| c.id.as_str() == "uis-demo");
+    ccbridge::ex::status_poll::poll(&stack.stack.app, channel.expect("uis-demo")).await.expect("polled")
+}
+
+#[tokio::test]
+async fn a_polled_status_change_is_one_presence_change_and_an_unchanged_poll_sends_nothing() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let uis = UisDataApi::start().await;
+        let stack = TestStack::start_with(&backend, &with_data_api(&org.mapped(), &uis)).await;
+        ccbridge_admin::provision_ex(&stack.stack.app, "genesys-demo").await.expect("provisioned");
+        let clock = &stack.stack.app.clock;
+        let presence_of = |user: &str| -> Vec<Value> {
+            org.gc
+                .injected_presence()
+                .into_iter()
+                .filter(|e| e["userId"] == user)
+                .map(|e| e["presenceDefinitionId"].clone())
+                .collect()
+        };
+
+        // The first poll: both employees' statuses, once (the catalogue and the employees).
+        let first = poll(&stack).await;
+        assert_eq!((first.polled, first.changed, first.requests), (true, 2, 2), "{first:?}");
+        sweep_all(&stack).await;
+        let on_queue = json!(org.gc.presence_definition("OnQueue"));
+        assert_eq!(presence_of(&org.users[0]), [on_queue.clone()]);
+        assert_eq!(presence_of(&org.users[1]), [on_queue.clone()]);
+
+        // Not due yet: UIS is not asked.
+        clock.advance(time::Duration::seconds(20));
+        assert!(!poll(&stack).await.polled);
+        assert_eq!(uis.calls_of("get.employees").len(), 1);
+
+        // Due, and nothing changed: nothing is sent.
+        clock.advance(time::Duration::seconds(45));
+        let unchanged = poll(&stack).await;
+        assert_eq!((unchanged.polled, unchanged.changed, unchanged.requests), (true, 0, 1), "the catalogue is known");
+        sweep_all(&stack).await;
+        let requests = org.gc.received_on(PRESENCE_PATH).len() + org.gc.received_on(ROUTING_PATH).len();
+
+        // Employee 2001 takes a break between two polls: one presence change, Break, off queue.
+        uis.set_employee_status(2001, 2);
+        clock.advance(time::Duration::seconds(65));
+        let changed = poll(&stack).await;
+        assert_eq!(changed.changed, 1, "{changed:?}");
+        sweep_all(&stack).await;
+        assert_eq!(presence_of(&org.users[0]), [on_queue.clone(), json!(org.gc.presence_definition("Break"))]);
+        assert_eq!(presence_of(&org.users[1]), [on_queue]);
+        let routing = routing_of(&org.gc, &org.users[0]);
+        assert_eq!(routing.last().map(|(status, _)| status.as_str()), Some("OffQueue"));
+        let sent = org.gc.received_on(PRESENCE_PATH).len() + org.gc.received_on(ROUTING_PATH).len() - requests;
+        eprintln!("requests for one polled status change: {sent}");
+        assert_eq!(sent, 2, "one presence and one routing status event");
+
+        // The same status again: nothing more.
+        clock.advance(time::Duration::seconds(65));
+        assert_eq!(poll(&stack).await.changed, 0);
+        sweep_all(&stack).await;
+        assert_eq!(org.gc.received_on(PRESENCE_PATH).len() + org.gc.received_on(ROUTING_PATH).len() - requests, 2);
+    }
+}
+
+#[tokio::test]
+async fn polling_stops_at_the_reserved_points_and_when_uis_says_the_limit_is_spent() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let uis = UisDataApi::start().await;
+        let stack = TestStack::start_with(&backend, &with_data_api(&org.mapped(), &uis)).await;
+        let clock = &stack.stack.app.clock;
+        // Fewer points left today than the channel keeps for other integrations.
+        uis.set_limits(300, 1_001);
+        let report = poll(&stack).await;
+        assert!(report.paused_until.is_some(), "{report:?}");
+        clock.advance(time::Duration::seconds(65));
+        assert!(!poll(&stack).await.polled, "paused until the day's points come back");
+
+        // The minute's points spent: UIS refuses, polling waits for the minute's reset.
+        let uis = UisDataApi::start().await;
+        let stack = TestStack::start_with(&backend, &with_data_api(&org.mapped(), &uis)).await;
+        uis.set_limits(0, 100_000);
+        let refused = poll(&stack).await;
+        assert!(refused.paused_until.is_some() && refused.changed == 0, "{refused:?}");
+        assert!(uis.calls_of("get.employees").is_empty());
     }
 }

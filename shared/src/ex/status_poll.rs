@@ -126,7 +126,9 @@ pub async fn poll_all(app: &App) -> Vec<(ChannelId, Result<PollReport, PollError
         if channel.data_api.is_some() && channel.genesys.is_some() && channel.ex.is_some() {
             let report = poll(app, channel).await;
             match &report {
-                Ok(r) => tracing::info!(channel = %channel.id, polled = r.polled, changed = r.changed, unmapped = r.unmapped, requests = r.requests, "employee statuses polled"),
+                Ok(r) => {
+                    tracing::info!(channel = %channel.id, polled = r.polled, changed = r.changed, unmapped = r.unmapped, requests = r.requests, "employee statuses polled")
+                }
                 Err(error) => tracing::warn!(channel = %channel.id, %error, "employee statuses not polled"),
             }
             reports.push((channel.id.clone(), report));
@@ -183,8 +185,14 @@ pub async fn poll(app: &App, channel: &UisChannel) -> Result<PollReport, PollErr
         }
     }
     report.changed = changed.len();
-    let mut snapshot =
-        StatusSnapshot { channel: channel.id.clone(), statuses, statuses_read_at, employees: before, polled_at: now, paused_until };
+    let mut snapshot = StatusSnapshot {
+        channel: channel.id.clone(),
+        statuses,
+        statuses_read_at,
+        employees: before,
+        polled_at: now,
+        paused_until,
+    };
     let mut pending = changed.as_slice();
     loop {
         let (chunk, rest) = pending.split_at(pending.len().min(CHUNK));
@@ -232,9 +240,9 @@ async fn read_account(
     };
     let employees = data_api::employee_statuses(http, settings).await?;
     let mut requests = employees.requests;
-    let known = previous.filter(|p| p.statuses_read_at + CATALOGUE_AGE > now).filter(|p| {
-        employees.items.iter().filter_map(|e| e.status_id).all(|s| p.statuses.contains_key(&s))
-    });
+    let known = previous
+        .filter(|p| p.statuses_read_at + CATALOGUE_AGE > now)
+        .filter(|p| employees.items.iter().filter_map(|e| e.status_id).all(|s| p.statuses.contains_key(&s)));
     let (statuses, statuses_read_at) = match known {
         Some(p) => (p.statuses.clone(), p.statuses_read_at),
         None => {
