@@ -164,10 +164,7 @@ pub async fn poll(app: &App, channel: &UisChannel) -> Result<PollReport, PollErr
         }
         Err(error) => return Err(error.into()),
     };
-    let paused_until = match (limits.day_remaining, limits.day_reset) {
-        (Some(left), reset) if left <= settings.reserve_points => Some(pause(reset.unwrap_or(3600))),
-        _ => None,
-    };
+    let paused_until = limits.reserve_reached(settings.reserve_points).then(|| pause(limits.day_reset.unwrap_or(3600)));
     let mut report = PollReport { polled: true, requests, paused_until, ..PollReport::default() };
 
     let before = previous.map(|p| p.employees).unwrap_or_default();
