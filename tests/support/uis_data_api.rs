@@ -4,7 +4,7 @@
 //! - The envelope, the token ([`TOKEN`]; [`UisDataApi::expire_token`]), the limits (one point
 //!   per successful request, a minute and a day budget, `-32029 limit_exceeded` past them),
 //!   the scripted failures and the journal are those of [`crate::jsonrpc`], on `POST /v2.0`.
-//! - `get.employees` and `get.statuses` take the documented `get` params — `access_token`,
+//! - `get.employees`, `get.statuses`, `get.group_employees` and `get.tags` take the documented `get` params — `access_token`,
 //!   `user_id`, `limit` (1–10 000, default 1000), `offset` (0–100 000, default 0), `filter`,
 //!   `fields`, `sort` — and `get.statuses` also `is_deleted` (default `false`: deleted
 //!   statuses are left out; `true` lists them too). Any other param is `unexpected_parameters`,
@@ -19,7 +19,7 @@
 //! - The account: UIS's standard statuses (ids 1–6: available, break, do_not_disturb,
 //!   not_at_workplace, not_at_work, unknown; ids are inferred from UIS's own fixtures) and one
 //!   custom status without a mnemonic (7, "Обед"); employees 2001 and 2002 (the test
-//!   configuration's operators), both `available`.
+//!   configuration's operators), both `available`; groups and tags as a test adds them.
 //! - Unconfirmed, so answered with the nearest documented error: `user_id` with this client
 //!   token (`invalid_parameter_value`: only partner tokens act for a user), and filter operators
 //!   beyond `=`, `!=`, `<`, `>`, `<=`, `>=`, `in`, `like` (`invalid_parameter_value`). Not
@@ -98,6 +98,21 @@ const EMPLOYEE_FIELDS: &[Field] = &[
     field("operator", false, false, object),
 ];
 
+/// `get.group_employees`' fields (reference §3).
+const GROUP_FIELDS: &[Field] = &[
+    field("id", true, false, null),
+    field("name", true, true, null),
+    field("members", false, false, array),
+    field("phone_numbers", true, false, array),
+    field("group_phone_number", true, true, null),
+    field("queue_enabled", true, false, null),
+    field("channels_count", true, false, null),
+];
+
+/// `get.tags`' fields (reference §4.1, the classic page).
+const TAG_FIELDS: &[Field] =
+    &[field("id", true, false, null), field("name", true, true, null), field("is_system", true, true, null)];
+
 /// `get.statuses`' fields (reference §5.2).
 const STATUS_FIELDS: &[Field] = &[
     field("id", true, false, null),
@@ -138,7 +153,14 @@ struct StatusRow {
 #[derive(Debug, Clone)]
 struct Employee {
     full_name: String,
+    email: Option<String>,
     status_id: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+struct GroupRow {
+    name: String,
+    members: Vec<u64>,
 }
 
 /// The account the Data API reads.
@@ -147,6 +169,8 @@ pub struct DataApiAccount {
     common: Common,
     statuses: Vec<StatusRow>,
     employees: BTreeMap<u64, Employee>,
+    groups: BTreeMap<u64, GroupRow>,
+    tags: BTreeMap<u64, String>,
 }
 
 /// A running Data API; stops when dropped.
@@ -160,6 +184,8 @@ impl Server<DataApiAccount> {
             common: Common::new(MINUTE_LIMIT, DAY_LIMIT),
             statuses: Vec::new(),
             employees: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            tags: BTreeMap::new(),
         })
         .await;
         server.set_statuses(STATUSES.to_vec());
@@ -188,19 +214,52 @@ impl Server<DataApiAccount> {
         status.is_deleted = true;
     }
 
-    /// An employee of the account, available (status 1).
+    /// An employee of the account, available (status 1), with the e-mail `employee<id>@uis.example`.
     pub fn add_employee(&self, id: u64, full_name: &str) {
-        self.state().employees.insert(id, Employee { full_name: full_name.to_owned(), status_id: Some(1) });
+        let email = Some(format!("employee{id}@uis.example"));
+        self.state().employees.insert(id, Employee { full_name: full_name.to_owned(), email, status_id: Some(1) });
+    }
+
+    /// Employee `id` is renamed.
+    pub fn rename_employee(&self, id: u64, full_name: &str) {
+        self.state().employees.get_mut(&id).expect("an employee of the account").full_name = full_name.to_owned();
+    }
+
+    /// Employee `id` leaves the account, and every group.
+    pub fn remove_employee(&self, id: u64) {
+        let mut state = self.state();
+        state.employees.remove(&id);
+        for group in state.groups.values_mut() {
+            group.members.retain(|m| *m != id);
+        }
+    }
+
+    /// A group of employees (a hunt group), with its members, which the account has.
+    pub fn add_group(&self, id: u64, name: &str, members: &[u64]) {
+        let mut state = self.state();
+        assert!(members.iter().all(|m| state.employees.contains_key(m)), "members are employees of the account");
+        state.groups.insert(id, GroupRow { name: name.to_owned(), members: members.to_vec() });
+    }
+
+    /// Group `id` is deleted.
+    pub fn remove_group(&self, id: u64) {
+        self.state().groups.remove(&id);
+    }
+
+    /// A tag of the account.
+    pub fn add_tag(&self, id: u64, name: &str) {
+        self.state().tags.insert(id, name.to_owned());
     }
 
     /// Employee `employee_id` (added if new) is in status `status_id`, which the catalogue holds.
     pub fn set_employee_status(&self, employee_id: u64, status_id: u64) {
         let mut state = self.state();
         assert!(state.statuses.iter().any(|s| s.id == status_id), "status {status_id} is not in the catalogue");
-        let employee = state
-            .employees
-            .entry(employee_id)
-            .or_insert_with(|| Employee { full_name: format!("Сотрудник {employee_id}"), status_id: None });
+        let employee = state.employees.entry(employee_id).or_insert_with(|| Employee {
+            full_name: format!("Сотрудник {employee_id}"),
+            email: None,
+            status_id: None,
+        });
         employee.status_id = Some(status_id);
     }
 
@@ -229,7 +288,7 @@ impl Api for DataApiAccount {
     }
 
     fn knows(&self, method: &str) -> bool {
-        ["get.employees", "get.statuses"].contains(&method)
+        ["get.employees", "get.statuses", "get.group_employees", "get.tags"].contains(&method)
     }
 
     fn call(&mut self, method: &str, params: &Map<String, Value>) -> Checked<Success> {
@@ -245,6 +304,20 @@ impl Api for DataApiAccount {
             };
             let rows = self.statuses.iter().filter(|s| with_deleted || !s.is_deleted).map(status_row).collect();
             get(params, STATUS_FIELDS, rows)
+        } else if method == "get.group_employees" {
+            only(params, "", GET_PARAMS)?;
+            let rows = self.groups.iter().map(|(id, g)| self.group_row(*id, g)).collect();
+            get(params, GROUP_FIELDS, rows)
+        } else if method == "get.tags" {
+            only(params, "", GET_PARAMS)?;
+            let rows = self
+                .tags
+                .iter()
+                .map(|(id, name)| {
+                    json!({"id": id, "name": name, "is_system": false}).as_object().cloned().unwrap_or_default()
+                })
+                .collect();
+            get(params, TAG_FIELDS, rows)
         } else {
             only(params, "", GET_PARAMS)?;
             let rows = self.employees.iter().map(|(id, e)| self.employee_row(*id, e)).collect();
@@ -266,9 +339,24 @@ impl DataApiAccount {
             "last_name": last,
             "patronymic": patronymic,
             "full_name": employee.full_name,
+            "email": employee.email,
             "status": deprecated_status,
             "status_id": employee.status_id,
+            "groups": self.groups.iter().filter(|(_, g)| g.members.contains(&id))
+                .map(|(gid, g)| json!({"group_id": gid, "group_name": g.name})).collect::<Vec<_>>(),
         });
+        row.as_object().cloned().unwrap_or_default()
+    }
+
+    fn group_row(&self, id: u64, group: &GroupRow) -> Map<String, Value> {
+        let members: Vec<Value> = group
+            .members
+            .iter()
+            .map(
+                |m| json!({"employee_id": m, "employee_full_name": self.employees.get(m).map(|e| e.full_name.clone())}),
+            )
+            .collect();
+        let row = json!({"id": id, "name": group.name, "members": members, "queue_enabled": true});
         row.as_object().cloned().unwrap_or_default()
     }
 }

@@ -1,7 +1,8 @@
 //! The UIS Data API (v2.0): JSON-RPC 2.0 over HTTPS, one request per call, the channel's key as
-//! `params.access_token`. ccbridge reads two things with it: the account's status catalogue
-//! (`get.statuses`) and each employee's current status (`get.employees`, only `id` and
-//! `status_id`).
+//! `params.access_token`. ccbridge reads the account's status catalogue (`get.statuses`) and
+//! each employee's current status (`get.employees`, only `id` and `status_id`) for agent states,
+//! and for configuration sync its employees (`id`, `full_name`, `email`), groups with their
+//! members (`get.group_employees`) and tags (`get.tags`).
 //!
 //! Every successful request costs the account one point of its minute and day budgets, which
 //! other integrations share; each [`Page`] carries the `metadata.limits` of its last answer and
@@ -15,7 +16,7 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use super::config::DataApiSettings;
-use super::jsonrpc::{self, Failure, Group, Limits, RpcError};
+use super::jsonrpc::{self, Failure, Limits, RpcError};
 use crate::metrics::{self, Target};
 
 /// The longest one Data API request may take.
@@ -105,6 +106,70 @@ pub async fn employee_statuses_in_pages(
     page_size: u32,
 ) -> Result<Page<EmployeeStatus>, DataApiError> {
     read_all(http, settings, "get.employees", &["id", "status_id"], page_size, employee_status).await
+}
+
+/// An employee as configuration sync reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employee {
+    pub id: u64,
+    pub full_name: String,
+    pub email: Option<String>,
+}
+
+/// A group of employees (`get.group_employees`): a queue in Genesys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployeeGroup {
+    pub id: u64,
+    pub name: String,
+    /// Employee ids.
+    pub members: Vec<u64>,
+}
+
+/// A tag calls are marked with (`get.tags`): a wrap-up code in Genesys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub id: u64,
+    pub name: String,
+}
+
+/// Every employee with what a Genesys user is made of (`get.employees`: `id`, `full_name`, `email`).
+pub async fn employees(http: &reqwest::Client, settings: &DataApiSettings) -> Result<Page<Employee>, DataApiError> {
+    read_all(http, settings, "get.employees", &["id", "full_name", "email"], MAX_PAGE_SIZE, employee).await
+}
+
+/// Every group with its members (`get.group_employees`: `id`, `name`, `members`).
+pub async fn groups(http: &reqwest::Client, settings: &DataApiSettings) -> Result<Page<EmployeeGroup>, DataApiError> {
+    read_all(http, settings, "get.group_employees", &["id", "name", "members"], MAX_PAGE_SIZE, group).await
+}
+
+/// Every tag (`get.tags`: `id`, `name`).
+pub async fn tags(http: &reqwest::Client, settings: &DataApiSettings) -> Result<Page<Tag>, DataApiError> {
+    read_all(http, settings, "get.tags", &["id", "name"], MAX_PAGE_SIZE, tag).await
+}
+
+fn text(row: &Value, name: &str) -> Option<String> {
+    row.get(name).and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+fn employee(row: &Value) -> Result<Employee, String> {
+    Ok(Employee {
+        id: id(row, "id")?,
+        full_name: text(row, "full_name").unwrap_or_default(),
+        email: text(row, "email"),
+    })
+}
+
+fn group(row: &Value) -> Result<EmployeeGroup, String> {
+    let members = match row.get("members") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(members)) => members.iter().map(|m| id(m, "employee_id")).collect::<Result<_, _>>()?,
+        Some(_) => return Err("a group's members are not a list".into()),
+    };
+    Ok(EmployeeGroup { id: id(row, "id")?, name: text(row, "name").unwrap_or_default(), members })
+}
+
+fn tag(row: &Value) -> Result<Tag, String> {
+    Ok(Tag { id: id(row, "id")?, name: text(row, "name").unwrap_or_default() })
 }
 
 fn status(row: &Value) -> Result<Status, String> {
@@ -225,10 +290,10 @@ fn classify(error: &RpcError, token: &str) -> DataApiError {
     // A mnemonic or a field is a word UIS chose, but the server is not trusted with the token.
     let text = if token.is_empty() { text } else { text.replace(token, "<access_token>") };
     match error.group() {
-        Group::Limit => DataApiError::LimitExceeded { retry_after: error.retry_after() },
-        Group::Access => DataApiError::Access(text),
-        Group::Internal => DataApiError::Unavailable(text),
-        Group::Envelope | Group::Params => DataApiError::Protocol(text),
+        jsonrpc::Group::Limit => DataApiError::LimitExceeded { retry_after: error.retry_after() },
+        jsonrpc::Group::Access => DataApiError::Access(text),
+        jsonrpc::Group::Internal => DataApiError::Unavailable(text),
+        jsonrpc::Group::Envelope | jsonrpc::Group::Params => DataApiError::Protocol(text),
     }
 }
 
