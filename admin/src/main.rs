@@ -33,7 +33,7 @@ enum Command {
         #[arg(long)]
         channel: String,
     },
-    /// Genesys Cloud EX: the organisation's external source.
+    /// Genesys Cloud EX: the organisation's external source, and configuration sync.
     Ex {
         #[command(subcommand)]
         command: ExCommand,
@@ -51,6 +51,20 @@ enum ExCommand {
     /// Create (or find by name and adopt) the organisation's presence source, the `sourceId` of
     /// every external conversation and agent state, and record its id. Idempotent.
     Provision {
+        /// The genesys_cloud channel id, e.g. genesys-demo.
+        #[arg(long)]
+        channel: String,
+    },
+    /// Print what configuration sync would change in the organisation, object by object:
+    /// users, queues, memberships and wrap-up codes from the UIS accounts linked to it.
+    Plan {
+        /// The genesys_cloud channel id, e.g. genesys-demo.
+        #[arg(long)]
+        channel: String,
+    },
+    /// Make exactly the changes `plan` prints, with a progress bar. Resumable after an
+    /// interruption; a second run changes nothing.
+    Apply {
         /// The genesys_cloud channel id, e.g. genesys-demo.
         #[arg(long)]
         channel: String,
@@ -160,6 +174,39 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Provisioned::Unchanged(s) => ("unchanged", s),
             };
             println!("{action:<9} presence source {}  {}", source.source_id, source.name);
+            Ok(())
+        }
+        Command::Ex { command: ExCommand::Plan { channel } } => {
+            let app = app(cli.config, &sdk, store).await?;
+            for plan in ccbridge_admin::plan_ex_sync(&app, &channel).await? {
+                println!("{} → {}: {} changes", plan.platform, plan.genesys, plan.actions.len());
+                for action in &plan.actions {
+                    println!("  {action}");
+                }
+                for left_out in &plan.desired.left_out {
+                    println!("  left out: {left_out}");
+                }
+            }
+            Ok(())
+        }
+        Command::Ex { command: ExCommand::Apply { channel } } => {
+            let app = app(cli.config, &sdk, store).await?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let progress = |done: usize, of: usize, action: &ccbridge::ex::sync::plan::Action| {
+                bar.set_length(of as u64);
+                bar.set_position(done as u64);
+                bar.set_message(action.to_string());
+            };
+            let wait = async |after: std::time::Duration| {
+                bar.set_message(format!("Genesys Cloud asks to wait {} s", after.as_secs()));
+                tokio::time::sleep(after).await;
+            };
+            let applied = ccbridge_admin::apply_ex_sync(&app, &channel, progress, wait).await;
+            bar.finish_and_clear();
+            println!("{} changes applied", applied?);
             Ok(())
         }
         Command::Jobs { command } => jobs(&store, command).await,

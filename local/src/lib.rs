@@ -29,7 +29,7 @@ pub const FUNCTIONS: &[HttpFunction] = &[
 pub const STREAM_FUNCTIONS: &[StreamFunction] = &[recording_sync::FUNCTION];
 
 /// Every function started by a schedule.
-pub const SCHEDULED_FUNCTIONS: &[ScheduledFunction] = &[job_sweeper::FUNCTION, uis_employee_statuses::FUNCTION];
+pub const SCHEDULED_FUNCTIONS: &[ScheduledFunction] = &[job_sweeper::FUNCTION, uis_account_poll::FUNCTION];
 
 /// The function named `name`.
 pub fn function(name: &str) -> Option<HttpFunction> {

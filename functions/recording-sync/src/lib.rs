@@ -15,6 +15,7 @@ use aws_lambda_events::dynamodb::EventRecord;
 use ccbridge::ex::agent_job::AgentStateJob;
 use ccbridge::ex::employee_job::EmployeeJob;
 use ccbridge::ex::job::ConversationJob;
+use ccbridge::ex::sync::job::SyncJob;
 use ccbridge::ex::wde_job::WdeConversationJob;
 use ccbridge::jobs::{JobStatus, Outcome, sweep};
 use ccbridge::recordings::Settings;
@@ -31,6 +32,7 @@ pub const FUNCTION: StreamFunction = StreamFunction {
         AgentStateJob::TYPE,
         EmployeeJob::TYPE,
         WdeConversationJob::TYPE,
+        SyncJob::TYPE,
     ],
     handler: |app, records| Box::pin(handle(app, records)),
 };

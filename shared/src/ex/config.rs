@@ -8,6 +8,7 @@ use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::agents::SystemPresence;
+use super::sync::desired::SyncSettings;
 use crate::config::common::{ConfigError, FieldName};
 
 /// An IANA time zone (`Europe/Moscow`), with its rules (daylight saving included).
@@ -74,12 +75,16 @@ pub struct ExSettings {
     /// the default table ([`super::status_poll`]).
     #[serde(default)]
     pub statuses: BTreeMap<String, SystemPresence>,
+    /// Configuration sync of the account into the organisation ([`super::sync`]); without it,
+    /// the mappings above are typed by hand.
+    pub sync: Option<SyncSettings>,
 }
 
 impl ExSettings {
     /// Every Genesys id must be a UUID: a typo is caught at cold start, not by a refused event.
     pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
-        validate_ids(at, [&self.users, &self.queues, &self.wrapup_codes], self.default_wrapup_code.as_deref())
+        validate_ids(at, [&self.users, &self.queues, &self.wrapup_codes], self.default_wrapup_code.as_deref())?;
+        self.sync.as_ref().map_or(Ok(()), |sync| sync.validate(at))
     }
 }
 

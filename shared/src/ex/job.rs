@@ -2,8 +2,9 @@
 //! under its call (`CALL#<channel>#<call_session_id>` / `CONVERSATION`), opened in the same
 //! transaction as the notification that finished the call.
 //!
-//! An attempt builds the call's conversation ([`super::call::build`]) and sends its batches in
-//! order, from the first one Genesys has not accepted. A `200` is read for its `errors`: events
+//! An attempt builds the call's conversation ([`super::call::build`]), with the users and wrap-up
+//! codes configuration sync mapped over the channel's own ([`super::sync::mapping`]), and sends
+//! its batches in order, from the first one Genesys has not accepted. A `200` is read for its `errors`: events
 //! refused as retryable are kept and only they are sent again on the next attempt; any other
 //! refusal fails the job with Genesys's message. An organisation without a provisioned source
 //! fails the job saying how to provision it. The call's recordings are uploaded once this job is
@@ -18,6 +19,7 @@ use time::OffsetDateTime;
 
 use super::call::{Built, build};
 use super::source::{self, ExSource};
+use super::sync::mapping::{Mappings, ObjectKind};
 use crate::App;
 use crate::config::common::ChannelId;
 use crate::genesys::conversations::Conversation;
@@ -151,6 +153,11 @@ async fn attempt(app: &App, job: &mut ConversationJob) -> Result<(), Failure> {
     let ex =
         channel.ex.as_ref().ok_or_else(|| Failure::Permanent(format!("channel {} has no ex settings", job.channel)))?;
     let (client, source) = organisation(app, &job.genesys_channel).await?;
+    let kinds = [ObjectKind::User, ObjectKind::WrapupCode];
+    let synced = Mappings::read_kinds(&app.store, &job.genesys_channel, &job.channel, &kinds)
+        .await
+        .map_err(|e| Failure::Transient(e.to_string()))?;
+    let ex = &synced.over(ex);
     let call = record::get(&app.store, &job.channel, job.call_session_id)
         .await
         .map_err(|e| Failure::Transient(e.to_string()))?

@@ -16,6 +16,8 @@
 //! - [`employee_job`]: the job that applies one thing learnt about an employee and sends what
 //!   changed; [`status_poll`]: the schedule that reads UIS employees' statuses and writes those
 //!   jobs for the changes.
+//! - [`sync`]: configuration sync: the platform's employees, groups and tags as users, queues and
+//!   wrap-up codes, planned as a diff against the mapping table and applied idempotently.
 
 pub mod agent_job;
 pub mod agent_state;
@@ -28,5 +30,6 @@ pub mod employee_job;
 pub mod job;
 pub mod source;
 pub mod status_poll;
+pub mod sync;
 pub mod wde;
 pub mod wde_job;

@@ -10,6 +10,7 @@ use crate::config::common::ChannelId;
 use crate::ex::agent_job::AgentStateJob;
 use crate::ex::employee_job::EmployeeJob;
 use crate::ex::job::ConversationJob;
+use crate::ex::sync::job::SyncJob;
 use crate::ex::wde_job::WdeConversationJob;
 use crate::recordings::job::RecordingJob;
 use crate::store::{Entity, Key, Store, StoreError, Written};
@@ -22,6 +23,7 @@ pub enum AnyJob {
     AgentState(AgentStateJob),
     Employee(EmployeeJob),
     WdeConversation(WdeConversationJob),
+    ConfigSync(SyncJob),
 }
 
 impl Entity for AnyJob {
@@ -35,6 +37,7 @@ impl Entity for AnyJob {
             Self::AgentState(job) => job.key(),
             Self::Employee(job) => job.key(),
             Self::WdeConversation(job) => job.key(),
+            Self::ConfigSync(job) => job.key(),
         }
     }
 }
@@ -69,6 +72,12 @@ impl From<WdeConversationJob> for AnyJob {
     }
 }
 
+impl From<SyncJob> for AnyJob {
+    fn from(job: SyncJob) -> Self {
+        Self::ConfigSync(job)
+    }
+}
+
 impl AnyJob {
     pub fn job_id(&self) -> &str {
         match self {
@@ -77,6 +86,7 @@ impl AnyJob {
             Self::AgentState(job) => &job.job_id,
             Self::Employee(job) => &job.job_id,
             Self::WdeConversation(job) => &job.job_id,
+            Self::ConfigSync(job) => &job.job_id,
         }
     }
 
@@ -87,6 +97,7 @@ impl AnyJob {
             Self::AgentState(job) => &job.job,
             Self::Employee(job) => &job.job,
             Self::WdeConversation(job) => &job.job,
+            Self::ConfigSync(job) => &job.job,
         }
     }
 
@@ -97,6 +108,7 @@ impl AnyJob {
             Self::AgentState(job) => &job.channel,
             Self::Employee(job) => &job.channel,
             Self::WdeConversation(job) => &job.channel,
+            Self::ConfigSync(job) => &job.channel,
         }
     }
 
@@ -104,9 +116,11 @@ impl AnyJob {
     /// for a recording, `<channel>:<call_session_id>:conversation` for a conversation,
     /// `agent-state:<channel>:<agent>:<time µs>:<presence>:<routing>` for an agent's state,
     /// `employee:<channel>:<employee>:<time µs>:<event>` for a UIS employee's,
-    /// `wde:<channel>:<interaction id>:conversation` for a WDE interaction's conversation.
+    /// `wde:<channel>:<interaction id>:conversation` for a WDE interaction's conversation,
+    /// `ex-sync:<channel>` for a channel's configuration sync.
     pub fn key_of(job_id: &str) -> Option<Key> {
-        AgentStateJob::key_of(job_id)
+        SyncJob::key_of(job_id)
+            .or_else(|| AgentStateJob::key_of(job_id))
             .or_else(|| EmployeeJob::key_of(job_id))
             .or_else(|| WdeConversationJob::key_of(job_id))
             .or_else(|| RecordingJob::key_of(job_id))
@@ -121,7 +135,9 @@ impl AnyJob {
         now: OffsetDateTime,
         wanted: impl Fn(&AnyJob) -> bool,
     ) -> Result<(Written, Option<AnyJob>), StoreError> {
-        if key.sk == WdeConversationJob::SORT_KEY && key.pk.starts_with("INTERACTION#") {
+        if key.pk.starts_with("EXSYNC#") {
+            requeue_as::<SyncJob>(store, key, now, wanted).await
+        } else if key.sk == WdeConversationJob::SORT_KEY && key.pk.starts_with("INTERACTION#") {
             requeue_as::<WdeConversationJob>(store, key, now, wanted).await
         } else if key.sk == ConversationJob::SORT_KEY {
             requeue_as::<ConversationJob>(store, key, now, wanted).await

@@ -1,5 +1,5 @@
 //! Outbound work that never strands: every job (a recording to copy and upload, a call to send
-//! as an external conversation, a change of an agent's or an employee's state) carries one
+//! as an external conversation, a change of an agent's or an employee's state, a configuration sync) carries one
 //! [`JobState`]: its
 //! status, attempts, last error and the time it is due, kept in a sparse index so due and
 //! leased jobs are read in due order, one query per page.
@@ -47,10 +47,13 @@ pub enum JobKind {
     AgentState,
     /// A UIS employee's status or call, applied to their state and sent as its changes.
     EmployeeState,
+    /// A platform's configuration synced into Genesys Cloud EX.
+    ConfigSync,
 }
 
 impl JobKind {
-    pub const ALL: [Self; 4] = [Self::Recording, Self::Conversation, Self::AgentState, Self::EmployeeState];
+    pub const ALL: [Self; 5] =
+        [Self::Recording, Self::Conversation, Self::AgentState, Self::EmployeeState, Self::ConfigSync];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,6 +61,7 @@ impl JobKind {
             Self::Conversation => "conversation",
             Self::AgentState => "agent_state",
             Self::EmployeeState => "employee_state",
+            Self::ConfigSync => "config_sync",
         }
     }
 

@@ -19,6 +19,7 @@ use crate::clock::micros;
 use crate::ex::agent_job::{self, AgentStateJob};
 use crate::ex::employee_job::{self, EmployeeJob};
 use crate::ex::job::{self as conversation, ConversationJob};
+use crate::ex::sync::job::{self as config_sync, SyncJob};
 use crate::ex::wde_job::{self, WdeConversationJob};
 use crate::recordings::{self, job::RecordingJob};
 use crate::store::{Cursor, Entity, Index, Item, Key, StoreError, item_type, keys, schema};
@@ -127,6 +128,7 @@ async fn run(app: &App, item: Item, settings: &SweepSettings) -> Result<Ran, Sto
         AgentStateJob::TYPE => app.store.decode_item::<AgentStateJob>(item).ok().map(|job| job.job),
         EmployeeJob::TYPE => app.store.decode_item::<EmployeeJob>(item).ok().map(|job| job.job),
         WdeConversationJob::TYPE => app.store.decode_item::<WdeConversationJob>(item).ok().map(|job| job.job),
+        SyncJob::TYPE => app.store.decode_item::<SyncJob>(item).ok().map(|job| job.job),
         _ => None,
     };
     if state.is_some_and(|s: JobState| !s.status.is_active()) {
@@ -136,6 +138,7 @@ async fn run(app: &App, item: Item, settings: &SweepSettings) -> Result<Ran, Sto
             AgentStateJob::TYPE => app.store.update_with::<AgentStateJob, _>(&key, |c| c.cloned()).await?.0,
             EmployeeJob::TYPE => app.store.update_with::<EmployeeJob, _>(&key, |c| c.cloned()).await?.0,
             WdeConversationJob::TYPE => app.store.update_with::<WdeConversationJob, _>(&key, |c| c.cloned()).await?.0,
+            SyncJob::TYPE => app.store.update_with::<SyncJob, _>(&key, |c| c.cloned()).await?.0,
             _ => app.store.update_with::<RecordingJob, _>(&key, |c| c.cloned()).await?.0,
         };
         return Ok(Ran::Repaired);
@@ -156,6 +159,7 @@ pub async fn process(
         AgentStateJob::TYPE => agent_job::process(app, key, settings.reports_failures).await,
         EmployeeJob::TYPE => employee_job::process(app, key, settings.reports_failures).await,
         WdeConversationJob::TYPE => wde_job::process(app, key, settings.reports_failures).await,
+        SyncJob::TYPE => config_sync::process(app, key, settings.reports_failures).await,
         other => {
             tracing::warn!(%key, kind = other, "a due job of a type this version does not run");
             Ok(Outcome::Skipped)

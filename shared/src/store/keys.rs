@@ -100,6 +100,21 @@ pub fn employee_job(channel: &str, employee: &str, at_micros: i64, name: &str) -
     Key::new(agent_partition(channel, employee), format!("EVENT#{at_micros:020}#{name}"))
 }
 
+/// The partition of one kind of platform object mapped into one organisation.
+pub fn ex_mapping_partition(genesys: &str, platform: &str, kind: &str) -> String {
+    format!("EXMAP#{genesys}#{platform}#{kind}")
+}
+
+/// The mapping of one platform object.
+pub fn ex_mapping(genesys: &str, platform: &str, kind: &str, external_id: &str) -> Key {
+    Key::new(ex_mapping_partition(genesys, platform, kind), external_id.to_owned())
+}
+
+/// The ongoing configuration sync job of a UIS channel.
+pub fn ex_sync_job(channel: &str) -> Key {
+    Key::new(format!("EXSYNC#{channel}"), "JOB")
+}
+
 /// What the last employee status poll of a UIS channel saw.
 pub fn status_snapshot(channel: &str) -> Key {
     Key::new(format!("EMPSTATUS#{channel}"), "SNAPSHOT")

@@ -1,0 +1,145 @@
+//! What a platform's configuration should be in Genesys Cloud: its employees as users, its
+//! groups as queues with their members, its tags as wrap-up codes, within the channel's scope
+//! (`[channel.ex.sync]`). Pure, so a plan is the same whenever it is made from the same account.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use crate::config::common::{ConfigError, FieldName};
+use crate::uis::data_api::{Employee, EmployeeGroup, Tag};
+
+/// `[channel.ex.sync]`: which of the account goes to Genesys Cloud, and what the account does
+/// not say.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// UIS employee ids in scope; empty for every employee.
+    #[serde(default)]
+    pub employees: Vec<u64>,
+    /// UIS group ids in scope; empty for every group.
+    #[serde(default)]
+    pub groups: Vec<u64>,
+    /// Send the account's tags as wrap-up codes.
+    #[serde(default = "yes")]
+    pub tags: bool,
+    /// Wrap-up codes the account has no tag for.
+    #[serde(default)]
+    pub extra_wrapup_codes: Vec<String>,
+    /// The Genesys division users are created in; the organisation's home division without it.
+    pub division: Option<String>,
+    /// How often the schedule syncs the channel.
+    #[serde(default = "default_interval_seconds")]
+    pub interval_seconds: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_interval_seconds() -> u64 {
+    300
+}
+
+impl SyncSettings {
+    pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
+        if !(60..=86_400).contains(&self.interval_seconds) {
+            return Err(ConfigError::invalid(at("ex.sync.interval_seconds"), "must be between 60 and 86400"));
+        }
+        if let Some(division) = &self.division
+            && uuid::Uuid::parse_str(division).is_err()
+        {
+            return Err(ConfigError::invalid(at("ex.sync.division"), "is not a Genesys Cloud id (a UUID)"));
+        }
+        if self.extra_wrapup_codes.iter().any(|c| c.trim().is_empty()) {
+            return Err(ConfigError::invalid(at("ex.sync.extra_wrapup_codes"), "names must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UserSpec {
+    pub name: String,
+    pub email: String,
+}
+
+/// The desired configuration, by platform id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Desired {
+    /// Employee id → user.
+    pub users: BTreeMap<String, UserSpec>,
+    /// Group id → queue name.
+    pub queues: BTreeMap<String, String>,
+    /// (group id, employee id) of every member in scope.
+    pub members: BTreeSet<(String, String)>,
+    /// Tag id (`name:<code>` for an extra code) → wrap-up code name.
+    pub codes: BTreeMap<String, String>,
+    /// What is left out, and why (an employee without an e-mail cannot be a user).
+    pub left_out: Vec<String>,
+}
+
+/// The desired configuration of a UIS account.
+pub fn from_uis(employees: &[Employee], groups: &[EmployeeGroup], tags: &[Tag], scope: &SyncSettings) -> Desired {
+    let in_scope = |list: &[u64], id: u64| list.is_empty() || list.contains(&id);
+    let mut desired = Desired::default();
+    for employee in employees.iter().filter(|e| in_scope(&scope.employees, e.id)) {
+        match &employee.email {
+            Some(email) => {
+                let name = if employee.full_name.is_empty() { email.clone() } else { employee.full_name.clone() };
+                desired.users.insert(employee.id.to_string(), UserSpec { name, email: email.to_lowercase() });
+            }
+            None => desired.left_out.push(format!("employee {} has no e-mail, which a Genesys user needs", employee.id)),
+        }
+    }
+    for group in groups.iter().filter(|g| in_scope(&scope.groups, g.id)) {
+        let id = group.id.to_string();
+        let name = if group.name.is_empty() { format!("UIS group {id}") } else { group.name.clone() };
+        desired.queues.insert(id.clone(), name);
+        for member in &group.members {
+            let member = member.to_string();
+            if desired.users.contains_key(&member) {
+                desired.members.insert((id.clone(), member));
+            }
+        }
+    }
+    if scope.tags {
+        for tag in tags.iter().filter(|t| !t.name.is_empty()) {
+            desired.codes.insert(tag.id.to_string(), tag.name.clone());
+        }
+    }
+    for code in &scope.extra_wrapup_codes {
+        desired.codes.insert(format!("name:{code}"), code.clone());
+    }
+    desired
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(employees: &[u64]) -> SyncSettings {
+        SyncSettings {
+            employees: employees.to_vec(),
+            groups: Vec::new(),
+            tags: true,
+            extra_wrapup_codes: vec!["Callback".into()],
+            division: None,
+            interval_seconds: 300,
+        }
+    }
+
+    #[test]
+    fn the_desired_state_keeps_the_scope_and_leaves_out_who_cannot_be_a_user() {
+        let employee = |id, email: Option<&str>| Employee { id, full_name: format!("E {id}"), email: email.map(Into::into) };
+        let employees = [employee(1, Some("A@x.example")), employee(2, None), employee(3, Some("c@x.example"))];
+        let groups = [EmployeeGroup { id: 10, name: "Sales".into(), members: vec![1, 2, 3] }];
+        let tags = [Tag { id: 5, name: "Delivery".into() }];
+        let desired = from_uis(&employees, &groups, &tags, &scope(&[1, 2]));
+        assert_eq!(desired.users.keys().collect::<Vec<_>>(), ["1"]);
+        assert_eq!(desired.users["1"].email, "a@x.example");
+        assert_eq!(desired.members, BTreeSet::from([("10".to_owned(), "1".to_owned())]));
+        assert_eq!(desired.left_out.len(), 1, "employee 2 has no e-mail");
+        assert_eq!(desired.codes.values().collect::<Vec<_>>(), ["Delivery", "Callback"]);
+    }
+}

@@ -1,0 +1,168 @@
+//! Genesys Cloud EX configuration sync end to end, on every backend, between the local UIS Data
+//! API and the local Genesys Cloud, both holding to their contracts: a UIS account's employees,
+//! groups and tags planned as a diff against the mapping table and applied idempotently.
+
+use ccbridge::ex::sync::plan::Action;
+use ccbridge_tests::genesys_cloud::GenesysCloud;
+use ccbridge_tests::uis_data_api::UisDataApi;
+use ccbridge_tests::{TestStack, backends, with_data_api};
+
+const EX_LINE: &str = "ex = { time_zone = \"Europe/Moscow\" }";
+
+/// A UIS account of 3 employees in 2 groups with 2 tags, synced into an organisation.
+struct Sync {
+    gc: GenesysCloud,
+    uis: UisDataApi,
+    stack: TestStack,
+}
+
+impl Sync {
+    async fn start(backend: &ccbridge_tests::Backend) -> Self {
+        let gc = GenesysCloud::start().await;
+        let uis = UisDataApi::start().await;
+        uis.add_employee(2003, "Сидоров Иван Петрович");
+        uis.add_group(10, "Продажи", &[2001, 2002]);
+        uis.add_group(20, "Поддержка", &[2002, 2003]);
+        uis.add_tag(301, "Повторный клиент");
+        uis.add_tag(318, "Доставка");
+        let base = gc.config("");
+        assert!(base.contains(EX_LINE), "the test configuration's UIS ex settings");
+        let config = base.replacen(EX_LINE, "ex = { time_zone = \"Europe/Moscow\", sync = {} }", 1);
+        let stack = TestStack::start_with(backend, &with_data_api(&config, &uis)).await;
+        Self { gc, uis, stack }
+    }
+
+    async fn plan(&self) -> Vec<Action> {
+        let plans = ccbridge_admin::plan_ex_sync(&self.stack.stack.app, "genesys-demo").await.expect("planned");
+        plans.into_iter().flat_map(|p| p.actions).collect()
+    }
+
+    /// Applies, waiting out no 429 (the local Genesys asks for a second at most); the changes
+    /// made, in order.
+    async fn apply(&self) -> Vec<String> {
+        let mut made = Vec::new();
+        let applied = ccbridge_admin::apply_ex_sync(
+            &self.stack.stack.app,
+            "genesys-demo",
+            |_, _, action| made.push(action.to_string()),
+            async |_| {},
+        )
+        .await
+        .expect("applied");
+        assert_eq!(applied, made.len());
+        made
+    }
+
+    fn user_of(&self, email: &str) -> serde_json::Value {
+        let users = self.gc.directory_users();
+        users.into_iter().find(|u| u["email"] == email).unwrap_or_else(|| panic!("a user {email}"))
+    }
+
+    fn members_of(&self, queue: &str) -> Vec<String> {
+        let queues = self.gc.queues();
+        let id = queues.iter().find(|(_, name)| name == queue).map(|(id, _)| id.clone()).expect("the queue");
+        let mut emails: Vec<String> = self
+            .gc
+            .queue_members(&id)
+            .iter()
+            .filter_map(|user| self.gc.directory_users().into_iter().find(|u| u["id"] == user.as_str()))
+            .map(|u| u["email"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        emails.sort();
+        emails
+    }
+}
+
+#[tokio::test]
+async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one() {
+    for backend in backends() {
+        let sync = Sync::start(&backend).await;
+        let plan = sync.plan().await;
+        let made = sync.apply().await;
+        assert_eq!(made, plan.iter().map(ToString::to_string).collect::<Vec<_>>(), "apply makes exactly the plan");
+        assert_eq!(plan.len(), 9, "{plan:#?}");
+        let writes = sync.gc.directory_writes();
+        eprintln!("initial sync of 3 employees in 2 groups with 2 tags: {writes} writes, {} requests", sync.gc.received().len());
+
+        let anna = sync.user_of("employee2001@uis.example");
+        assert_eq!(anna["name"], "Иванова Анна Сергеевна");
+        assert_eq!(sync.gc.directory_users().len(), 3);
+        for employee in ["2001", "2002", "2003"] {
+            let found = sync.gc.user_by_external_id("ccbridge-uis-demo", employee);
+            assert!(found.is_some(), "employee {employee} carries its external id");
+        }
+        assert_eq!(sync.members_of("Продажи"), ["employee2001@uis.example", "employee2002@uis.example"]);
+        assert_eq!(sync.members_of("Поддержка"), ["employee2002@uis.example", "employee2003@uis.example"]);
+        let mut codes: Vec<String> = sync.gc.wrapup_codes().into_iter().map(|(_, name)| name).collect();
+        codes.sort();
+        assert_eq!(codes, ["Доставка", "Повторный клиент"]);
+
+        // A second run: nothing to plan, nothing written.
+        assert!(sync.plan().await.is_empty());
+        assert!(sync.apply().await.is_empty());
+        assert_eq!(sync.gc.directory_writes(), writes);
+
+        // One employee renamed: one update.
+        sync.uis.rename_employee(2003, "Сидоров Иван Иванович");
+        assert!(matches!(sync.plan().await.as_slice(), [Action::UpdateUser { employee, .. }] if employee == "2003"));
+        sync.apply().await;
+        assert_eq!(sync.gc.directory_writes(), writes + 1);
+        assert_eq!(sync.user_of("employee2003@uis.example")["name"], "Сидоров Иван Иванович");
+
+        // One employee gone: the user inactive, not deleted, and out of its queue.
+        sync.uis.remove_employee(2001);
+        let plan = sync.plan().await;
+        assert!(matches!(plan.as_slice(), [Action::DeactivateUser { .. }, Action::RemoveMembers { .. }]), "{plan:#?}");
+        sync.apply().await;
+        assert_eq!(sync.user_of("employee2001@uis.example")["state"], "inactive");
+        assert_eq!(sync.members_of("Продажи"), ["employee2002@uis.example"]);
+        assert!(sync.plan().await.is_empty());
+
+        // A group gone: its queue stays, without members.
+        sync.uis.remove_group(20);
+        sync.apply().await;
+        assert!(sync.members_of("Поддержка").is_empty());
+        assert_eq!(sync.gc.queues().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_429_half_way_resumes_without_making_anything_twice_and_existing_names_are_adopted() {
+    for backend in backends() {
+        let sync = Sync::start(&backend).await;
+        let existing = sync.gc.add_queue("Продажи");
+        sync.gc.rate_limit_after(4, 1);
+        sync.apply().await;
+        assert_eq!(sync.gc.directory_users().len(), 3, "no user made twice");
+        let sales: Vec<_> = sync.gc.queues().into_iter().filter(|(_, name)| name == "Продажи").collect();
+        assert_eq!(sales, [(existing.clone(), "Продажи".to_owned())], "the existing queue is adopted");
+        assert_eq!(sync.members_of("Продажи").len(), 2);
+        assert!(sync.gc.received().iter().any(|r| r.status == 429), "Genesys did ask to wait");
+        assert!(sync.plan().await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_call_of_a_synced_employee_is_sent_with_its_user() {
+    for backend in backends() {
+        let sync = Sync::start(&backend).await;
+        sync.apply().await;
+        let app = &sync.stack.stack.app;
+        ccbridge_admin::provision_ex(app, "genesys-demo").await.expect("provisioned");
+        let user = sync.user_of("employee2001@uis.example")["id"].as_str().expect("id").to_owned();
+        let body = serde_json::json!({"ud_channel_token": "uis-demo-token-0001", "call_session_id": 7_000_001,
+            "direction": "in", "contact_phone_number": "79161234567", "virtual_phone_number": "74993720692",
+            "employee_id": 2001, "last_talked_employee_id": 2001, "is_lost": false, "talk_time_duration": 60,
+            "start_time": "2026-11-30 10:00:00", "finish_time": "2026-11-30 10:01:05", "wait_time_duration": 5,
+            "finish_reason": "subscriber_disconnects", "tag_names": ["Доставка"]});
+        let response = sync.stack.http.post(sync.stack.url("/uis/webhook/call_finished")).json(&body).send().await;
+        assert_eq!(response.expect("request").status(), 200);
+        ccbridge::jobs::sweep::sweep(app, &Default::default()).await.expect("sweep");
+        let events = sync.gc.injected_events();
+        let agent = events.iter().find(|(kind, ..)| kind == "userEstablishedEvents").expect("the agent's leg");
+        assert_eq!(agent.2["userId"], user.as_str(), "the synced user");
+        let wrapup = events.iter().find(|(kind, ..)| kind == "communicationDispositionAppliedEvents").expect("wrap-up");
+        let code = sync.gc.wrapup_codes().into_iter().find(|(_, name)| name == "Доставка").expect("code").0;
+        assert_eq!(wrapup.2["code"], code.as_str(), "the synced wrap-up code of the call's tag");
+    }
+}
