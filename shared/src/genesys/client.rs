@@ -116,6 +116,8 @@ pub struct GenesysClient {
     /// Requests in flight to this organisation at once, shared by every copy of the client.
     permits: Arc<tokio::sync::Semaphore>,
     policy: RetryPolicy,
+    /// The organisation's home division, read once: new users go there unless told otherwise.
+    pub(super) home_division: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl GenesysClient {
@@ -142,6 +144,7 @@ impl GenesysClient {
             tokens: Arc::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CONCURRENT_REQUESTS)),
             policy: RetryPolicy::default(),
+            home_division: Arc::default(),
         })
     }
 

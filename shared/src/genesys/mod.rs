@@ -1,7 +1,7 @@
 //! The Genesys Cloud Platform API client: an organisation's settings ([`config`]), regions,
 //! OAuth client credentials with a token cache, requests with bounded retries, typed errors,
-//! the open-messaging models and calls, presence sources, conversation injection and recording
-//! uploads.
+//! the open-messaging models and calls, presence sources, conversation injection, recording
+//! uploads and the directory objects configuration sync writes (users, queues, wrap-up codes).
 //!
 //! Every call goes through [`GenesysClient::request`], so auth, retries (Retry-After on 429,
 //! backoff on 5xx and timeouts, one token renewal on 401) and correlation-id logging are the
@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod conversations;
+pub mod directory;
 pub mod error;
 pub mod open_messaging;
 pub mod presence;
