@@ -619,7 +619,9 @@ pub async fn plan_ex_sync(app: &App, channel: &str) -> Result<Vec<ccbridge::ex::
         plans.push(ccbridge::ex::sync::account::plan_channel(app, uis).await.map_err(|e| format!("{}: {e}", uis.id))?);
     }
     if plans.is_empty() {
-        return Err(format!("no UIS channel syncs into {channel}: give one `genesys = \"{channel}\"`, `data_api` and `[channel.ex.sync]`"));
+        return Err(format!(
+            "no UIS channel syncs into {channel}: give one `genesys = \"{channel}\"`, `data_api` and `[channel.ex.sync]`"
+        ));
     }
     Ok(plans)
 }
@@ -644,9 +646,10 @@ pub async fn apply_ex_sync(
         let mut stopped = None;
         for plan in &plans {
             let start = applied;
-            let result =
-                ccbridge::ex::sync::account::apply_plan(app, plan, |done, action| progress(start + done, start + total, action))
-                    .await;
+            let result = ccbridge::ex::sync::account::apply_plan(app, plan, |done, action| {
+                progress(start + done, start + total, action)
+            })
+            .await;
             match result {
                 Ok(done) => applied += done,
                 Err(SyncError::RateLimited { retry_after }) => {

@@ -193,7 +193,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let app = app(cli.config, &sdk, store).await?;
             let bar = ProgressBar::new(0);
             bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             let progress = |done: usize, of: usize, action: &ccbridge::ex::sync::plan::Action| {
                 bar.set_length(of as u64);

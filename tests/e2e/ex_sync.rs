@@ -82,7 +82,10 @@ async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one()
         assert_eq!(made, plan.iter().map(ToString::to_string).collect::<Vec<_>>(), "apply makes exactly the plan");
         assert_eq!(plan.len(), 9, "{plan:#?}");
         let writes = sync.gc.directory_writes();
-        eprintln!("initial sync of 3 employees in 2 groups with 2 tags: {writes} writes, {} requests", sync.gc.received().len());
+        eprintln!(
+            "initial sync of 3 employees in 2 groups with 2 tags: {writes} writes, {} requests",
+            sync.gc.received().len()
+        );
 
         let anna = sync.user_of("employee2001@uis.example");
         assert_eq!(anna["name"], "Иванова Анна Сергеевна");

@@ -43,7 +43,9 @@ async fn main() {
 
     let started = Instant::now();
     let channel = app.config.all::<UisChannel>().find(|c| c.id.as_str() == "uis-demo").unwrap();
-    let reference = ccbridge::uis::data_api::employees(&app.clients.uis_call_api, channel.data_api.as_ref().unwrap()).await.unwrap();
+    let reference = ccbridge::uis::data_api::employees(&app.clients.uis_call_api, channel.data_api.as_ref().unwrap())
+        .await
+        .unwrap();
     let read = started.elapsed();
     assert_eq!(reference.items.len() as u64, employees + 2);
 
@@ -71,14 +73,23 @@ async fn main() {
     let genesys_requests = gc.received().len();
 
     let started = Instant::now();
-    let again: usize = ccbridge_admin::plan_ex_sync(app, "genesys-demo").await.unwrap().iter().map(|p| p.actions.len()).sum();
+    let again: usize =
+        ccbridge_admin::plan_ex_sync(app, "genesys-demo").await.unwrap().iter().map(|p| p.actions.len()).sum();
     let replan_time = started.elapsed();
     assert_eq!(again, 0, "a plan after the apply holds nothing");
 
     println!("employees {employees} (+2 of the test account), groups {groups}");
     println!("reference: one Data API read of every employee   {:>8.2} s", read.as_secs_f64());
-    println!("plan: {planned} changes                          {:>8.2} s  ({:.1}× the reference)", plan_time.as_secs_f64(), plan_time.as_secs_f64() / read.as_secs_f64());
-    println!("apply: {applied} changes, {genesys_requests} Genesys requests ({:.2} a change)  {:>8.2} s", genesys_requests as f64 / applied.max(1) as f64, apply_time.as_secs_f64());
+    println!(
+        "plan: {planned} changes                          {:>8.2} s  ({:.1}× the reference)",
+        plan_time.as_secs_f64(),
+        plan_time.as_secs_f64() / read.as_secs_f64()
+    );
+    println!(
+        "apply: {applied} changes, {genesys_requests} Genesys requests ({:.2} a change)  {:>8.2} s",
+        genesys_requests as f64 / applied.max(1) as f64,
+        apply_time.as_secs_f64()
+    );
     println!("plan again: 0 changes, no Genesys request         {:>8.2} s", replan_time.as_secs_f64());
     println!("Data API requests (points): {}", uis.received().len());
 }

@@ -65,7 +65,11 @@ pub async fn plan_channel(app: &App, channel: &UisChannel) -> Result<ChannelPlan
 }
 
 /// Applies a plan, calling `progress` after each action; the actions applied.
-pub async fn apply_plan(app: &App, plan: &ChannelPlan, progress: impl FnMut(usize, &Action)) -> Result<usize, SyncError> {
+pub async fn apply_plan(
+    app: &App,
+    plan: &ChannelPlan,
+    progress: impl FnMut(usize, &Action),
+) -> Result<usize, SyncError> {
     let channel = app
         .config
         .get::<UisChannel>(&plan.platform)

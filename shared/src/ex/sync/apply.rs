@@ -54,7 +54,15 @@ impl Target<'_> {
         format!("ccbridge-{}", self.platform)
     }
 
-    async fn write(&self, kind: ObjectKind, external: &str, genesys_id: &str, name: &str, hash: String, active: bool) -> Result<(), StoreError> {
+    async fn write(
+        &self,
+        kind: ObjectKind,
+        external: &str,
+        genesys_id: &str,
+        name: &str,
+        hash: String,
+        active: bool,
+    ) -> Result<(), StoreError> {
         let mapping = Mapping {
             genesys: self.genesys.clone(),
             platform: self.platform.clone(),
@@ -66,7 +74,9 @@ impl Target<'_> {
             active,
             updated_at: self.now,
         };
-        self.store.update_with::<Mapping, _>(&mapping.key(), |current| (current != Some(&mapping)).then(|| mapping.clone())).await?;
+        self.store
+            .update_with::<Mapping, _>(&mapping.key(), |current| (current != Some(&mapping)).then(|| mapping.clone()))
+            .await?;
         Ok(())
     }
 
@@ -76,7 +86,11 @@ impl Target<'_> {
 }
 
 /// Applies `actions` in order, calling `progress` after each; the number applied.
-pub async fn apply(target: &Target<'_>, actions: &[Action], mut progress: impl FnMut(usize, &Action)) -> Result<usize, SyncError> {
+pub async fn apply(
+    target: &Target<'_>,
+    actions: &[Action],
+    mut progress: impl FnMut(usize, &Action),
+) -> Result<usize, SyncError> {
     for (done, action) in actions.iter().enumerate() {
         apply_one(target, action).await?;
         progress(done + 1, action);
@@ -135,10 +149,11 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
                 Some(queue) => queue,
                 None => match client.create_queue(name, group).await {
                     Ok(queue) => queue,
-                    Err(GenesysError::Api { status: 409, .. }) => client
-                        .queue_by_name(name)
-                        .await?
-                        .ok_or_else(|| SyncError::Inconsistent(format!("queue name {name:?} is taken, but no queue has it")))?,
+                    Err(GenesysError::Api { status: 409, .. }) => {
+                        client.queue_by_name(name).await?.ok_or_else(|| {
+                            SyncError::Inconsistent(format!("queue name {name:?} is taken, but no queue has it"))
+                        })?
+                    }
                     Err(other) => return Err(other.into()),
                 },
             };
@@ -149,9 +164,11 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
                 Some(code) => code,
                 None => match client.create_wrapup_code(name).await {
                     Ok(code) => code,
-                    Err(GenesysError::Api { status: 409, .. }) => client.wrapup_code_by_name(name).await?.ok_or_else(|| {
-                        SyncError::Inconsistent(format!("wrap-up code {name:?} is taken, but no code has it"))
-                    })?,
+                    Err(GenesysError::Api { status: 409, .. }) => {
+                        client.wrapup_code_by_name(name).await?.ok_or_else(|| {
+                            SyncError::Inconsistent(format!("wrap-up code {name:?} is taken, but no code has it"))
+                        })?
+                    }
                     Err(other) => return Err(other.into()),
                 },
             };
@@ -164,7 +181,8 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
             let mut users = Vec::new();
             for employee in employees {
                 let user: Option<Mapping> = target.store.get(&target.mapped(ObjectKind::User, employee)).await?;
-                users.push(user.ok_or_else(|| SyncError::Inconsistent(format!("employee {employee} has no user yet")))?);
+                users
+                    .push(user.ok_or_else(|| SyncError::Inconsistent(format!("employee {employee} has no user yet")))?);
             }
             let ids: Vec<String> = users.iter().map(|u| u.genesys_id.clone()).collect();
             client.change_queue_members(&queue.genesys_id, &ids, !add).await?;
@@ -172,7 +190,11 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
                 let external = member_id(group, employee);
                 let genesys_id = format!("{}/{}", queue.genesys_id, user.genesys_id);
                 match add {
-                    true => target.write(ObjectKind::Member, &external, &genesys_id, &user.name, String::new(), true).await?,
+                    true => {
+                        target
+                            .write(ObjectKind::Member, &external, &genesys_id, &user.name, String::new(), true)
+                            .await?
+                    }
                     false => target.store.delete(&target.mapped(ObjectKind::Member, &external)).await?,
                 }
             }
@@ -188,7 +210,12 @@ async fn current_user(client: &GenesysClient, id: &str) -> Result<DirectoryUser,
 
 /// Gives `user` the name and state wanted, if it has not, with its current version; a 409 (the
 /// version moved meanwhile) is read again and retried once.
-async fn set_user(client: &GenesysClient, user: DirectoryUser, name: Option<&str>, state: UserState) -> Result<DirectoryUser, SyncError> {
+async fn set_user(
+    client: &GenesysClient,
+    user: DirectoryUser,
+    name: Option<&str>,
+    state: UserState,
+) -> Result<DirectoryUser, SyncError> {
     let wanted = |u: &DirectoryUser| name.is_none_or(|n| u.name == n) && u.state == state;
     if wanted(&user) {
         return Ok(user);

@@ -89,7 +89,9 @@ pub fn from_uis(employees: &[Employee], groups: &[EmployeeGroup], tags: &[Tag], 
                 let name = if employee.full_name.is_empty() { email.clone() } else { employee.full_name.clone() };
                 desired.users.insert(employee.id.to_string(), UserSpec { name, email: email.to_lowercase() });
             }
-            None => desired.left_out.push(format!("employee {} has no e-mail, which a Genesys user needs", employee.id)),
+            None => {
+                desired.left_out.push(format!("employee {} has no e-mail, which a Genesys user needs", employee.id))
+            }
         }
     }
     for group in groups.iter().filter(|g| in_scope(&scope.groups, g.id)) {
@@ -131,7 +133,8 @@ mod tests {
 
     #[test]
     fn the_desired_state_keeps_the_scope_and_leaves_out_who_cannot_be_a_user() {
-        let employee = |id, email: Option<&str>| Employee { id, full_name: format!("E {id}"), email: email.map(Into::into) };
+        let employee =
+            |id, email: Option<&str>| Employee { id, full_name: format!("E {id}"), email: email.map(Into::into) };
         let employees = [employee(1, Some("A@x.example")), employee(2, None), employee(3, Some("c@x.example"))];
         let groups = [EmployeeGroup { id: 10, name: "Sales".into(), members: vec![1, 2, 3] }];
         let tags = [Tag { id: 5, name: "Delivery".into() }];

@@ -6,7 +6,7 @@
 //! costs no attempt; an outage is a retry.
 
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::account::{PlanError, apply_plan, plan_channel, synced_channels};
 use super::apply::SyncError;

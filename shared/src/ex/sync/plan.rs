@@ -13,26 +13,56 @@ use super::mapping::{Mappings, ObjectKind, hash};
 /// One change.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
-    CreateUser { employee: String, spec: UserSpec },
-    UpdateUser { employee: String, user_id: String, spec: UserSpec },
-    ReactivateUser { employee: String, user_id: String, spec: UserSpec },
-    DeactivateUser { employee: String, user_id: String },
-    CreateQueue { group: String, name: String },
-    CreateWrapupCode { tag: String, name: String },
+    CreateUser {
+        employee: String,
+        spec: UserSpec,
+    },
+    UpdateUser {
+        employee: String,
+        user_id: String,
+        spec: UserSpec,
+    },
+    ReactivateUser {
+        employee: String,
+        user_id: String,
+        spec: UserSpec,
+    },
+    DeactivateUser {
+        employee: String,
+        user_id: String,
+    },
+    CreateQueue {
+        group: String,
+        name: String,
+    },
+    CreateWrapupCode {
+        tag: String,
+        name: String,
+    },
     /// After the users and queues they name exist.
-    AddMembers { group: String, employees: Vec<String> },
-    RemoveMembers { group: String, employees: Vec<String> },
+    AddMembers {
+        group: String,
+        employees: Vec<String>,
+    },
+    RemoveMembers {
+        group: String,
+        employees: Vec<String>,
+    },
 }
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::CreateUser { employee, spec } => write!(f, "create user {:?} <{}> (employee {employee})", spec.name, spec.email),
+            Self::CreateUser { employee, spec } => {
+                write!(f, "create user {:?} <{}> (employee {employee})", spec.name, spec.email)
+            }
             Self::UpdateUser { employee, spec, .. } => write!(f, "update user {:?} (employee {employee})", spec.name),
             Self::ReactivateUser { employee, spec, .. } => {
                 write!(f, "reactivate user {:?} (employee {employee})", spec.name)
             }
-            Self::DeactivateUser { employee, user_id } => write!(f, "deactivate user {user_id} (employee {employee} left)"),
+            Self::DeactivateUser { employee, user_id } => {
+                write!(f, "deactivate user {user_id} (employee {employee} left)")
+            }
             Self::CreateQueue { group, name } => write!(f, "create queue {name:?} (group {group})"),
             Self::CreateWrapupCode { tag, name } => write!(f, "create wrap-up code {name:?} (tag {tag})"),
             Self::AddMembers { group, employees } => {
@@ -99,7 +129,8 @@ pub fn plan(desired: &Desired, mappings: &Mappings) -> Vec<Action> {
             removed.entry(group.to_owned()).or_default().push(employee.to_owned());
         }
     }
-    actions.extend(added.into_iter().map(|(group, employees)| Action::AddMembers { group: group.to_owned(), employees }));
+    actions
+        .extend(added.into_iter().map(|(group, employees)| Action::AddMembers { group: group.to_owned(), employees }));
     actions.extend(removed.into_iter().map(|(group, employees)| Action::RemoveMembers { group, employees }));
     actions
 }
