@@ -3,7 +3,7 @@
 //! groups and tags planned as a diff against the mapping table and applied idempotently.
 
 use ccbridge::ex::sync::plan::Action;
-use ccbridge_tests::genesys_cloud::GenesysCloud;
+use ccbridge_tests::genesys_cloud::{DirectoryUser, GenesysCloud};
 use ccbridge_tests::uis_data_api::UisDataApi;
 use ccbridge_tests::{TestStack, backends, with_data_api};
 
@@ -53,20 +53,22 @@ impl Sync {
         made
     }
 
-    fn user_of(&self, email: &str) -> serde_json::Value {
+    fn user_of(&self, email: &str) -> DirectoryUser {
         let users = self.gc.directory_users();
-        users.into_iter().find(|u| u["email"] == email).unwrap_or_else(|| panic!("a user {email}"))
+        users.into_iter().find(|u| u.email == email).unwrap_or_else(|| panic!("a user {email}"))
     }
 
+    /// The e-mails of the queue's members.
     fn members_of(&self, queue: &str) -> Vec<String> {
         let queues = self.gc.queues();
-        let id = queues.iter().find(|(_, name)| name == queue).map(|(id, _)| id.clone()).expect("the queue");
+        let queue = queues.iter().find(|q| q.name == queue).expect("the queue");
+        let users = self.gc.directory_users();
         let mut emails: Vec<String> = self
             .gc
-            .queue_members(&id)
+            .queue_members(&queue.id)
             .iter()
-            .filter_map(|user| self.gc.directory_users().into_iter().find(|u| u["id"] == user.as_str()))
-            .map(|u| u["email"].as_str().unwrap_or_default().to_owned())
+            .filter_map(|member| users.iter().find(|u| &u.id == member))
+            .map(|u| u.email.clone())
             .collect();
         emails.sort();
         emails
@@ -87,16 +89,16 @@ async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one()
             sync.gc.received().len()
         );
 
-        let anna = sync.user_of("employee2001@uis.example");
-        assert_eq!(anna["name"], "Иванова Анна Сергеевна");
+        assert_eq!(sync.user_of("employee2001@uis.example").name, "Иванова Анна Сергеевна");
         assert_eq!(sync.gc.directory_users().len(), 3);
         for employee in ["2001", "2002", "2003"] {
-            let found = sync.gc.user_by_external_id("ccbridge-uis-demo", employee);
-            assert!(found.is_some(), "employee {employee} carries its external id");
+            let external = ("ccbridge-uis-demo".to_owned(), employee.to_owned());
+            let carried = sync.gc.directory_users().iter().any(|u| u.external_ids.contains(&external));
+            assert!(carried, "employee {employee} carries its external id");
         }
         assert_eq!(sync.members_of("Продажи"), ["employee2001@uis.example", "employee2002@uis.example"]);
         assert_eq!(sync.members_of("Поддержка"), ["employee2002@uis.example", "employee2003@uis.example"]);
-        let mut codes: Vec<String> = sync.gc.wrapup_codes().into_iter().map(|(_, name)| name).collect();
+        let mut codes: Vec<String> = sync.gc.wrapup_codes().into_iter().map(|c| c.name).collect();
         codes.sort();
         assert_eq!(codes, ["Доставка", "Повторный клиент"]);
 
@@ -110,14 +112,14 @@ async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one()
         assert!(matches!(sync.plan().await.as_slice(), [Action::UpdateUser { employee, .. }] if employee == "2003"));
         sync.apply().await;
         assert_eq!(sync.gc.directory_writes(), writes + 1);
-        assert_eq!(sync.user_of("employee2003@uis.example")["name"], "Сидоров Иван Иванович");
+        assert_eq!(sync.user_of("employee2003@uis.example").name, "Сидоров Иван Иванович");
 
         // One employee gone: the user inactive, not deleted, and out of its queue.
         sync.uis.remove_employee(2001);
         let plan = sync.plan().await;
         assert!(matches!(plan.as_slice(), [Action::DeactivateUser { .. }, Action::RemoveMembers { .. }]), "{plan:#?}");
         sync.apply().await;
-        assert_eq!(sync.user_of("employee2001@uis.example")["state"], "inactive");
+        assert_eq!(sync.user_of("employee2001@uis.example").state, "inactive");
         assert_eq!(sync.members_of("Продажи"), ["employee2002@uis.example"]);
         assert!(sync.plan().await.is_empty());
 
@@ -134,11 +136,12 @@ async fn a_429_half_way_resumes_without_making_anything_twice_and_existing_names
     for backend in backends() {
         let sync = Sync::start(&backend).await;
         let existing = sync.gc.add_queue("Продажи");
-        sync.gc.rate_limit_after(4, 1);
+        // Half-way: the users and queues are made when the first membership is refused.
+        sync.gc.fail_next("/members", 429, Some(1));
         sync.apply().await;
         assert_eq!(sync.gc.directory_users().len(), 3, "no user made twice");
-        let sales: Vec<_> = sync.gc.queues().into_iter().filter(|(_, name)| name == "Продажи").collect();
-        assert_eq!(sales, [(existing.clone(), "Продажи".to_owned())], "the existing queue is adopted");
+        let sales: Vec<String> = sync.gc.queues().into_iter().filter(|q| q.name == "Продажи").map(|q| q.id).collect();
+        assert_eq!(sales, [existing], "the existing queue is adopted");
         assert_eq!(sync.members_of("Продажи").len(), 2);
         assert!(sync.gc.received().iter().any(|r| r.status == 429), "Genesys did ask to wait");
         assert!(sync.plan().await.is_empty());
@@ -152,7 +155,7 @@ async fn a_call_of_a_synced_employee_is_sent_with_its_user() {
         sync.apply().await;
         let app = &sync.stack.stack.app;
         ccbridge_admin::provision_ex(app, "genesys-demo").await.expect("provisioned");
-        let user = sync.user_of("employee2001@uis.example")["id"].as_str().expect("id").to_owned();
+        let user = sync.user_of("employee2001@uis.example").id;
         let body = serde_json::json!({"ud_channel_token": "uis-demo-token-0001", "call_session_id": 7_000_001,
             "direction": "in", "contact_phone_number": "79161234567", "virtual_phone_number": "74993720692",
             "employee_id": 2001, "last_talked_employee_id": 2001, "is_lost": false, "talk_time_duration": 60,
@@ -165,7 +168,7 @@ async fn a_call_of_a_synced_employee_is_sent_with_its_user() {
         let agent = events.iter().find(|(kind, ..)| kind == "userEstablishedEvents").expect("the agent's leg");
         assert_eq!(agent.2["userId"], user.as_str(), "the synced user");
         let wrapup = events.iter().find(|(kind, ..)| kind == "communicationDispositionAppliedEvents").expect("wrap-up");
-        let code = sync.gc.wrapup_codes().into_iter().find(|(_, name)| name == "Доставка").expect("code").0;
+        let code = sync.gc.wrapup_codes().into_iter().find(|c| c.name == "Доставка").expect("code").id;
         assert_eq!(wrapup.2["code"], code.as_str(), "the synced wrap-up code of the call's tag");
     }
 }

@@ -10,9 +10,9 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::mapping::{Mapping, ObjectKind};
-use super::plan::{Action, member_id, user_hash};
+use super::plan::{Action, Levels, levels_hash, member_id, user_hash};
 use crate::config::common::ChannelId;
-use crate::genesys::directory::{DirectoryUser, UserState};
+use crate::genesys::directory::{DirectoryUser, Named, UserState};
 use crate::genesys::{GenesysClient, GenesysError};
 use crate::store::{Entity, Store, StoreError, keys};
 
@@ -174,6 +174,35 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
             };
             target.write(ObjectKind::WrapupCode, tag, &code.id, name, String::new(), true).await?;
         }
+        Action::CreateSkill { name } => {
+            let skill = adopt_or_create(name, client.skill_by_name(name), || client.create_skill(name)).await?;
+            target.write(ObjectKind::Skill, name, &skill.id, name, String::new(), true).await?;
+        }
+        Action::CreateLanguage { name } => {
+            let language = adopt_or_create(name, client.language_by_name(name), || client.create_language(name)).await?;
+            target.write(ObjectKind::Language, name, &language.id, name, String::new(), true).await?;
+        }
+        Action::SetLevels { what, employee, levels, removed } => {
+            let (object_kind, set_kind) = what.kinds();
+            let user: Option<Mapping> = target.store.get(&target.mapped(ObjectKind::User, employee)).await?;
+            let user = user.ok_or_else(|| SyncError::Inconsistent(format!("employee {employee} has no user yet")))?;
+            let mut ids = Vec::new();
+            for name in levels.iter().map(|(name, _)| name).chain(removed) {
+                let object: Option<Mapping> = target.store.get(&target.mapped(object_kind, name)).await?;
+                let object = object
+                    .ok_or_else(|| SyncError::Inconsistent(format!("{} {name:?} does not exist yet", what.name())))?;
+                ids.push(object.genesys_id);
+            }
+            let (given, taken) = ids.split_at(levels.len());
+            let given: Vec<(String, f64)> = given.iter().cloned().zip(levels.iter().map(|(_, level)| *level)).collect();
+            match what {
+                Levels::Skills => client.set_user_skills(&user.genesys_id, &given, taken).await?,
+                Levels::Languages => client.set_user_languages(&user.genesys_id, &given, taken).await?,
+            }
+            let table: std::collections::BTreeMap<String, f64> = levels.iter().cloned().collect();
+            let names: Vec<&str> = levels.iter().map(|(name, _)| name.as_str()).collect();
+            target.write(set_kind, employee, &user.genesys_id, &names.join("\n"), levels_hash(&table), true).await?;
+        }
         Action::AddMembers { group, employees } | Action::RemoveMembers { group, employees } => {
             let add = matches!(action, Action::AddMembers { .. });
             let queue: Option<Mapping> = target.store.get(&target.mapped(ObjectKind::Queue, group)).await?;
@@ -201,6 +230,28 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
         }
     }
     Ok(())
+}
+
+/// The object named `name` found, or made when none is. A 409 (made meanwhile by someone else)
+/// stops here; the next plan adopts it.
+async fn adopt_or_create<F>(
+    name: &str,
+    found: impl std::future::Future<Output = Result<Option<Named>, GenesysError>>,
+    create: impl FnOnce() -> F,
+) -> Result<Named, SyncError>
+where
+    F: std::future::Future<Output = Result<Named, GenesysError>>,
+{
+    if let Some(object) = found.await? {
+        return Ok(object);
+    }
+    match create().await {
+        Ok(object) => Ok(object),
+        Err(GenesysError::Api { status: 409, .. }) => {
+            Err(SyncError::Inconsistent(format!("{name:?} was made meanwhile: the next plan adopts it")))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The user as Genesys has it now.

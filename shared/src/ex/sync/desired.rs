@@ -1,6 +1,6 @@
 //! What a platform's configuration should be in Genesys Cloud: its employees as users, its
-//! groups as queues with their members, its tags as wrap-up codes, within the channel's scope
-//! (`[channel.ex.sync]`). Pure, so a plan is the same whenever it is made from the same account.
+//! groups as queues with their members, its tags as wrap-up codes, and the skills and languages
+//! the channel's scope (`[channel.ex.sync]`) gives employees, which UIS does not have. Pure, so a plan is the same whenever it is made from the same account.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +31,12 @@ pub struct SyncSettings {
     /// How often the schedule syncs the channel.
     #[serde(default = "default_interval_seconds")]
     pub interval_seconds: u64,
+    /// UIS employee id → ACD skill name → proficiency (0 to 5): UIS has no skills.
+    #[serde(default)]
+    pub skills: BTreeMap<String, BTreeMap<String, f64>>,
+    /// UIS employee id → language name → proficiency (0 to 5).
+    #[serde(default)]
+    pub languages: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 fn yes() -> bool {
@@ -54,6 +60,16 @@ impl SyncSettings {
         if self.extra_wrapup_codes.iter().any(|c| c.trim().is_empty()) {
             return Err(ConfigError::invalid(at("ex.sync.extra_wrapup_codes"), "names must not be empty"));
         }
+        for (field, table) in [("ex.sync.skills", &self.skills), ("ex.sync.languages", &self.languages)] {
+            for (employee, levels) in table {
+                if employee.parse::<u64>().is_err() {
+                    return Err(ConfigError::invalid(at(field), format!("{employee:?} is not a UIS employee id")));
+                }
+                if levels.iter().any(|(name, level)| name.trim().is_empty() || !(0.0..=5.0).contains(level)) {
+                    return Err(ConfigError::invalid(at(field), "names must not be empty, proficiencies 0 to 5"));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -65,7 +81,7 @@ pub struct UserSpec {
 }
 
 /// The desired configuration, by platform id.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Desired {
     /// Employee id → user.
     pub users: BTreeMap<String, UserSpec>,
@@ -75,6 +91,10 @@ pub struct Desired {
     pub members: BTreeSet<(String, String)>,
     /// Tag id (`name:<code>` for an extra code) → wrap-up code name.
     pub codes: BTreeMap<String, String>,
+    /// Employee id → skill name → proficiency, of the users above.
+    pub skills: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Employee id → language name → proficiency, of the users above.
+    pub languages: BTreeMap<String, BTreeMap<String, f64>>,
     /// What is left out, and why (an employee without an e-mail cannot be a user).
     pub left_out: Vec<String>,
 }
@@ -113,6 +133,11 @@ pub fn from_uis(employees: &[Employee], groups: &[EmployeeGroup], tags: &[Tag], 
     for code in &scope.extra_wrapup_codes {
         desired.codes.insert(format!("name:{code}"), code.clone());
     }
+    let of_users = |table: &BTreeMap<String, BTreeMap<String, f64>>| {
+        table.iter().filter(|(e, _)| desired.users.contains_key(*e)).map(|(e, l)| (e.clone(), l.clone())).collect()
+    };
+    desired.skills = of_users(&scope.skills);
+    desired.languages = of_users(&scope.languages);
     desired
 }
 
@@ -128,6 +153,8 @@ mod tests {
             extra_wrapup_codes: vec!["Callback".into()],
             division: None,
             interval_seconds: 300,
+            skills: BTreeMap::from([("1".into(), BTreeMap::from([("Sales".into(), 4.0)])), ("2".into(), BTreeMap::new())]),
+            languages: BTreeMap::new(),
         }
     }
 
@@ -144,5 +171,6 @@ mod tests {
         assert_eq!(desired.members, BTreeSet::from([("10".to_owned(), "1".to_owned())]));
         assert_eq!(desired.left_out.len(), 1, "employee 2 has no e-mail");
         assert_eq!(desired.codes.values().collect::<Vec<_>>(), ["Delivery", "Callback"]);
+        assert_eq!(desired.skills.keys().collect::<Vec<_>>(), ["1"], "only of users");
     }
 }

@@ -25,10 +25,27 @@ pub enum ObjectKind {
     Member,
     /// A tag as a wrap-up code.
     WrapupCode,
+    /// An ACD skill, by name.
+    Skill,
+    /// A language, by name.
+    Language,
+    /// An employee's skills (`name` holds the skill names last written, one a line).
+    UserSkills,
+    /// An employee's languages (`name` as for skills).
+    UserLanguages,
 }
 
 impl ObjectKind {
-    pub const ALL: [Self; 4] = [Self::User, Self::Queue, Self::Member, Self::WrapupCode];
+    pub const ALL: [Self; 8] = [
+        Self::User,
+        Self::Queue,
+        Self::Member,
+        Self::WrapupCode,
+        Self::Skill,
+        Self::Language,
+        Self::UserSkills,
+        Self::UserLanguages,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +53,10 @@ impl ObjectKind {
             Self::Queue => "queue",
             Self::Member => "member",
             Self::WrapupCode => "wrapup_code",
+            Self::Skill => "skill",
+            Self::Language => "language",
+            Self::UserSkills => "user_skills",
+            Self::UserLanguages => "user_languages",
         }
     }
 }

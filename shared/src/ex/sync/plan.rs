@@ -2,16 +2,16 @@
 //! by object, from the desired state and the mapping table alone (pure). The rules of Genesys's
 //! own connector: a person removed from the platform makes the user inactive, never deleted, and
 //! a re-created one active again; a removed group keeps its queue but loses its members; a
-//! removed member leaves the queue; wrap-up codes are never deleted.
+//! removed member leaves the queue; wrap-up codes, skills and languages are never deleted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::desired::{Desired, UserSpec};
 use super::mapping::{Mappings, ObjectKind, hash};
 
 /// One change.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     CreateUser {
         employee: String,
@@ -48,6 +48,43 @@ pub enum Action {
         group: String,
         employees: Vec<String>,
     },
+    CreateSkill {
+        name: String,
+    },
+    CreateLanguage {
+        name: String,
+    },
+    /// An employee's skills (or languages) set to `levels`; `removed` are taken away.
+    SetLevels {
+        what: Levels,
+        employee: String,
+        levels: Vec<(String, f64)>,
+        removed: Vec<String>,
+    },
+}
+
+/// Skills or languages: what an employee is given with a proficiency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Levels {
+    Skills,
+    Languages,
+}
+
+impl Levels {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Skills => "skills",
+            Self::Languages => "languages",
+        }
+    }
+
+    /// The mapping kind of the object, and of an employee's set.
+    pub fn kinds(self) -> (ObjectKind, ObjectKind) {
+        match self {
+            Self::Skills => (ObjectKind::Skill, ObjectKind::UserSkills),
+            Self::Languages => (ObjectKind::Language, ObjectKind::UserLanguages),
+        }
+    }
 }
 
 impl fmt::Display for Action {
@@ -70,6 +107,16 @@ impl fmt::Display for Action {
             }
             Self::RemoveMembers { group, employees } => {
                 write!(f, "membership removed: queue of group {group} - employees {}", employees.join(", "))
+            }
+            Self::CreateSkill { name } => write!(f, "create skill {name:?}"),
+            Self::CreateLanguage { name } => write!(f, "create language {name:?}"),
+            Self::SetLevels { what, employee, levels, removed } => {
+                let levels: Vec<String> = levels.iter().map(|(name, level)| format!("{name} {level}")).collect();
+                write!(f, "set {} of employee {employee}: {}", what.name(), levels.join(", "))?;
+                if !removed.is_empty() {
+                    write!(f, "; removed {}", removed.join(", "))?;
+                }
+                Ok(())
             }
         }
     }
@@ -129,10 +176,40 @@ pub fn plan(desired: &Desired, mappings: &Mappings) -> Vec<Action> {
             removed.entry(group.to_owned()).or_default().push(employee.to_owned());
         }
     }
-    actions
-        .extend(added.into_iter().map(|(group, employees)| Action::AddMembers { group: group.to_owned(), employees }));
+    for (what, table) in [(Levels::Skills, &desired.skills), (Levels::Languages, &desired.languages)] {
+        let (object, _) = what.kinds();
+        let names: BTreeSet<&String> = table.values().flat_map(BTreeMap::keys).collect();
+        for name in names {
+            if mappings.get(object, name).is_none() {
+                actions.push(match what {
+                    Levels::Skills => Action::CreateSkill { name: name.clone() },
+                    Levels::Languages => Action::CreateLanguage { name: name.clone() },
+                });
+            }
+        }
+    }
+    actions.extend(added.into_iter().map(|(group, employees)| Action::AddMembers { group: group.to_owned(), employees }));
     actions.extend(removed.into_iter().map(|(group, employees)| Action::RemoveMembers { group, employees }));
+    for (what, table) in [(Levels::Skills, &desired.skills), (Levels::Languages, &desired.languages)] {
+        let (_, set) = what.kinds();
+        for (employee, levels) in table {
+            let written = mappings.get(set, employee);
+            if written.is_some_and(|m| m.hash == levels_hash(levels)) {
+                continue;
+            }
+            let before: Vec<&str> = written.map(|m| m.name.lines().collect()).unwrap_or_default();
+            let removed = before.into_iter().filter(|n| !levels.contains_key(*n)).map(str::to_owned).collect();
+            let levels = levels.iter().map(|(name, level)| (name.clone(), *level)).collect();
+            actions.push(Action::SetLevels { what, employee: employee.clone(), levels, removed });
+        }
+    }
     actions
+}
+
+/// The hash an employee's skills or languages mapping keeps.
+pub fn levels_hash(levels: &BTreeMap<String, f64>) -> String {
+    let parts: Vec<String> = levels.iter().map(|(name, level)| format!("{name}={level}")).collect();
+    hash(&parts.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// The external id of a membership.
