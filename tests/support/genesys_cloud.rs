@@ -11,7 +11,32 @@
 //! - Presence sources (`/api/v2/presence/sources`): list, get (404 when unknown) and create with
 //!   only `Source` fields (`name` REQUIRED, 1–255 characters; `description`; `type` `System` or
 //!   `User`; `deactivated`); a name already taken, whatever its case, is a 409 `conflict`.
-//! - Directory objects events may name: users, queues and wrap-up codes, registered by the test.
+//! - The directory (configuration sync), with what events may name: users, queues and wrap-up
+//!   codes, made through the API or registered by the test ([`GenesysCloud::add_user_with`]).
+//!   Every body is exactly its model (a field outside the fields served is a 400 naming it, a
+//!   REQUIRED one missing or of the wrong type likewise, enums held), and a query parameter
+//!   the operation does not serve is a 400.
+//!   - `GET /api/v2/authorization/divisions/home`: the one division, `homeDivision` true.
+//!   - Users: `POST /api/v2/users` (`CreateUser`: `name`, `email`, `divisionId` REQUIRED, the
+//!     home division's id; `state` active, inactive or deleted, inactive when absent); an
+//!     e-mail another user has, whatever its case, is a 409 `general.conflict`. `GET` and
+//!     `PATCH /api/v2/users/{id}`, 404 for a deleted or unknown user; `UpdateUser` needs the
+//!     current `version` (another one is a 409 `general.conflict`), and `state`, when given,
+//!     is its only modifiable field (a 400 otherwise); each PATCH adds one to the version.
+//!   - `POST /api/v2/users/search` (`UserSearchRequest`): `EXACT` criteria on `id`, `name`,
+//!     `email` or `state` (case-insensitive), `AND`/`OR`/`NOT`; other types and `group` are
+//!     400s as not served. Deleted users only when a criterion names `state`; `results` left out
+//!     when nothing matched.
+//!   - External ids: `POST /api/v2/users/{id}/externalid` (`UserExternalIdentifier`:
+//!     `authorityName`, `externalKey` REQUIRED; a pair another user holds is a 409), `GET
+//!     /api/v2/users/externalid/{authorityName}/{externalKey}` (404 when no user holds it).
+//!   - Queues: `POST /api/v2/routing/queues` (`CreateQueueRequest`: `name` REQUIRED, `peerId`,
+//!     `division` the home one, …; a name taken is a 409), `GET /api/v2/routing/queues?name=`
+//!     (case-insensitive, `*` at either end a wildcard; pages), `GET …/{id}/members` (pages of
+//!     `QueueMember`), `POST …/{id}/members?delete=true|false` with 1 to 100 `{id}` of users of
+//!     the organization, else 400; 204.
+//!   - Wrap-up codes: `POST /api/v2/routing/wrapupcodes` (`WrapupCodeRequest`: `name` REQUIRED,
+//!     `division`, `description`; a name taken is a 409), `GET …?name=` as for queues.
 //! - Conversation event injection (`POST /api/v2/events/conversations`), for the voice arrays
 //!   `externalEstablishedEvents`, `routingEstablishedEvents`, `userEstablishedEvents`,
 //!   `communicationAnsweredEvents`, `holdUpdatedEvents`, `communicationDispositionAppliedEvents`,
@@ -56,7 +81,9 @@
 //! - Recording upload (`POST /api/v2/uploads/recordings`): the `fileName` rules, the timeout
 //!   range and `AES256`; it answers a presigned URL on this server whose PUT must carry the
 //!   headers named and a body matching `Content-MD5`.
-//! - Scripted failures (429 with `Retry-After`, 5xx, slow answers) for the next matching call.
+//! - Scripted failures (429 with `Retry-After`, 5xx, slow answers) for the next matching call
+//!   ([`GenesysCloud::fail_next`], [`GenesysCloud::delay_next`]); [`GenesysCloud::directory_writes`]
+//!   counts the directory writes received.
 //! - Every call is recorded, so tests assert on what was received, not on what was sent.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -72,6 +99,10 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+mod directory;
+
+pub use directory::{DirectoryUser, Queue, WrapupCode};
 
 /// The OAuth client the server accepts (the tests' configuration uses it).
 pub const CLIENT_ID: &str = "local-client-id";
@@ -116,10 +147,12 @@ struct ServerState {
     /// Accepted user presence and routing status events, once per `eventId`, in order.
     presence_events: Vec<Value>,
     routing_events: Vec<Value>,
-    users: HashSet<String>,
-    /// Queues and wrap-up codes: id → name.
-    queues: HashMap<String, String>,
-    wrapup_codes: HashMap<String, String>,
+    /// The organization's home division: `{id, name}`.
+    home_division: Value,
+    /// Users, queues (with their members) and wrap-up codes, in the order they were made.
+    users: Vec<DirectoryUser>,
+    queues: Vec<Queue>,
+    wrapup_codes: Vec<WrapupCode>,
     /// What the accepted events made of each conversation, by `conversationId`.
     conversations: HashMap<String, Conversation>,
     /// Scripted refusals of the next events that would be accepted: retryable or not.
@@ -163,9 +196,10 @@ impl GenesysCloud {
             presence_definitions: system_presence_definitions(),
             presence_events: Vec::new(),
             routing_events: Vec::new(),
-            users: HashSet::new(),
-            queues: HashMap::new(),
-            wrapup_codes: HashMap::new(),
+            home_division: json!({"id": uuid::Uuid::new_v4().to_string(), "name": "Home"}),
+            users: Vec::new(),
+            queues: Vec::new(),
+            wrapup_codes: Vec::new(),
             conversations: HashMap::new(),
             refusals: VecDeque::new(),
             upload_urls: HashMap::new(),
@@ -305,21 +339,74 @@ impl GenesysCloud {
         self.state().routing_events.clone()
     }
 
-    /// A user of the organization; returns its id.
+    /// An active user of the organization, with a name and e-mail of its own; returns its id.
     pub fn add_user(&self) -> String {
-        let id = uuid::Uuid::new_v4().to_string();
-        self.state().users.insert(id.clone());
+        let key = uuid::Uuid::new_v4().simple().to_string();
+        self.add_user_with(&format!("User {key}"), &format!("user-{key}@example.com"))
+    }
+
+    /// An active user named `name` with `email`, which no other user has, in the home
+    /// division; returns its id.
+    pub fn add_user_with(&self, name: &str, email: &str) -> String {
+        let mut state = self.state();
+        assert!(state.user_with_email(email).is_none(), "a user with e-mail {email:?} exists already");
+        let division = state.home_division["id"].as_str().expect("id").to_owned();
+        let user = DirectoryUser::new(name, email, "active", &division);
+        let id = user.id.clone();
+        state.users.push(user);
         id
     }
 
     /// A queue named `name`, which no other queue has; returns its id.
     pub fn add_queue(&self, name: &str) -> String {
-        add_named(&mut self.state().queues, "queue", name)
+        let mut state = self.state();
+        assert!(state.queue_named(name).is_none(), "a queue named {name:?} exists already");
+        let queue = Queue::new(name, None);
+        let id = queue.id.clone();
+        state.queues.push(queue);
+        id
     }
 
     /// A wrap-up code named `name`, which no other code has; returns its id.
     pub fn add_wrapup_code(&self, name: &str) -> String {
-        add_named(&mut self.state().wrapup_codes, "wrap-up code", name)
+        let mut state = self.state();
+        assert!(state.wrapup_code_named(name).is_none(), "a wrap-up code named {name:?} exists already");
+        let code = WrapupCode::new(name);
+        let id = code.id.clone();
+        state.wrapup_codes.push(code);
+        id
+    }
+
+    /// The organization's users as the directory endpoints keep them, in the order made.
+    pub fn directory_users(&self) -> Vec<DirectoryUser> {
+        self.state().users.clone()
+    }
+
+    /// The id of the organization's home division.
+    pub fn home_division(&self) -> String {
+        self.state().home_division["id"].as_str().expect("id").to_owned()
+    }
+
+    /// The queues, with their members, in the order made.
+    pub fn queues(&self) -> Vec<Queue> {
+        self.state().queues.clone()
+    }
+
+    /// The user ids of the members of queue `queue_id`, in the order they were added.
+    pub fn queue_members(&self, queue_id: &str) -> Vec<String> {
+        let state = self.state();
+        let queue = state.queues.iter().find(|q| q.id == queue_id).expect("a queue");
+        queue.members.clone()
+    }
+
+    pub fn wrapup_codes(&self) -> Vec<WrapupCode> {
+        self.state().wrapup_codes.clone()
+    }
+
+    /// How many writes (POST, PATCH, PUT, DELETE) the directory endpoints received, answered
+    /// or not; a user search is a read.
+    pub fn directory_writes(&self) -> usize {
+        self.received().iter().filter(|r| directory::is_write(&r.method, &r.path)).count()
     }
 
     /// Recording files PUT to presigned URLs: (upload key, bytes).
@@ -335,13 +422,6 @@ impl GenesysCloud {
     pub fn received_on(&self, part: &str) -> Vec<Received> {
         self.received().into_iter().filter(|r| r.path.contains(part)).collect()
     }
-}
-
-fn add_named(registry: &mut HashMap<String, String>, what: &str, name: &str) -> String {
-    assert!(!registry.values().any(|n| n == name), "a {what} named {name:?} exists already");
-    let id = uuid::Uuid::new_v4().to_string();
-    registry.insert(id.clone(), name.into());
-    id
 }
 
 fn integration_json(id: &str, name: &str, webhook_url: &str, status: &str) -> Value {
@@ -459,6 +539,10 @@ fn route(state: &Shared, method: &str, path: &str, query: Option<&str>, headers:
         }
         ("POST", ["events", "users", "presence"]) => user_events(state, body, UserEvents::Presence),
         ("POST", ["events", "users", "routingstatus"]) => user_events(state, body, UserEvents::RoutingStatus),
+        ("GET", ["authorization", "divisions", "home"]) => directory::home_division(state, query),
+        (_, ["users", rest @ ..]) => directory::users(state, method, rest, query, body),
+        (_, ["routing", "queues", rest @ ..]) => directory::queues(state, method, rest, query, body),
+        (_, ["routing", "wrapupcodes", rest @ ..]) => directory::wrapup_codes(state, method, rest, query, body),
         ("POST", ["uploads", "recordings"]) => upload_url(state, body),
         ("GET", ["downloads", id]) => match state.lock().expect("state").downloads.get(*id) {
             Some((mime, bytes)) => {
@@ -795,8 +879,12 @@ enum Kind {
     Strings,
     /// `yyyy-MM-ddTHH:mm:ss[.mmm]Z`.
     Time,
+    /// A whole number, not negative.
+    Int,
     OneOf(&'static [&'static str]),
     Object(&'static [Field]),
+    /// A list of objects of the fields.
+    Objects(&'static [Field]),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -853,7 +941,12 @@ fn check_kind(value: &Value, at: &str, kind: Kind) -> Check {
         },
         Kind::OneOf(allowed) if allowed.contains(&text()?) => Ok(()),
         Kind::OneOf(allowed) => Err(format!("{at} {value} is not one of {allowed:?}")),
+        Kind::Int if value.is_u64() => Ok(()),
+        Kind::Int => Err(format!("{at} must be a whole number")),
         Kind::Object(fields) => check_fields(value, at, fields),
+        Kind::Objects(fields) => {
+            list()?.iter().enumerate().try_for_each(|(i, item)| check_fields(item, &format!("{at}[{i}]"), fields))
+        }
     }
 }
 
@@ -1225,9 +1318,9 @@ impl ServerState {
         {
             let Some(id) = event.event.get(field).and_then(Value::as_str) else { continue };
             let known = match what {
-                "user" => self.users.contains(id),
-                "queue" => self.queues.contains_key(id),
-                _ => self.wrapup_codes.contains_key(id),
+                "user" => self.user(id).is_some(),
+                "queue" => self.queues.iter().any(|q| q.id == id),
+                _ => self.wrapup_codes.iter().any(|c| c.id == id),
             };
             if !known {
                 return Err(format!("{field} {id:?} is not a {what} of the organization"));
@@ -1380,7 +1473,7 @@ impl ServerState {
         }
         for field in ["userId", "agentId"] {
             if let Some(user) = text(field)
-                && !self.users.contains(user)
+                && self.user(user).is_none()
             {
                 return Err(format!("{field} {user:?} is not a user of the organization"));
             }
