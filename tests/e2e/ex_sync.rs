@@ -1,6 +1,6 @@
 //! Genesys Cloud EX configuration sync end to end, on every backend, between the local UIS Data
 //! API and the local Genesys Cloud, both holding to their contracts: a UIS account's employees,
-//! groups and tags planned as a diff against the mapping table and applied idempotently.
+//! groups and tags, with the skills and languages its scope gives, planned as a diff against the mapping table and applied idempotently.
 
 use ccbridge::ex::sync::plan::Action;
 use ccbridge_tests::genesys_cloud::{DirectoryUser, GenesysCloud};
@@ -27,7 +27,8 @@ impl Sync {
         uis.add_tag(318, "Доставка");
         let base = gc.config("");
         assert!(base.contains(EX_LINE), "the test configuration's UIS ex settings");
-        let config = base.replacen(EX_LINE, "ex = { time_zone = \"Europe/Moscow\", sync = {} }", 1);
+        let sync = "sync = { skills = { \"2001\" = { \"Продажи\" = 4.0 } }, languages = { \"2001\" = { \"Русский\" = 5.0 } } }";
+        let config = base.replacen(EX_LINE, &format!("ex = {{ time_zone = \"Europe/Moscow\", {sync} }}"), 1);
         let stack = TestStack::start_with(backend, &with_data_api(&config, &uis)).await;
         Self { gc, uis, stack }
     }
@@ -82,7 +83,7 @@ async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one()
         let plan = sync.plan().await;
         let made = sync.apply().await;
         assert_eq!(made, plan.iter().map(ToString::to_string).collect::<Vec<_>>(), "apply makes exactly the plan");
-        assert_eq!(plan.len(), 9, "{plan:#?}");
+        assert_eq!(plan.len(), 13, "{plan:#?}");
         let writes = sync.gc.directory_writes();
         eprintln!(
             "initial sync of 3 employees in 2 groups with 2 tags: {writes} writes, {} requests",
@@ -101,6 +102,9 @@ async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one()
         let mut codes: Vec<String> = sync.gc.wrapup_codes().into_iter().map(|c| c.name).collect();
         codes.sort();
         assert_eq!(codes, ["Доставка", "Повторный клиент"]);
+        let anna = sync.user_of("employee2001@uis.example").id;
+        assert_eq!(sync.gc.user_levels(&anna, "routingskills"), [("Продажи".to_owned(), 4.0)].into());
+        assert_eq!(sync.gc.user_levels(&anna, "routinglanguages"), [("Русский".to_owned(), 5.0)].into());
 
         // A second run: nothing to plan, nothing written.
         assert!(sync.plan().await.is_empty());

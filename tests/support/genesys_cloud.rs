@@ -153,6 +153,11 @@ struct ServerState {
     users: Vec<DirectoryUser>,
     queues: Vec<Queue>,
     wrapup_codes: Vec<WrapupCode>,
+    /// ACD skills and languages, by id and name.
+    skills: Vec<WrapupCode>,
+    languages: Vec<WrapupCode>,
+    /// (user id, `routingskills` or `routinglanguages`) → skill or language id → proficiency.
+    user_levels: HashMap<(String, String), BTreeMap<String, f64>>,
     /// What the accepted events made of each conversation, by `conversationId`.
     conversations: HashMap<String, Conversation>,
     /// Scripted refusals of the next events that would be accepted: retryable or not.
@@ -200,6 +205,9 @@ impl GenesysCloud {
             users: Vec::new(),
             queues: Vec::new(),
             wrapup_codes: Vec::new(),
+            skills: Vec::new(),
+            languages: Vec::new(),
+            user_levels: HashMap::new(),
             conversations: HashMap::new(),
             refusals: VecDeque::new(),
             upload_urls: HashMap::new(),
@@ -403,6 +411,26 @@ impl GenesysCloud {
         self.state().wrapup_codes.clone()
     }
 
+    /// The organisation's ACD skills, or its languages.
+    pub fn skills(&self) -> Vec<WrapupCode> {
+        self.state().skills.clone()
+    }
+
+    pub fn languages(&self) -> Vec<WrapupCode> {
+        self.state().languages.clone()
+    }
+
+    /// A user's skills (`routingskills`) or languages (`routinglanguages`): name → proficiency.
+    pub fn user_levels(&self, user: &str, what: &str) -> BTreeMap<String, f64> {
+        let state = self.state();
+        let named = if what == "routingskills" { &state.skills } else { &state.languages };
+        let levels = state.user_levels.get(&(user.to_owned(), what.to_owned())).cloned().unwrap_or_default();
+        levels
+            .into_iter()
+            .filter_map(|(id, level)| named.iter().find(|n| n.id == id).map(|n| (n.name.clone(), level)))
+            .collect()
+    }
+
     /// How many writes (POST, PATCH, PUT, DELETE) the directory endpoints received, answered
     /// or not; a user search is a read.
     pub fn directory_writes(&self) -> usize {
@@ -540,7 +568,13 @@ fn route(state: &Shared, method: &str, path: &str, query: Option<&str>, headers:
         ("POST", ["events", "users", "presence"]) => user_events(state, body, UserEvents::Presence),
         ("POST", ["events", "users", "routingstatus"]) => user_events(state, body, UserEvents::RoutingStatus),
         ("GET", ["authorization", "divisions", "home"]) => directory::home_division(state, query),
+        (_, ["users", user, what @ ("routingskills" | "routinglanguages"), rest @ ..]) => {
+            directory::user_levels(state, method, user, what, rest, body)
+        }
         (_, ["users", rest @ ..]) => directory::users(state, method, rest, query, body),
+        (_, ["routing", what @ ("skills" | "languages")]) => {
+            directory::routing_objects(state, method, what, query, body)
+        }
         (_, ["routing", "queues", rest @ ..]) => directory::queues(state, method, rest, query, body),
         (_, ["routing", "wrapupcodes", rest @ ..]) => directory::wrapup_codes(state, method, rest, query, body),
         ("POST", ["uploads", "recordings"]) => upload_url(state, body),

@@ -130,7 +130,7 @@ fn email_search(email: &str) -> Value {
 }
 
 /// `text` as one path segment: everything but the unreserved characters percent-encoded.
-fn segment(text: &str) -> String {
+pub(super) fn segment(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
@@ -304,7 +304,7 @@ impl GenesysClient {
 
     /// Every entity of a listing, page by page at [`PAGE_SIZE`], until `pageCount` (or an
     /// empty page) says there is no more.
-    async fn every_page<T: DeserializeOwned>(
+    pub(super) async fn every_page<T: DeserializeOwned>(
         &self,
         path: &str,
         params: &[(&str, &str)],

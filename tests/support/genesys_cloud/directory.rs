@@ -131,8 +131,14 @@ impl ServerState {
 }
 
 /// The directory paths a write may change.
-const DIRECTORY_PREFIXES: &[&str] =
-    &["/api/v2/users", "/api/v2/routing/queues", "/api/v2/routing/wrapupcodes", "/api/v2/authorization/divisions"];
+const DIRECTORY_PREFIXES: &[&str] = &[
+    "/api/v2/users",
+    "/api/v2/routing/queues",
+    "/api/v2/routing/wrapupcodes",
+    "/api/v2/routing/skills",
+    "/api/v2/routing/languages",
+    "/api/v2/authorization/divisions",
+];
 
 /// Whether `method` on `path` is a directory write (a user search is a read).
 pub(super) fn is_write(method: &str, path: &str) -> bool {
@@ -697,6 +703,104 @@ pub(super) fn wrapup_codes(state: &Shared, method: &str, rest: &[&str], query: O
                 .collect();
             reply(200, listing(all, query), None)
         }
+        _ => error(404, "not.found", "no such resource"),
+    }
+}
+
+/// `RoutingSkill` and `Language` as created: a name; the rest is the platform's.
+const ROUTING_OBJECT: &[Field] = &[req("name", Kind::Text)];
+
+/// `/api/v2/routing/skills` and `/api/v2/routing/languages`: `POST` (a name taken is a 409) and
+/// `GET …?name=`.
+pub(super) fn routing_objects(state: &Shared, method: &str, what: &str, query: Option<&str>, body: &[u8]) -> Response {
+    let allowed: &[&str] = if method == "GET" { &["name", "pageSize", "pageNumber"] } else { &[] };
+    let params = match parameters(query, allowed) {
+        Ok(params) => params,
+        Err(message) => return bad_request(&message),
+    };
+    let mut state = state.lock().expect("state");
+    let objects = if what == "skills" { &mut state.skills } else { &mut state.languages };
+    let json = |o: &WrapupCode| {
+        json!({"id": o.id, "name": o.name, "state": "active", "version": "1",
+               "selfUri": format!("/api/v2/routing/{what}/{}", o.id)})
+    };
+    match method {
+        "POST" => {
+            let request = match json_body(body).and_then(|b| check_fields(&b, "body", ROUTING_OBJECT).map(|()| b)) {
+                Ok(request) => request,
+                Err(message) => return bad_request(&message),
+            };
+            let name = request["name"].as_str().unwrap_or_default();
+            if let Some(taken) = objects.iter().find(|o| o.name == name) {
+                return conflict(&format!("{what} named {name:?} exists already: {}", taken.id));
+            }
+            let object = WrapupCode::new(name);
+            let answer = json(&object);
+            objects.push(object);
+            reply(200, answer, None)
+        }
+        "GET" => {
+            let filter = params.get("name");
+            let all = objects.iter().filter(|o| filter.is_none_or(|f| name_matches(f, &o.name))).map(json).collect();
+            reply(200, listing(all, query), None)
+        }
+        _ => error(405, "method.not.allowed", "only GET and POST"),
+    }
+}
+
+/// A user's skills or languages: `PATCH …/bulk` with `[{id, proficiency}]` (`UserRoutingSkillPost`:
+/// both REQUIRED, proficiency 0.0 to 5.0, the id of an existing skill or language), and
+/// `DELETE …/{id}`.
+pub(super) fn user_levels(
+    state: &Shared,
+    method: &str,
+    user: &str,
+    what: &str,
+    rest: &[&str],
+    body: &[u8],
+) -> Response {
+    let mut state = state.lock().expect("state");
+    if state.user(user).is_none() {
+        return error(404, "not.found", "user not found");
+    }
+    let known: Vec<String> =
+        if what == "routingskills" { &state.skills } else { &state.languages }.iter().map(|o| o.id.clone()).collect();
+    let key = (user.to_owned(), what.to_owned());
+    match (method, rest) {
+        ("PATCH", ["bulk"]) => {
+            let items = match json_body(body) {
+                Ok(Value::Array(items)) => items,
+                Ok(_) => return bad_request("body must be an array of {id, proficiency}"),
+                Err(message) => return bad_request(&message),
+            };
+            let mut levels = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("body[{i}]");
+                let Some(object) = item.as_object() else { return bad_request(&format!("{at} must be an object")) };
+                if let Some(other) =
+                    object.keys().find(|k| !["id", "proficiency", "skillUri", "languageUri"].contains(&k.as_str()))
+                {
+                    return bad_request(&format!("{at}.{other} is not a field of the model"));
+                }
+                let Some(id) = object.get("id").and_then(Value::as_str) else {
+                    return bad_request(&format!("{at}.id is required"));
+                };
+                let Some(level) = object.get("proficiency").and_then(Value::as_f64).filter(|l| (0.0..=5.0).contains(l))
+                else {
+                    return bad_request(&format!("{at}.proficiency is required, 0.0 to 5.0"));
+                };
+                if !known.iter().any(|k| k == id) {
+                    return bad_request(&format!("{at}.id {id:?} is not a {what} of the organization"));
+                }
+                levels.push((id.to_owned(), level));
+            }
+            state.user_levels.entry(key).or_default().extend(levels);
+            reply(200, json!({"entities": items}), None)
+        }
+        ("DELETE", [id]) => match state.user_levels.get_mut(&key).and_then(|levels| levels.remove(*id)) {
+            Some(_) => (StatusCode::NO_CONTENT, "").into_response(),
+            None => error(404, "not.found", "the user has no such skill or language"),
+        },
         _ => error(404, "not.found", "no such resource"),
     }
 }

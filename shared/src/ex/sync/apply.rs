@@ -179,7 +179,8 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
             target.write(ObjectKind::Skill, name, &skill.id, name, String::new(), true).await?;
         }
         Action::CreateLanguage { name } => {
-            let language = adopt_or_create(name, client.language_by_name(name), || client.create_language(name)).await?;
+            let language =
+                adopt_or_create(name, client.language_by_name(name), || client.create_language(name)).await?;
             target.write(ObjectKind::Language, name, &language.id, name, String::new(), true).await?;
         }
         Action::SetLevels { what, employee, levels, removed } => {

@@ -153,7 +153,10 @@ mod tests {
             extra_wrapup_codes: vec!["Callback".into()],
             division: None,
             interval_seconds: 300,
-            skills: BTreeMap::from([("1".into(), BTreeMap::from([("Sales".into(), 4.0)])), ("2".into(), BTreeMap::new())]),
+            skills: BTreeMap::from([
+                ("1".into(), BTreeMap::from([("Sales".into(), 4.0)])),
+                ("2".into(), BTreeMap::new()),
+            ]),
             languages: BTreeMap::new(),
         }
     }

@@ -188,7 +188,8 @@ pub fn plan(desired: &Desired, mappings: &Mappings) -> Vec<Action> {
             }
         }
     }
-    actions.extend(added.into_iter().map(|(group, employees)| Action::AddMembers { group: group.to_owned(), employees }));
+    actions
+        .extend(added.into_iter().map(|(group, employees)| Action::AddMembers { group: group.to_owned(), employees }));
     actions.extend(removed.into_iter().map(|(group, employees)| Action::RemoveMembers { group, employees }));
     for (what, table) in [(Levels::Skills, &desired.skills), (Levels::Languages, &desired.languages)] {
         let (_, set) = what.kinds();
