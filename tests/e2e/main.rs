@@ -13,6 +13,7 @@ mod events;
 mod ex;
 mod ex_sync;
 mod genesys_client;
+mod genesys_directory;
 mod genesys_ex_server;
 mod jobs;
 mod openapi;
