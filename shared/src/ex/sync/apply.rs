@@ -260,8 +260,8 @@ async fn current_user(client: &GenesysClient, id: &str) -> Result<DirectoryUser,
     client.user(id).await?.ok_or_else(|| SyncError::Inconsistent(format!("user {id} is gone from Genesys Cloud")))
 }
 
-/// Gives `user` the name and state wanted, if it has not, with its current version; a 409 (the
-/// version moved meanwhile) is read again and retried once.
+/// Gives `user` the name and state wanted, only what it has not, with its current version; a
+/// 409 (the version moved meanwhile) is read again and retried once.
 async fn set_user(
     client: &GenesysClient,
     user: DirectoryUser,
@@ -273,14 +273,16 @@ async fn set_user(
         return Ok(user);
     }
     let rename = name.filter(|n| *n != user.name);
-    match client.update_user(&user.id, user.version, rename, Some(state)).await {
+    let restate = (user.state != state).then_some(state);
+    match client.update_user(&user.id, user.version, rename, restate).await {
         Ok(user) => Ok(user),
         Err(GenesysError::Api { status: 409, .. }) => {
             let again = current_user(client, &user.id).await?;
             if wanted(&again) {
                 return Ok(again);
             }
-            Ok(client.update_user(&again.id, again.version, name.filter(|n| *n != again.name), Some(state)).await?)
+            let restate = (again.state != state).then_some(state);
+            Ok(client.update_user(&again.id, again.version, name.filter(|n| *n != again.name), restate).await?)
         }
         Err(other) => Err(other.into()),
     }
