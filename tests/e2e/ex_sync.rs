@@ -176,3 +176,30 @@ async fn a_call_of_a_synced_employee_is_sent_with_its_user() {
         assert_eq!(wrapup.2["code"], code.as_str(), "the synced wrap-up code of the call's tag");
     }
 }
+
+#[tokio::test]
+async fn the_ongoing_sync_is_a_job_the_schedule_puts_in_line() {
+    for backend in backends() {
+        let sync = Sync::start(&backend).await;
+        let app = &sync.stack.stack.app;
+        let key = ccbridge::store::keys::ex_sync_job("uis-demo");
+        let sweep = async || ccbridge::jobs::sweep::sweep(app, &Default::default()).await.expect("sweep");
+
+        let queued = ccbridge::ex::sync::job::schedule(app).await.expect("scheduled");
+        assert_eq!(queued.iter().map(|c| c.as_str()).collect::<Vec<_>>(), ["uis-demo"]);
+        assert_eq!(sweep().await.done, 1);
+        assert_eq!(sync.gc.directory_users().len(), 3, "the initial sync ran as a job");
+        let job: ccbridge::ex::sync::job::SyncJob = app.store.get(&key).await.expect("read").expect("the job");
+        assert_eq!((job.planned, job.applied), (13, 13));
+
+        // Not again before its interval; then a change in UIS reaches Genesys on its own.
+        assert!(ccbridge::ex::sync::job::schedule(app).await.expect("scheduled").is_empty());
+        sync.uis.rename_employee(2002, "Петров Пётр Петрович");
+        app.clock.advance(time::Duration::seconds(301));
+        assert_eq!(ccbridge::ex::sync::job::schedule(app).await.expect("scheduled").len(), 1);
+        sweep().await;
+        assert_eq!(sync.user_of("employee2002@uis.example").name, "Петров Пётр Петрович");
+        let job: ccbridge::ex::sync::job::SyncJob = app.store.get(&key).await.expect("read").expect("the job");
+        assert_eq!((job.planned, job.applied, job.job.status), (1, 1, ccbridge::jobs::JobStatus::Done));
+    }
+}
