@@ -83,7 +83,7 @@ async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one()
         let plan = sync.plan().await;
         let made = sync.apply().await;
         assert_eq!(made, plan.iter().map(ToString::to_string).collect::<Vec<_>>(), "apply makes exactly the plan");
-        assert_eq!(plan.len(), 13, "{plan:#?}");
+        assert_eq!(plan.len(), 14, "{plan:#?}");
         let writes = sync.gc.directory_writes();
         eprintln!(
             "initial sync of 3 employees in 2 groups with 2 tags: {writes} writes, {} requests",
@@ -102,6 +102,12 @@ async fn an_initial_sync_creates_the_account_once_and_later_changes_one_by_one()
         let mut codes: Vec<String> = sync.gc.wrapup_codes().into_iter().map(|c| c.name).collect();
         codes.sort();
         assert_eq!(codes, ["Доставка", "Повторный клиент"]);
+        let lunch = sync.gc.secondary_statuses();
+        assert_eq!(lunch.len(), 1, "the custom status 7 «Обед»: {lunch:?}");
+        assert_eq!(
+            (&lunch[0]["languageLabels"]["en_US"], &lunch[0]["systemPresence"]),
+            (&serde_json::json!("Обед"), &serde_json::json!("Busy"))
+        );
         let anna = sync.user_of("employee2001@uis.example").id;
         assert_eq!(sync.gc.user_levels(&anna, "routingskills"), [("Продажи".to_owned(), 4.0)].into());
         assert_eq!(sync.gc.user_levels(&anna, "routinglanguages"), [("Русский".to_owned(), 5.0)].into());
@@ -190,7 +196,7 @@ async fn the_ongoing_sync_is_a_job_the_schedule_puts_in_line() {
         assert_eq!(sweep().await.done, 1);
         assert_eq!(sync.gc.directory_users().len(), 3, "the initial sync ran as a job");
         let job: ccbridge::ex::sync::job::SyncJob = app.store.get(&key).await.expect("read").expect("the job");
-        assert_eq!((job.planned, job.applied), (13, 13));
+        assert_eq!((job.planned, job.applied), (14, 14));
 
         // Not again before its interval; then a change in UIS reaches Genesys on its own.
         assert!(ccbridge::ex::sync::job::schedule(app).await.expect("scheduled").is_empty());

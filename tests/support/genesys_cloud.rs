@@ -565,6 +565,7 @@ fn route(state: &Shared, method: &str, path: &str, query: Option<&str>, headers:
             let definitions = state.lock().expect("state").presence_definitions.clone();
             reply(200, json!({"entities": definitions, "total": definitions.len(), "pageCount": 1}), None)
         }
+        ("POST", ["presence", "definitions"]) => create_presence_definition(state, body),
         ("POST", ["events", "users", "presence"]) => user_events(state, body, UserEvents::Presence),
         ("POST", ["events", "users", "routingstatus"]) => user_events(state, body, UserEvents::RoutingStatus),
         ("GET", ["authorization", "divisions", "home"]) => directory::home_division(state, query),
@@ -1425,6 +1426,61 @@ fn conversation_events(state: &Shared, body: &[u8]) -> Response {
 }
 
 /// The ten system presences, as a new organisation has them.
+/// `OrganizationPresenceDefinition` as created: `languageLabels` REQUIRED.
+const PRESENCE_DEFINITION: &[Field] = &[
+    opt("name", Kind::Text),
+    opt("type", Kind::OneOf(&["System", "User"])),
+    req("languageLabels", Kind::Strings),
+    opt(
+        "systemPresence",
+        Kind::OneOf(&[
+            "Available",
+            "Away",
+            "Busy",
+            "Offline",
+            "Idle",
+            "OnQueue",
+            "Meal",
+            "Training",
+            "Meeting",
+            "Break",
+        ]),
+    ),
+    opt("divisionId", Kind::Text),
+    opt("deactivated", Kind::Flag),
+];
+
+/// A secondary status: a definition of type `User` under its system presence.
+fn create_presence_definition(state: &Shared, body: &[u8]) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return error(400, "bad.request", "The request could not be understood by the server due to malformed syntax.");
+    };
+    if let Err(message) = check_fields(&request, "body", PRESENCE_DEFINITION) {
+        return error(400, "bad.request", &message);
+    }
+    if request["languageLabels"].as_object().is_none_or(serde_json::Map::is_empty) {
+        return error(400, "bad.request", "body.languageLabels must name at least one label");
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let definition = json!({
+        "id": id,
+        "type": "User",
+        "systemPresence": request.get("systemPresence").cloned().unwrap_or(json!("Available")),
+        "languageLabels": request["languageLabels"],
+        "deactivated": false,
+        "selfUri": format!("/api/v2/presence/definitions/{id}"),
+    });
+    state.lock().expect("state").presence_definitions.push(definition.clone());
+    reply(200, definition, None)
+}
+
+/// The organisation's secondary statuses (definitions of type `User`).
+impl GenesysCloud {
+    pub fn secondary_statuses(&self) -> Vec<Value> {
+        self.state().presence_definitions.iter().filter(|d| d["type"] == "User").cloned().collect()
+    }
+}
+
 fn system_presence_definitions() -> Vec<Value> {
     ["Available", "Away", "Busy", "Offline", "Idle", "OnQueue", "Meal", "Training", "Meeting", "Break"]
         .iter()

@@ -50,6 +50,9 @@ pub struct Definition {
     pub kind: Option<String>,
     #[serde(default)]
     pub deactivated: bool,
+    /// The definition's label by language (`en_US`): a secondary status is known by it.
+    #[serde(default)]
+    pub language_labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,17 @@ impl GenesysClient {
     /// events Genesys refused, if any.
     pub async fn inject_routing_status(&self, request: &serde_json::Value) -> Result<Vec<EventError>, GenesysError> {
         self.inject(ROUTING_STATUS_EVENTS_PATH, request).await
+    }
+
+    /// Creates a secondary status: a presence definition labelled `label`, under the system
+    /// presence `system_presence` (`POST /api/v2/presence/definitions`).
+    pub async fn create_presence_definition(
+        &self,
+        label: &str,
+        system_presence: &str,
+    ) -> Result<Definition, GenesysError> {
+        let body = serde_json::json!({"languageLabels": {"en_US": label}, "systemPresence": system_presence});
+        self.send_json(Method::POST, DEFINITIONS_PATH, &body).await
     }
 
     /// The organisation's presence sources.

@@ -1,9 +1,9 @@
 //! Configuration sync for a UIS channel: its account read through the Data API (employees,
-//! groups with members, tags: three requests of one point each for up to 10,000 rows), the
+//! groups with members, tags, statuses: four requests of one point each for up to 10,000 rows), the
 //! desired state within `[channel.ex.sync]`, the plan against the mapping table, and its apply.
 
 use super::apply::{SyncError, Target, apply};
-use super::desired::{Desired, from_uis};
+use super::desired::{Account, Desired, from_uis};
 use super::mapping::Mappings;
 use super::plan::{Action, plan};
 use crate::App;
@@ -56,9 +56,13 @@ pub async fn plan_channel(app: &App, channel: &UisChannel) -> Result<ChannelPlan
         true => Some(data_api::tags(http, settings).await?),
         false => None,
     };
-    let requests = employees.requests + groups.requests + tags.as_ref().map_or(0, |t| t.requests);
+    let statuses = data_api::statuses(http, settings).await?;
+    let requests = employees.requests + groups.requests + statuses.requests + tags.as_ref().map_or(0, |t| t.requests);
     let tags = tags.map(|t| t.items).unwrap_or_default();
-    let desired = from_uis(&employees.items, &groups.items, &tags, scope);
+    let account =
+        Account { employees: &employees.items, groups: &groups.items, tags: &tags, statuses: &statuses.items };
+    let presences = channel.ex.as_ref().map(|ex| ex.statuses.clone()).unwrap_or_default();
+    let desired = from_uis(&account, scope, &presences);
     let mappings = Mappings::read(&app.store, genesys, &channel.id).await?;
     let actions = plan(&desired, &mappings);
     Ok(ChannelPlan { platform: channel.id.clone(), genesys: genesys.clone(), desired, actions, requests })

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::mapping::{Mapping, ObjectKind};
 use super::plan::{Action, Levels, levels_hash, member_id, user_hash};
 use crate::config::common::ChannelId;
+use crate::ex::agents::SystemPresence;
 use crate::genesys::directory::{DirectoryUser, Named, UserState};
 use crate::genesys::{GenesysClient, GenesysError};
 use crate::store::{Entity, Store, StoreError, keys};
@@ -173,6 +174,21 @@ async fn apply_one(target: &Target<'_>, action: &Action) -> Result<(), SyncError
                 },
             };
             target.write(ObjectKind::WrapupCode, tag, &code.id, name, String::new(), true).await?;
+        }
+        Action::CreateSecondaryStatus { status, name, presence } => {
+            let system = presence.as_str();
+            let definitions = client.presence_definitions().await?;
+            let existing = definitions.into_iter().find(|d| {
+                !d.deactivated
+                    && d.kind.as_deref() == Some("User")
+                    && d.system_presence.as_deref().and_then(SystemPresence::parse) == Some(*presence)
+                    && d.language_labels.values().any(|label| label == name)
+            });
+            let definition = match existing {
+                Some(definition) => definition,
+                None => client.create_presence_definition(name, system).await?,
+            };
+            target.write(ObjectKind::SecondaryStatus, status, &definition.id, name, String::new(), true).await?;
         }
         Action::CreateSkill { name } => {
             let skill = adopt_or_create(name, client.skill_by_name(name), || client.create_skill(name)).await?;

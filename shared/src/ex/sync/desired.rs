@@ -1,13 +1,15 @@
 //! What a platform's configuration should be in Genesys Cloud: its employees as users, its
-//! groups as queues with their members, its tags as wrap-up codes, and the skills and languages
-//! the channel's scope (`[channel.ex.sync]`) gives employees, which UIS does not have. Pure, so a plan is the same whenever it is made from the same account.
+//! groups as queues with their members, its tags as wrap-up codes, its custom statuses as
+//! secondary statuses, and the skills and languages the channel's scope (`[channel.ex.sync]`) gives employees, which UIS does not have. Pure, so a plan is the same whenever it is made from the same account.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
 use crate::config::common::{ConfigError, FieldName};
-use crate::uis::data_api::{Employee, EmployeeGroup, Tag};
+use crate::ex::agents::SystemPresence;
+use crate::ex::status_poll::{Catalogued, presence_of};
+use crate::uis::data_api::{Employee, EmployeeGroup, Status, Tag};
 
 /// `[channel.ex.sync]`: which of the account goes to Genesys Cloud, and what the account does
 /// not say.
@@ -95,12 +97,23 @@ pub struct Desired {
     pub skills: BTreeMap<String, BTreeMap<String, f64>>,
     /// Employee id → language name → proficiency, of the users above.
     pub languages: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Custom status id → its name and the system presence it is a secondary status of.
+    pub statuses: BTreeMap<String, (String, SystemPresence)>,
     /// What is left out, and why (an employee without an e-mail cannot be a user).
     pub left_out: Vec<String>,
 }
 
-/// The desired configuration of a UIS account.
-pub fn from_uis(employees: &[Employee], groups: &[EmployeeGroup], tags: &[Tag], scope: &SyncSettings) -> Desired {
+/// What a UIS account holds.
+pub struct Account<'a> {
+    pub employees: &'a [Employee],
+    pub groups: &'a [EmployeeGroup],
+    pub tags: &'a [Tag],
+    pub statuses: &'a [Status],
+}
+
+/// The desired configuration of a UIS account; `presences` are the channel's `ex.statuses`.
+pub fn from_uis(account: &Account<'_>, scope: &SyncSettings, presences: &BTreeMap<String, SystemPresence>) -> Desired {
+    let Account { employees, groups, tags, statuses } = *account;
     let in_scope = |list: &[u64], id: u64| list.is_empty() || list.contains(&id);
     let mut desired = Desired::default();
     for employee in employees.iter().filter(|e| in_scope(&scope.employees, e.id)) {
@@ -138,6 +151,12 @@ pub fn from_uis(employees: &[Employee], groups: &[EmployeeGroup], tags: &[Tag], 
     };
     desired.skills = of_users(&scope.skills);
     desired.languages = of_users(&scope.languages);
+    for status in statuses.iter().filter(|s| s.mnemonic.is_none() && !s.name.is_empty()) {
+        let catalogued = Catalogued { name: status.name.clone(), mnemonic: None };
+        if let Some(presence) = presence_of(&catalogued, presences) {
+            desired.statuses.insert(status.id.to_string(), (status.name.clone(), presence));
+        }
+    }
     desired
 }
 
@@ -168,12 +187,22 @@ mod tests {
         let employees = [employee(1, Some("A@x.example")), employee(2, None), employee(3, Some("c@x.example"))];
         let groups = [EmployeeGroup { id: 10, name: "Sales".into(), members: vec![1, 2, 3] }];
         let tags = [Tag { id: 5, name: "Delivery".into() }];
-        let desired = from_uis(&employees, &groups, &tags, &scope(&[1, 2]));
+        let statuses = [
+            Status { id: 7, name: "Обед".into(), mnemonic: None },
+            Status { id: 2, name: "Перерыв".into(), mnemonic: Some("break".into()) },
+        ];
+        let account = Account { employees: &employees, groups: &groups, tags: &tags, statuses: &statuses };
+        let desired = from_uis(&account, &scope(&[1, 2]), &BTreeMap::new());
         assert_eq!(desired.users.keys().collect::<Vec<_>>(), ["1"]);
         assert_eq!(desired.users["1"].email, "a@x.example");
         assert_eq!(desired.members, BTreeSet::from([("10".to_owned(), "1".to_owned())]));
         assert_eq!(desired.left_out.len(), 1, "employee 2 has no e-mail");
         assert_eq!(desired.codes.values().collect::<Vec<_>>(), ["Delivery", "Callback"]);
         assert_eq!(desired.skills.keys().collect::<Vec<_>>(), ["1"], "only of users");
+        assert_eq!(
+            desired.statuses,
+            BTreeMap::from([("7".into(), ("Обед".into(), SystemPresence::Busy))]),
+            "custom ones"
+        );
     }
 }

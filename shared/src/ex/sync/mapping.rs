@@ -33,10 +33,12 @@ pub enum ObjectKind {
     UserSkills,
     /// An employee's languages (`name` as for skills).
     UserLanguages,
+    /// A custom status as a secondary status (a presence definition).
+    SecondaryStatus,
 }
 
 impl ObjectKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::User,
         Self::Queue,
         Self::Member,
@@ -45,6 +47,7 @@ impl ObjectKind {
         Self::Language,
         Self::UserSkills,
         Self::UserLanguages,
+        Self::SecondaryStatus,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl ObjectKind {
             Self::Language => "language",
             Self::UserSkills => "user_skills",
             Self::UserLanguages => "user_languages",
+            Self::SecondaryStatus => "secondary_status",
         }
     }
 }

@@ -9,6 +9,7 @@ use std::fmt;
 
 use super::desired::{Desired, UserSpec};
 use super::mapping::{Mappings, ObjectKind, hash};
+use crate::ex::agents::SystemPresence;
 
 /// One change.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +51,11 @@ pub enum Action {
     },
     CreateSkill {
         name: String,
+    },
+    CreateSecondaryStatus {
+        status: String,
+        name: String,
+        presence: SystemPresence,
     },
     CreateLanguage {
         name: String,
@@ -109,6 +115,9 @@ impl fmt::Display for Action {
                 write!(f, "membership removed: queue of group {group} - employees {}", employees.join(", "))
             }
             Self::CreateSkill { name } => write!(f, "create skill {name:?}"),
+            Self::CreateSecondaryStatus { status, name, presence } => {
+                write!(f, "create secondary status {name:?} under {} (status {status})", presence.as_str())
+            }
             Self::CreateLanguage { name } => write!(f, "create language {name:?}"),
             Self::SetLevels { what, employee, levels, removed } => {
                 let levels: Vec<String> = levels.iter().map(|(name, level)| format!("{name} {level}")).collect();
@@ -174,6 +183,15 @@ pub fn plan(desired: &Desired, mappings: &Mappings) -> Vec<Action> {
             && !desired.members.contains(&(group.to_owned(), employee.to_owned()))
         {
             removed.entry(group.to_owned()).or_default().push(employee.to_owned());
+        }
+    }
+    for (status, (name, presence)) in &desired.statuses {
+        if mappings.get(ObjectKind::SecondaryStatus, status).is_none() {
+            actions.push(Action::CreateSecondaryStatus {
+                status: status.clone(),
+                name: name.clone(),
+                presence: *presence,
+            });
         }
     }
     for (what, table) in [(Levels::Skills, &desired.skills), (Levels::Languages, &desired.languages)] {
