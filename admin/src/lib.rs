@@ -607,7 +607,7 @@ mod tests {
     }
 }
 
-/// The configuration sync plans of every UIS channel that syncs into Genesys Cloud channel
+/// The configuration sync plans of every channel that syncs into Genesys Cloud channel
 /// `channel` (`ex plan`): what `ex apply` would change, object by object.
 pub async fn plan_ex_sync(app: &App, channel: &str) -> Result<Vec<ccbridge::ex::sync::account::ChannelPlan>, String> {
     let id = ChannelId::try_from(channel.to_owned())?;
@@ -615,12 +615,14 @@ pub async fn plan_ex_sync(app: &App, channel: &str) -> Result<Vec<ccbridge::ex::
         return Err(format!("no genesys_cloud channel {channel} in the configuration"));
     }
     let mut plans = Vec::new();
-    for uis in ccbridge::ex::sync::account::synced_channels(app, Some(&id)) {
-        plans.push(ccbridge::ex::sync::account::plan_channel(app, uis).await.map_err(|e| format!("{}: {e}", uis.id))?);
+    for platform in ccbridge::ex::sync::account::synced_channels(app, Some(&id)) {
+        let plan = ccbridge::ex::sync::account::plan_channel(app, platform).await;
+        plans.push(plan.map_err(|e| format!("{}: {e}", platform.id()))?);
     }
     if plans.is_empty() {
         return Err(format!(
-            "no UIS channel syncs into {channel}: give one `genesys = \"{channel}\"`, `data_api` and `[channel.ex.sync]`"
+            "no channel syncs into {channel}: give a UIS channel `genesys = \"{channel}\"`, `data_api` and \
+             `[channel.ex.sync]`, or a WDE channel `genesys` and `[channel.ex.sync]`"
         ));
     }
     Ok(plans)

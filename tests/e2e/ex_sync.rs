@@ -209,3 +209,37 @@ async fn the_ongoing_sync_is_a_job_the_schedule_puts_in_line() {
         assert_eq!((job.planned, job.applied, job.job.status), (1, 1, ccbridge::jobs::JobStatus::Done));
     }
 }
+
+#[tokio::test]
+async fn wde_agents_from_the_configuration_become_users_their_interactions_name() {
+    for backend in backends() {
+        let gc = GenesysCloud::start().await;
+        let agents = "agents = { agent01 = { name = \"Anna Kowalska\", email = \"anna@wde.example\" }, \
+                      agent02 = { name = \"Piotr Nowak\", email = \"piotr@wde.example\" } }";
+        let ex = format!("genesys = \"genesys-demo\"\n[channel.ex]\nsync = {{ {agents} }}\n");
+        let anchor = "default_operator = \"admin\"\n";
+        let config = gc.config("").replacen(anchor, &format!("{anchor}{ex}"), 1);
+        let stack = TestStack::start_with(&backend, &config).await;
+        let app = &stack.stack.app;
+        let plans = ccbridge_admin::plan_ex_sync(app, "genesys-demo").await.expect("planned");
+        let actions: Vec<&Action> = plans.iter().flat_map(|p| &p.actions).collect();
+        assert_eq!(actions.len(), 2, "two agents: {actions:#?}");
+        ccbridge_admin::apply_ex_sync(app, "genesys-demo", |_, _, _| {}, async |_| {}).await.expect("applied");
+        let anna = gc.directory_users().into_iter().find(|u| u.email == "anna@wde.example").expect("agent01's user");
+        assert!(anna.external_ids.contains(&("ccbridge-wde-demo".to_owned(), "agent01".to_owned())));
+
+        // The sample interaction of agent01 names that user.
+        ccbridge_admin::provision_ex(app, "genesys-demo").await.expect("provisioned");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/wde-interaction");
+        let function = ccbridge_local::function("wde-interaction").expect("function");
+        for sample in ["01-register-interaction.json", "02-update-interaction.json"] {
+            let event = std::fs::read_to_string(root.join(sample)).expect("sample");
+            let answer = ccbridge_local::invoke::invoke(app.clone(), function, &event).await.expect("invoke");
+            assert_eq!(answer["statusCode"], 200, "{answer}");
+        }
+        ccbridge::jobs::sweep::sweep(app, &Default::default()).await.expect("sweep");
+        let events = gc.injected_events();
+        let agent = events.iter().find(|(kind, ..)| kind == "userEstablishedEvents").expect("the agent's leg");
+        assert_eq!(agent.2["userId"], anna.id.as_str());
+    }
+}

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::agents::SystemPresence;
-use super::sync::desired::SyncSettings;
+use super::sync::desired::{SyncSettings, WdeSyncSettings};
 use crate::config::common::{ConfigError, FieldName};
 
 /// An IANA time zone (`Europe/Moscow`), with its rules (daylight saving included).
@@ -109,6 +109,8 @@ pub struct WdeExSettings {
     pub wrapup_codes: BTreeMap<String, String>,
     /// The wrap-up code of an interaction whose codes map to none; without it, skipped.
     pub default_wrapup_code: Option<String>,
+    /// Configuration sync of the installation's agents into the organisation.
+    pub sync: Option<WdeSyncSettings>,
 }
 
 fn yes() -> bool {
@@ -117,7 +119,8 @@ fn yes() -> bool {
 
 impl WdeExSettings {
     pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
-        validate_ids(at, [&self.users, &self.queues, &self.wrapup_codes], self.default_wrapup_code.as_deref())
+        validate_ids(at, [&self.users, &self.queues, &self.wrapup_codes], self.default_wrapup_code.as_deref())?;
+        self.sync.as_ref().map_or(Ok(()), |sync| sync.validate(at))
     }
 }
 

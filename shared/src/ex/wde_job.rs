@@ -2,7 +2,8 @@
 //! Genesys Cloud, kept under the interaction (`INTERACTION#<id>` / `CONVERSATION`), written in
 //! the same transaction as the end (`updateInteraction`, or a campaign registered ended).
 //!
-//! An attempt builds the interaction's conversation ([`super::wde::finished`]) and sends its
+//! An attempt builds the interaction's conversation ([`super::wde::finished`]), with the agents
+//! configuration sync mapped over the channel's `ex.users`, and sends its
 //! batches in order, as the UIS call's job does ([`super::job`]): from the first Genesys has not
 //! accepted, only the retryable refusals again, any other refusal failing the job with
 //! Genesys's message.
@@ -14,8 +15,10 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::config::WdeExSettings;
 use super::conversation::{Built, build};
 use super::job::{organisation, send};
+use super::sync::mapping::{Mappings, ObjectKind};
 use super::wde::finished;
 use crate::App;
 use crate::config::common::ChannelId;
@@ -139,6 +142,10 @@ async fn attempt(app: &App, job: &mut WdeConversationJob) -> Result<(), Failure>
         .await
         .map_err(|e| Failure::Transient(e.to_string()))?
         .ok_or_else(|| Failure::Permanent(format!("interaction {} is gone", job.interaction)))?;
+    let synced = Mappings::read_kinds(&app.store, &job.genesys_channel, &job.channel, &[ObjectKind::User])
+        .await
+        .map_err(|e| Failure::Transient(e.to_string()))?;
+    let ex = &WdeExSettings { users: synced.users_over(&ex.users), ..ex.clone() };
     let Some((finished, unmapped)) = finished(&interaction, channel, ex).map_err(Failure::Permanent)? else {
         return Ok(());
     };

@@ -76,7 +76,72 @@ impl SyncSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// `[channel.ex.sync]` of a WDE channel: WDE names its agents by id only, so the people are
+/// configured here.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WdeSyncSettings {
+    /// WDE `AgentID` → the person's name and e-mail.
+    pub agents: BTreeMap<String, UserSpec>,
+    /// WDE `AgentID` → ACD skill name → proficiency (0 to 5).
+    #[serde(default)]
+    pub skills: BTreeMap<String, BTreeMap<String, f64>>,
+    /// WDE `AgentID` → language name → proficiency (0 to 5).
+    #[serde(default)]
+    pub languages: BTreeMap<String, BTreeMap<String, f64>>,
+    /// The Genesys division users are created in; the home division without it.
+    pub division: Option<String>,
+    #[serde(default = "default_interval_seconds")]
+    pub interval_seconds: u64,
+}
+
+impl WdeSyncSettings {
+    pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
+        if let Some((agent, _)) = self.agents.iter().find(|(_, a)| a.name.trim().is_empty() || !a.email.contains('@')) {
+            return Err(ConfigError::invalid(
+                at("ex.sync.agents"),
+                format!("agent {agent:?} needs a name and an e-mail"),
+            ));
+        }
+        let as_uis = SyncSettings {
+            employees: Vec::new(),
+            groups: Vec::new(),
+            tags: false,
+            extra_wrapup_codes: Vec::new(),
+            division: self.division.clone(),
+            interval_seconds: self.interval_seconds,
+            skills: BTreeMap::new(),
+            languages: BTreeMap::new(),
+        };
+        as_uis.validate(at)?;
+        for (field, table) in [("ex.sync.skills", &self.skills), ("ex.sync.languages", &self.languages)] {
+            if table
+                .values()
+                .flat_map(BTreeMap::iter)
+                .any(|(name, level)| name.trim().is_empty() || !(0.0..=5.0).contains(level))
+            {
+                return Err(ConfigError::invalid(at(field), "names must not be empty, proficiencies 0 to 5"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The desired configuration of a WDE installation: its configured agents as users.
+pub fn from_wde(sync: &WdeSyncSettings) -> Desired {
+    let users: BTreeMap<String, UserSpec> = sync
+        .agents
+        .iter()
+        .map(|(agent, spec)| (agent.clone(), UserSpec { name: spec.name.clone(), email: spec.email.to_lowercase() }))
+        .collect();
+    let of_users = |table: &BTreeMap<String, BTreeMap<String, f64>>| {
+        table.iter().filter(|(a, _)| users.contains_key(*a)).map(|(a, l)| (a.clone(), l.clone())).collect()
+    };
+    Desired { skills: of_users(&sync.skills), languages: of_users(&sync.languages), users, ..Desired::default() }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserSpec {
     pub name: String,
     pub email: String,

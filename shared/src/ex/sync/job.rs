@@ -1,4 +1,4 @@
-//! The ongoing sync: one job per synced UIS channel (`EXSYNC#<channel>` / `JOB`), put back in
+//! The ongoing sync: one job per synced platform channel (`EXSYNC#<channel>` / `JOB`), put back in
 //! line by the schedule ([`schedule`], from `ex-config-sync`) once `ex.sync.interval_seconds`
 //! have passed since it last finished. An attempt reads the account, plans against the mapping
 //! table and applies the plan; the mappings it wrote stay when it fails, so the next attempt
@@ -8,13 +8,12 @@
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
-use super::account::{PlanError, apply_plan, plan_channel, synced_channels};
+use super::account::{PlanError, apply_plan, plan_channel, synced_channel, synced_channels};
 use super::apply::SyncError;
 use crate::App;
 use crate::config::common::ChannelId;
 use crate::jobs::{Failure, Job, JobKind, JobState, Outcome, RetryRule, worker};
 use crate::store::{Entity, Index, Key, StoreError, keys};
-use crate::uis::config::UisChannel;
 use crate::uis::data_api::DataApiError;
 
 const DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
@@ -77,15 +76,15 @@ impl SyncJob {
 pub async fn schedule(app: &App) -> Result<Vec<ChannelId>, StoreError> {
     let now = app.clock.now();
     let mut queued = Vec::new();
-    for channel in synced_channels(app, None) {
-        let interval = channel.ex.as_ref().and_then(|ex| ex.sync.as_ref()).map_or(300, |s| s.interval_seconds);
-        let interval = Duration::seconds(i64::try_from(interval).unwrap_or(i64::MAX));
+    for platform in synced_channels(app, None) {
+        let interval = Duration::seconds(i64::try_from(platform.interval_seconds()).unwrap_or(i64::MAX));
+        let id = platform.id();
         let (_, job) = app
             .store
-            .update_with::<SyncJob, _>(&keys::ex_sync_job(channel.id.as_str()), |current| match current {
+            .update_with::<SyncJob, _>(&keys::ex_sync_job(id.as_str()), |current| match current {
                 None => Some(SyncJob {
-                    job_id: format!("{ID_PREFIX}:{}", channel.id),
-                    channel: channel.id.clone(),
+                    job_id: format!("{ID_PREFIX}:{id}"),
+                    channel: id.clone(),
                     job: JobState::pending(JobKind::ConfigSync, now),
                     planned: 0,
                     applied: 0,
@@ -97,7 +96,7 @@ pub async fn schedule(app: &App) -> Result<Vec<ChannelId>, StoreError> {
             })
             .await?;
         if job.is_some_and(|j| j.job.status == crate::jobs::JobStatus::Pending && j.job.created_at == now) {
-            queued.push(channel.id.clone());
+            queued.push(id.clone());
         }
     }
     Ok(queued)
@@ -118,11 +117,9 @@ pub async fn process(app: &App, key: &Key, reports_failures: bool) -> Result<Out
 }
 
 async fn attempt(app: &App, job: &mut SyncJob) -> Result<(), Failure> {
-    let channel = app
-        .config
-        .get::<UisChannel>(&job.channel)
-        .ok_or_else(|| Failure::Permanent(format!("channel {} is no longer configured", job.channel)))?;
-    let plan = plan_channel(app, channel).await.map_err(|e| match e {
+    let platform = synced_channel(app, &job.channel)
+        .ok_or_else(|| Failure::Permanent(format!("channel {} no longer syncs", job.channel)))?;
+    let plan = plan_channel(app, platform).await.map_err(|e| match e {
         PlanError::DataApi(DataApiError::LimitExceeded { retry_after }) => Failure::RetryAfter {
             reason: "the UIS Data API's points are spent".into(),
             after: std::time::Duration::from_secs(retry_after),

@@ -137,9 +137,16 @@ impl Mappings {
     /// the table is the source once the account is synced.
     pub fn over(&self, ex: &ExSettings) -> ExSettings {
         let mut ex = ex.clone();
-        ex.users.extend(self.of(ObjectKind::User).map(|m| (m.external_id.clone(), m.genesys_id.clone())));
+        ex.users = self.users_over(&ex.users);
         ex.wrapup_codes.extend(self.of(ObjectKind::WrapupCode).map(|m| (m.name.clone(), m.genesys_id.clone())));
         ex
+    }
+
+    /// The synced users over `users` (platform agent → Genesys user).
+    pub fn users_over(&self, users: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut users = users.clone();
+        users.extend(self.of(ObjectKind::User).map(|m| (m.external_id.clone(), m.genesys_id.clone())));
+        users
     }
 
     /// The active mappings of `kind`.
