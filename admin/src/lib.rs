@@ -449,6 +449,67 @@ pub fn human_duration(age: Duration) -> String {
     }
 }
 
+/// The configuration sync plans of every channel that syncs into Genesys Cloud channel
+/// `channel` (`ex plan`): what `ex apply` would change, object by object.
+pub async fn plan_ex_sync(app: &App, channel: &str) -> Result<Vec<ccbridge::ex::sync::account::ChannelPlan>, String> {
+    let id = ChannelId::try_from(channel.to_owned())?;
+    if app.config.get::<ccbridge::config::GenesysCloudChannel>(&id).is_none() {
+        return Err(format!("no genesys_cloud channel {channel} in the configuration"));
+    }
+    let mut plans = Vec::new();
+    for platform in ccbridge::ex::sync::account::synced_channels(app, Some(&id)) {
+        let plan = ccbridge::ex::sync::account::plan_channel(app, platform).await;
+        plans.push(plan.map_err(|e| format!("{}: {e}", platform.id()))?);
+    }
+    if plans.is_empty() {
+        return Err(format!(
+            "no channel syncs into {channel}: give a UIS channel `genesys = \"{channel}\"`, `data_api` and \
+             `[channel.ex.sync]`, or a WDE channel `genesys` and `[channel.ex.sync]`"
+        ));
+    }
+    Ok(plans)
+}
+
+/// Plans and applies every sync into Genesys Cloud channel `channel` (`ex apply`), calling
+/// `progress` with (done, of, action) after each change. A 429 waits the time Genesys asks for
+/// (`wait` sleeps it) and plans again, so nothing is made twice; the changes applied.
+pub async fn apply_ex_sync(
+    app: &App,
+    channel: &str,
+    mut progress: impl FnMut(usize, usize, &ccbridge::ex::sync::plan::Action),
+    wait: impl AsyncFn(std::time::Duration),
+) -> Result<usize, String> {
+    use ccbridge::ex::sync::apply::SyncError;
+    let mut applied = 0;
+    loop {
+        let plans = plan_ex_sync(app, channel).await?;
+        let total: usize = plans.iter().map(|p| p.actions.len()).sum();
+        if total == 0 {
+            return Ok(applied);
+        }
+        let mut stopped = None;
+        for plan in &plans {
+            let start = applied;
+            let result = ccbridge::ex::sync::account::apply_plan(app, plan, |done, action| {
+                progress(start + done, start + total, action)
+            })
+            .await;
+            match result {
+                Ok(done) => applied += done,
+                Err(SyncError::RateLimited { retry_after }) => {
+                    stopped = Some(retry_after);
+                    break;
+                }
+                Err(other) => return Err(format!("{}: {other}", plan.platform)),
+            }
+        }
+        match stopped {
+            Some(retry_after) => wait(retry_after).await,
+            None => return Ok(applied),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ccbridge::uis::call::CallSessionId;
@@ -604,66 +665,5 @@ mod tests {
         assert_eq!(human_duration(Duration::minutes(125)), "2h 05m");
         assert_eq!(human_duration(Duration::hours(51)), "2d 3h");
         assert_eq!(human_duration(Duration::seconds(-3)), "0s");
-    }
-}
-
-/// The configuration sync plans of every channel that syncs into Genesys Cloud channel
-/// `channel` (`ex plan`): what `ex apply` would change, object by object.
-pub async fn plan_ex_sync(app: &App, channel: &str) -> Result<Vec<ccbridge::ex::sync::account::ChannelPlan>, String> {
-    let id = ChannelId::try_from(channel.to_owned())?;
-    if app.config.get::<ccbridge::config::GenesysCloudChannel>(&id).is_none() {
-        return Err(format!("no genesys_cloud channel {channel} in the configuration"));
-    }
-    let mut plans = Vec::new();
-    for platform in ccbridge::ex::sync::account::synced_channels(app, Some(&id)) {
-        let plan = ccbridge::ex::sync::account::plan_channel(app, platform).await;
-        plans.push(plan.map_err(|e| format!("{}: {e}", platform.id()))?);
-    }
-    if plans.is_empty() {
-        return Err(format!(
-            "no channel syncs into {channel}: give a UIS channel `genesys = \"{channel}\"`, `data_api` and \
-             `[channel.ex.sync]`, or a WDE channel `genesys` and `[channel.ex.sync]`"
-        ));
-    }
-    Ok(plans)
-}
-
-/// Plans and applies every sync into Genesys Cloud channel `channel` (`ex apply`), calling
-/// `progress` with (done, of, action) after each change. A 429 waits the time Genesys asks for
-/// (`wait` sleeps it) and plans again, so nothing is made twice; the changes applied.
-pub async fn apply_ex_sync(
-    app: &App,
-    channel: &str,
-    mut progress: impl FnMut(usize, usize, &ccbridge::ex::sync::plan::Action),
-    wait: impl AsyncFn(std::time::Duration),
-) -> Result<usize, String> {
-    use ccbridge::ex::sync::apply::SyncError;
-    let mut applied = 0;
-    loop {
-        let plans = plan_ex_sync(app, channel).await?;
-        let total: usize = plans.iter().map(|p| p.actions.len()).sum();
-        if total == 0 {
-            return Ok(applied);
-        }
-        let mut stopped = None;
-        for plan in &plans {
-            let start = applied;
-            let result = ccbridge::ex::sync::account::apply_plan(app, plan, |done, action| {
-                progress(start + done, start + total, action)
-            })
-            .await;
-            match result {
-                Ok(done) => applied += done,
-                Err(SyncError::RateLimited { retry_after }) => {
-                    stopped = Some(retry_after);
-                    break;
-                }
-                Err(other) => return Err(format!("{}: {other}", plan.platform)),
-            }
-        }
-        match stopped {
-            Some(retry_after) => wait(retry_after).await,
-            None => return Ok(applied),
-        }
     }
 }

@@ -13,6 +13,9 @@
 //! | `Busy`, `OnCall`, `AfterCallWork` | | `OnQueue` | `Interacting` |
 //!
 //! A row without a reason applies to every reason no row names.
+//!
+//! Also what a UIS employee status is sent as ([`presence_of`]): the status poll and
+//! configuration sync (a custom status is a secondary status under it) read it the same way.
 
 use std::collections::BTreeMap;
 
@@ -231,6 +234,31 @@ impl Settings for AgentStatesChannel {
     }
 }
 
+/// A status of the account's catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalogued {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mnemonic: Option<String>,
+}
+
+/// The presence a status is sent as; `None` for one that is not sent (`unknown`).
+pub fn presence_of(status: &Catalogued, configured: &BTreeMap<String, SystemPresence>) -> Option<SystemPresence> {
+    let by_name = status.mnemonic.as_ref().and_then(|m| configured.get(m)).or_else(|| configured.get(&status.name));
+    if let Some(presence) = by_name {
+        return Some(*presence);
+    }
+    match status.mnemonic.as_deref() {
+        Some("available" | "auto_out_call") => Some(SystemPresence::OnQueue),
+        Some("break") => Some(SystemPresence::Break),
+        Some("do_not_disturb") => Some(SystemPresence::Busy),
+        Some("not_at_workplace") => Some(SystemPresence::Away),
+        Some("not_at_work") => Some(SystemPresence::Offline),
+        Some(_) => None,
+        None => Some(SystemPresence::Busy),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +332,21 @@ mod tests {
         );
         assert!(elsewhere.expect_err("no such channel").to_string().contains("channel[0].genesys"));
         assert!(!is_agent_id("a:1") && !is_agent_id("") && is_agent_id("agent.01@pbx"));
+    }
+
+    fn status(name: &str, mnemonic: Option<&str>) -> Catalogued {
+        Catalogued { name: name.to_owned(), mnemonic: mnemonic.map(str::to_owned) }
+    }
+
+    #[test]
+    fn statuses_map_by_the_channel_then_by_mnemonic() {
+        let none = BTreeMap::new();
+        assert_eq!(presence_of(&status("Доступен", Some("available")), &none), Some(SystemPresence::OnQueue));
+        assert_eq!(presence_of(&status("Перерыв", Some("break")), &none), Some(SystemPresence::Break));
+        assert_eq!(presence_of(&status("Нет на работе", Some("not_at_work")), &none), Some(SystemPresence::Offline));
+        assert_eq!(presence_of(&status("Неизвестно", Some("unknown")), &none), None);
+        assert_eq!(presence_of(&status("Обед", None), &none), Some(SystemPresence::Busy), "a custom status");
+        let configured = BTreeMap::from([("Обед".to_owned(), SystemPresence::Meal)]);
+        assert_eq!(presence_of(&status("Обед", None), &configured), Some(SystemPresence::Meal));
     }
 }

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::agents::SystemPresence;
+use super::agents::{Catalogued, presence_of};
 use super::employee::{EmployeeEvent, Status};
 use super::employee_job::{EmployeeJob, Mapped};
 use crate::App;
@@ -45,14 +45,6 @@ const CATALOGUE_AGE: Duration = Duration::hours(1);
 const SLACK: Duration = Duration::seconds(5);
 /// Jobs written with one snapshot: a transaction holds 100 items.
 const CHUNK: usize = 99;
-
-/// A status of the account's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Catalogued {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mnemonic: Option<String>,
-}
 
 /// What the last poll of a channel saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,23 +92,6 @@ pub struct PollReport {
     /// Data API requests made (one point each).
     pub requests: u32,
     pub paused_until: Option<OffsetDateTime>,
-}
-
-/// The presence a status is sent as; `None` for one that is not sent (`unknown`).
-pub fn presence_of(status: &Catalogued, configured: &BTreeMap<String, SystemPresence>) -> Option<SystemPresence> {
-    let by_name = status.mnemonic.as_ref().and_then(|m| configured.get(m)).or_else(|| configured.get(&status.name));
-    if let Some(presence) = by_name {
-        return Some(*presence);
-    }
-    match status.mnemonic.as_deref() {
-        Some("available" | "auto_out_call") => Some(SystemPresence::OnQueue),
-        Some("break") => Some(SystemPresence::Break),
-        Some("do_not_disturb") => Some(SystemPresence::Busy),
-        Some("not_at_workplace") => Some(SystemPresence::Away),
-        Some("not_at_work") => Some(SystemPresence::Offline),
-        Some(_) => None,
-        None => Some(SystemPresence::Busy),
-    }
 }
 
 /// Polls every UIS channel that reads its statuses and is due.
@@ -272,25 +247,4 @@ async fn pause_polls(
     };
     app.store.merge_with::<StatusSnapshot, _>(&snapshot.key(), |_| Ok(Some((snapshot.clone(), Vec::new())))).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status(name: &str, mnemonic: Option<&str>) -> Catalogued {
-        Catalogued { name: name.to_owned(), mnemonic: mnemonic.map(str::to_owned) }
-    }
-
-    #[test]
-    fn statuses_map_by_the_channel_then_by_mnemonic() {
-        let none = BTreeMap::new();
-        assert_eq!(presence_of(&status("Доступен", Some("available")), &none), Some(SystemPresence::OnQueue));
-        assert_eq!(presence_of(&status("Перерыв", Some("break")), &none), Some(SystemPresence::Break));
-        assert_eq!(presence_of(&status("Нет на работе", Some("not_at_work")), &none), Some(SystemPresence::Offline));
-        assert_eq!(presence_of(&status("Неизвестно", Some("unknown")), &none), None);
-        assert_eq!(presence_of(&status("Обед", None), &none), Some(SystemPresence::Busy), "a custom status");
-        let configured = BTreeMap::from([("Обед".to_owned(), SystemPresence::Meal)]);
-        assert_eq!(presence_of(&status("Обед", None), &configured), Some(SystemPresence::Meal));
-    }
 }

@@ -4,128 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
-
-use crate::config::common::{ConfigError, FieldName};
-use crate::ex::agents::SystemPresence;
-use crate::ex::status_poll::{Catalogued, presence_of};
+use crate::ex::agents::{Catalogued, SystemPresence, presence_of};
+pub use crate::ex::config::{SyncSettings, UserSpec, WdeSyncSettings};
 use crate::uis::data_api::{Employee, EmployeeGroup, Status, Tag};
-
-/// `[channel.ex.sync]`: which of the account goes to Genesys Cloud, and what the account does
-/// not say.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SyncSettings {
-    /// UIS employee ids in scope; empty for every employee.
-    #[serde(default)]
-    pub employees: Vec<u64>,
-    /// UIS group ids in scope; empty for every group.
-    #[serde(default)]
-    pub groups: Vec<u64>,
-    /// Send the account's tags as wrap-up codes.
-    #[serde(default = "yes")]
-    pub tags: bool,
-    /// Wrap-up codes the account has no tag for.
-    #[serde(default)]
-    pub extra_wrapup_codes: Vec<String>,
-    /// The Genesys division users are created in; the organisation's home division without it.
-    pub division: Option<String>,
-    /// How often the schedule syncs the channel.
-    #[serde(default = "default_interval_seconds")]
-    pub interval_seconds: u64,
-    /// UIS employee id → ACD skill name → proficiency (0 to 5): UIS has no skills.
-    #[serde(default)]
-    pub skills: BTreeMap<String, BTreeMap<String, f64>>,
-    /// UIS employee id → language name → proficiency (0 to 5).
-    #[serde(default)]
-    pub languages: BTreeMap<String, BTreeMap<String, f64>>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn default_interval_seconds() -> u64 {
-    300
-}
-
-impl SyncSettings {
-    pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
-        if !(60..=86_400).contains(&self.interval_seconds) {
-            return Err(ConfigError::invalid(at("ex.sync.interval_seconds"), "must be between 60 and 86400"));
-        }
-        if let Some(division) = &self.division
-            && uuid::Uuid::parse_str(division).is_err()
-        {
-            return Err(ConfigError::invalid(at("ex.sync.division"), "is not a Genesys Cloud id (a UUID)"));
-        }
-        if self.extra_wrapup_codes.iter().any(|c| c.trim().is_empty()) {
-            return Err(ConfigError::invalid(at("ex.sync.extra_wrapup_codes"), "names must not be empty"));
-        }
-        for (field, table) in [("ex.sync.skills", &self.skills), ("ex.sync.languages", &self.languages)] {
-            for (employee, levels) in table {
-                if employee.parse::<u64>().is_err() {
-                    return Err(ConfigError::invalid(at(field), format!("{employee:?} is not a UIS employee id")));
-                }
-                if levels.iter().any(|(name, level)| name.trim().is_empty() || !(0.0..=5.0).contains(level)) {
-                    return Err(ConfigError::invalid(at(field), "names must not be empty, proficiencies 0 to 5"));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// `[channel.ex.sync]` of a WDE channel: WDE names its agents by id only, so the people are
-/// configured here.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WdeSyncSettings {
-    /// WDE `AgentID` → the person's name and e-mail.
-    pub agents: BTreeMap<String, UserSpec>,
-    /// WDE `AgentID` → ACD skill name → proficiency (0 to 5).
-    #[serde(default)]
-    pub skills: BTreeMap<String, BTreeMap<String, f64>>,
-    /// WDE `AgentID` → language name → proficiency (0 to 5).
-    #[serde(default)]
-    pub languages: BTreeMap<String, BTreeMap<String, f64>>,
-    /// The Genesys division users are created in; the home division without it.
-    pub division: Option<String>,
-    #[serde(default = "default_interval_seconds")]
-    pub interval_seconds: u64,
-}
-
-impl WdeSyncSettings {
-    pub fn validate(&self, at: FieldName<'_>) -> Result<(), ConfigError> {
-        if let Some((agent, _)) = self.agents.iter().find(|(_, a)| a.name.trim().is_empty() || !a.email.contains('@')) {
-            return Err(ConfigError::invalid(
-                at("ex.sync.agents"),
-                format!("agent {agent:?} needs a name and an e-mail"),
-            ));
-        }
-        let as_uis = SyncSettings {
-            employees: Vec::new(),
-            groups: Vec::new(),
-            tags: false,
-            extra_wrapup_codes: Vec::new(),
-            division: self.division.clone(),
-            interval_seconds: self.interval_seconds,
-            skills: BTreeMap::new(),
-            languages: BTreeMap::new(),
-        };
-        as_uis.validate(at)?;
-        for (field, table) in [("ex.sync.skills", &self.skills), ("ex.sync.languages", &self.languages)] {
-            if table
-                .values()
-                .flat_map(BTreeMap::iter)
-                .any(|(name, level)| name.trim().is_empty() || !(0.0..=5.0).contains(level))
-            {
-                return Err(ConfigError::invalid(at(field), "names must not be empty, proficiencies 0 to 5"));
-            }
-        }
-        Ok(())
-    }
-}
 
 /// The desired configuration of a WDE installation: its configured agents as users.
 pub fn from_wde(sync: &WdeSyncSettings) -> Desired {
@@ -138,13 +19,6 @@ pub fn from_wde(sync: &WdeSyncSettings) -> Desired {
         table.iter().filter(|(a, _)| users.contains_key(*a)).map(|(a, l)| (a.clone(), l.clone())).collect()
     };
     Desired { skills: of_users(&sync.skills), languages: of_users(&sync.languages), users, ..Desired::default() }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserSpec {
-    pub name: String,
-    pub email: String,
 }
 
 /// The desired configuration, by platform id.
