@@ -559,7 +559,7 @@ mod tests {
         assert_eq!(parse_kind("conversation"), Ok(JobKind::Conversation));
         assert_eq!(
             parse_kind("chat").unwrap_err(),
-            r#"unknown job kind "chat"; one of: recording, conversation, agent_state"#
+            r#"unknown job kind "chat"; one of: recording, conversation, agent_state, employee_state, config_sync"#
         );
         assert_eq!(parse_channel("uis-main"), Ok(channel("uis-main")));
         assert!(parse_channel("UIS main").unwrap_err().contains("a-z, 0-9 and -"));
