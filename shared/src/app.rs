@@ -53,7 +53,7 @@ pub struct Clients {
 impl Clients {
     pub fn new(config: &Config) -> Result<Self, InitError> {
         let tls = Tls::load()?;
-        let http = tls.http_client(GENESYS_TIMEOUT)?;
+        let http = tls.api_client(GENESYS_TIMEOUT)?;
         let mut genesys = HashMap::new();
         for channel in config.all::<GenesysCloudChannel>() {
             genesys.insert(channel.id.clone(), GenesysClient::for_channel(channel, http.clone())?);
