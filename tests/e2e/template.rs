@@ -444,3 +444,23 @@ fn the_dashboard_shows_every_metric_and_every_alarm() {
         }
     }
 }
+
+#[test]
+fn personal_data_in_the_table_is_kept_as_long_as_recordings_in_the_bucket() {
+    let template = template();
+    let resources = resources(&template);
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        referred(&variables[ccbridge::app::RETENTION_ENV]),
+        Some("RecordingRetentionDays"),
+        "every function writes the table's TTL from the bucket's retention"
+    );
+    let rules = resources["Bucket"]["Properties"]["LifecycleConfiguration"]["Rules"].as_sequence().expect("rules");
+    let expiry: Vec<Option<&str>> =
+        rules.iter().filter(|r| !r["ExpirationInDays"].is_null()).map(|r| referred(&r["ExpirationInDays"])).collect();
+    assert_eq!(expiry, [Some("RecordingRetentionDays")], "the bucket expires objects after the same days");
+    let table = &resources["Table"]["Properties"]["TimeToLiveSpecification"];
+    assert_eq!((table["AttributeName"].as_str(), table["Enabled"].as_bool()), (Some(schema::TTL), Some(true)));
+    let days = template["Parameters"]["RecordingRetentionDays"]["MaxValue"].as_u64().expect("MaxValue");
+    assert_eq!(days, 36_500, "what the functions accept");
+}

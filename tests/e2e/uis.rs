@@ -1,7 +1,7 @@
 //! UIS telephony end to end: notifications over HTTP into the table, checked through the SDK,
 //! on every backend; request counts measured with an SDK interceptor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::jobs::{JobState, JobStatus};
@@ -645,6 +645,51 @@ async fn a_call_delivered_many_times_answers_its_notifications_page_by_page_unde
             let (status, bad) = get(stack, &format!("/uis/calls/{id}?cursor={}", forged(keys.clone())), API_KEY).await;
             assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_cursor")), "{keys}: {bad}");
         }
+    })
+    .await;
+}
+
+/// With a retention (as template.yaml sets from `RecordingRetentionDays`), every item of a
+/// call carries a TTL that long after its write; the contact, the customer record, carries none.
+#[tokio::test]
+async fn a_calls_personal_data_expires_after_the_retention_and_the_contact_stays() {
+    on_each_backend(async |stack| {
+        let retention = time::Duration::days(365);
+        let store = stack.stack.app.store.clone().with_retention(Some(retention));
+        let app = std::sync::Arc::new(ccbridge::App { store, ..(*stack.stack.app).clone() });
+        let id = 6200001u64;
+        let written = time::OffsetDateTime::now_utc().unix_timestamp();
+        for (n, body) in notifications(id).iter().enumerate() {
+            let kind = KINDS[n];
+            let function = if n == 3 { uis_call_finished::FUNCTION } else { uis_call_started::FUNCTION };
+            let response = function.call(app.clone(), webhook_request(kind, body)).await;
+            assert_eq!(response.status(), 200, "{kind}");
+        }
+        let items = stack.scan_all().await;
+        let ttl = |item: &std::collections::HashMap<String, AttributeValue>| {
+            item.get("expires_at").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok())
+        };
+        let kind = |item: &std::collections::HashMap<String, AttributeValue>| {
+            item.get("type").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+        };
+        let of_call: Vec<_> =
+            items.iter().filter(|i| i["pk"].as_s().is_ok_and(|pk| pk == &format!("CALL#{CHANNEL}#{id}"))).collect();
+        let types: BTreeSet<String> = of_call.iter().map(|i| kind(i)).collect();
+        for wanted in ["uis_call", "uis_notification", "ticket", "recording_job"] {
+            assert!(types.contains(wanted), "{wanted} in {types:?}");
+        }
+        for item in &of_call {
+            let at = ttl(item).unwrap_or_else(|| panic!("{} has no TTL", kind(item)));
+            let expected = written + retention.whole_seconds();
+            assert!(
+                (expected - 5..=expected + 120).contains(&at),
+                "{} expires at {at}, not about {expected}",
+                kind(item)
+            );
+        }
+        let contacts: Vec<_> = items.iter().filter(|i| kind(i) == "contact").collect();
+        assert!(!contacts.is_empty(), "the caller became a contact");
+        assert!(contacts.iter().all(|c| ttl(c).is_none()), "the customer record is kept");
     })
     .await;
 }

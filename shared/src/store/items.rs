@@ -117,6 +117,11 @@ pub trait Entity: Serialize + DeserializeOwned {
     fn expires_at(&self) -> Option<i64> {
         None
     }
+
+    /// Whether the item holds a person's data (a phone number, a name, what a call or an
+    /// interaction said) and so is kept only for the store's retention, counted from its last
+    /// write, when it has no [`Entity::expires_at`] of its own.
+    const PERSONAL_DATA: bool = false;
 }
 
 /// What a conditional write did.
@@ -133,11 +138,19 @@ pub enum Written {
 pub struct Store {
     client: Client,
     table: String,
+    /// How long personal data is kept after its last write; `None` keeps it.
+    retention: Option<time::Duration>,
 }
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), retention: None }
+    }
+
+    /// The same store, keeping items that hold personal data ([`Entity::PERSONAL_DATA`]) for
+    /// `retention` after their last write: DynamoDB's TTL then deletes them.
+    pub fn with_retention(self, retention: Option<time::Duration>) -> Self {
+        Self { retention, ..self }
     }
 
     pub fn table(&self) -> &str {
@@ -183,7 +196,11 @@ impl Store {
             item.insert(pk_name.into(), AttributeValue::S(pk));
             item.insert(sk_name.into(), AttributeValue::S(sk));
         }
-        if let Some(at) = entity.expires_at() {
+        let retained = || {
+            let retention = self.retention.filter(|_| E::PERSONAL_DATA)?;
+            Some((time::OffsetDateTime::now_utc() + retention).unix_timestamp())
+        };
+        if let Some(at) = entity.expires_at().or_else(retained) {
             item.insert(TTL.into(), AttributeValue::N(at.to_string()));
         }
         let size = item_size(&item);

@@ -23,6 +23,7 @@ use crate::store::{Cursor, Entity, Index, Key, Page, Store, StoreError, keys};
 
 impl Entity for Call {
     const TYPE: &'static str = "uis_call";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::call(self.channel.as_str(), self.call_session_id)
@@ -54,6 +55,7 @@ pub struct CallNotification {
 
 impl Entity for CallNotification {
     const TYPE: &'static str = "uis_notification";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::call_notification(self.channel.as_str(), self.call_session_id, self.kind.as_str(), &self.digest)
