@@ -11,6 +11,7 @@ mod chat_round_trips;
 mod click_to_call;
 mod events;
 mod ex;
+mod faults;
 mod genesys_client;
 mod genesys_ex_server;
 mod jobs;
