@@ -257,13 +257,14 @@ async fn s3_stopped_during_a_recording_copy_leaves_a_retry_that_copies_it_whole(
         let blobs = ccbridge::store::Blobs::new(client, "recordings");
         let app = Arc::new(ccbridge::App { blobs: blobs.clone(), ..(*stack.stack.app).clone() });
 
-        // 20 MiB in 1 MiB blocks, one every 60 ms: the copy is under way for about a second.
+        // 12 MiB (three 5 MiB parts) in 512 KiB blocks, one every 50 ms: the copy is under way
+        // for more than a second.
         let provider = Provider::start(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)).await;
         let block = bytes::Bytes::from(
-            (0..1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>(),
+            (0..512 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>(),
         );
-        let size = 20 * 1024 * 1024u64;
-        provider.add_slow("/talk/1/r.mp3", "audio/mpeg", block.clone(), size, Duration::from_millis(60));
+        let size = 12 * 1024 * 1024u64;
+        provider.add_slow("/talk/1/r.mp3", "audio/mpeg", block.clone(), size, Duration::from_millis(50));
         let whole: Vec<u8> = block.iter().copied().cycle().take(size as usize).collect();
         let settings = Settings { part_size: 5 * 1024 * 1024, ..Settings::default() };
 
