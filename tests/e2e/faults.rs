@@ -1,4 +1,4 @@
-//! Storage going down in the middle of work, as a provider sees it: DynamoDB Local killed
+//! Storage going down in the middle of work, as a provider sees it: DynamoDB Local stopped
 //! during a burst of UIS notifications and started again, S3 stopped during a recording copy.
 //! What was answered 2xx is kept, what was answered 503 is accepted when the provider retries,
 //! and the end state is that of a run nothing disturbed.
@@ -108,7 +108,7 @@ async fn holds(stack: &TestStack, kind: &str, body: &Value) -> bool {
 }
 
 #[tokio::test]
-async fn dynamodb_local_killed_during_a_burst_loses_nothing_the_provider_was_told_and_takes_every_retry() {
+async fn dynamodb_local_stopped_during_a_burst_loses_nothing_the_provider_was_told_and_takes_every_retry() {
     let Some(jar) = dynamodb_local_jar() else {
         eprintln!("note: DynamoDB Local is not installed here; `cargo xtask test` runs this test");
         return;
@@ -145,7 +145,7 @@ async fn dynamodb_local_killed_during_a_burst_loses_nothing_the_provider_was_tol
     while answered.load(Ordering::SeqCst) < notifications.len() / 4 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    dynamodb.stop();
+    dynamodb.stop().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     dynamodb.restart().await;
     let statuses: Vec<(usize, u16)> =

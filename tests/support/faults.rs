@@ -1,7 +1,6 @@
 //! Storage that can be stopped and started again, for the fault tests: a DynamoDB Local
 //! process of its own (on disk, so what it committed survives the restart) and an S3 server
-//! over a folder. Each stops as a crashed server does: its connections break, new ones are
-//! refused.
+//! over a folder. Once stopped, each refuses new connections and its open ones break.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -54,17 +53,23 @@ impl DynamoDbLocalProcess {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Kills the process (no shutdown of its own: as a crash would).
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+    /// Stops the process as an operator would (SIGTERM): it refuses new connections and
+    /// breaks open ones. Not SIGKILL: DynamoDB Local may then lose writes it acknowledged,
+    /// which DynamoDB itself never does, and that is not what these tests are about.
+    pub async fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// Starts it again on the same port and data, and waits until it listens.
     pub async fn restart(&mut self) {
-        self.stop();
+        self.stop().await;
         let lib = self.jar.parent().expect("jar folder").join("DynamoDBLocal_lib");
         let child = Command::new("java")
             .arg(format!("-Djava.library.path={}", lib.display()))
@@ -91,7 +96,10 @@ impl DynamoDbLocalProcess {
 
 impl Drop for DynamoDbLocalProcess {
     fn drop(&mut self) {
-        self.stop();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! modules of the shared crate import each other in no cycle (see [`cycles`]); builds the
 //! documentation with warnings denied (`cargo doc --no-deps`, so a broken intra-doc link fails);
 //! starts DynamoDB Local, runs every test against it and against the embedded dynoxide (the
-//! schemathesis run against the local stack among them, and the fault test that kills a
+//! schemathesis run against the local stack among them, and the fault test that stops a
 //! DynamoDB Local of its own, started from the same jar), and stops what it started.
 //!
 //! `cargo xtask cycles [<source folder>]` runs the module cycle check alone, on `shared/src` or on
