@@ -119,7 +119,11 @@ pub async fn s3(addr: SocketAddr, root: &Path, shutdown: &Shutdown) -> Result<St
     let stop = shutdown.signal();
     tokio::spawn(async move {
         tokio::pin!(stop);
+        // Every open connection: dropped when the server stops, so a stopped S3 answers
+        // nothing more, as one that went down would.
+        let mut connections = tokio::task::JoinSet::new();
         loop {
+            while connections.try_join_next().is_some() {}
             let socket = tokio::select! {
                 _ = &mut stop => return,
                 accepted = listener.accept() => match accepted {
@@ -131,7 +135,7 @@ pub async fn s3(addr: SocketAddr, root: &Path, shutdown: &Shutdown) -> Result<St
                 },
             };
             let service = service.clone();
-            tokio::spawn(async move {
+            connections.spawn(async move {
                 let served =
                     ConnBuilder::new(TokioExecutor::new()).serve_connection(TokioIo::new(socket), service).await;
                 if let Err(error) = served {

@@ -16,6 +16,9 @@ use crate::store::{Blobs, Store};
 pub const TABLE_ENV: &str = "TABLE_NAME";
 /// Environment variable naming the S3 bucket.
 pub const BUCKET_ENV: &str = "BUCKET_NAME";
+/// Environment variable with the days personal data stays in the table after its last write
+/// (template.yaml sets it to the bucket's `RecordingRetentionDays`); unset keeps it.
+pub const RETENTION_ENV: &str = "PERSONAL_DATA_RETENTION_DAYS";
 
 /// How long a recording download may go without a byte.
 const DOWNLOAD_IDLE: Duration = Duration::from_secs(30);
@@ -30,6 +33,8 @@ pub enum InitError {
     Config(#[from] ConfigError),
     #[error("environment variable {0} is not set")]
     MissingEnv(&'static str),
+    #[error("environment variable {0} must be a number of days from 1 to 36500")]
+    InvalidEnv(&'static str),
     #[error(transparent)]
     Client(#[from] ClientError),
     #[error(transparent)]
@@ -54,7 +59,7 @@ pub struct Clients {
 impl Clients {
     pub fn new(config: &Config) -> Result<Self, InitError> {
         let tls = Tls::load()?;
-        let http = tls.http_client(GENESYS_TIMEOUT)?;
+        let http = tls.api_client(GENESYS_TIMEOUT)?;
         let mut genesys = HashMap::new();
         for channel in config.all::<GenesysCloudChannel>() {
             genesys.insert(channel.id.clone(), GenesysClient::for_channel(channel, http.clone())?);
@@ -96,11 +101,36 @@ impl App {
         let table = required_env(TABLE_ENV)?;
         let bucket = required_env(BUCKET_ENV)?;
         let sdk = crate::aws::sdk_config().await;
+        let retention = retention_from_env()?;
         let config = ConfigSource::from_env()?.load(&sdk).await?;
-        Self::new(config, Store::new(crate::aws::dynamodb(&sdk), table), Blobs::new(crate::aws::s3(&sdk), bucket))
+        let store = Store::new(crate::aws::dynamodb(&sdk), table).with_retention(retention);
+        Self::new(config, store, Blobs::new(crate::aws::s3(&sdk), bucket))
     }
+}
+
+/// The retention [`RETENTION_ENV`] names, if set.
+fn retention_from_env() -> Result<Option<time::Duration>, InitError> {
+    let Some(text) = std::env::var(RETENTION_ENV).ok().filter(|v| !v.is_empty()) else { return Ok(None) };
+    parse_retention(&text).map(Some).ok_or(InitError::InvalidEnv(RETENTION_ENV))
+}
+
+fn parse_retention(days: &str) -> Option<time::Duration> {
+    days.trim().parse::<i64>().ok().filter(|d| (1..=36_500).contains(d)).map(time::Duration::days)
 }
 
 fn required_env(name: &'static str) -> Result<String, InitError> {
     std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(InitError::MissingEnv(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_is_a_bounded_number_of_days() {
+        assert_eq!(parse_retention("365"), Some(time::Duration::days(365)));
+        for bad in ["0", "-1", "36501", "a year", ""] {
+            assert_eq!(parse_retention(bad), None, "{bad}");
+        }
+    }
 }

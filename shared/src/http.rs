@@ -109,13 +109,18 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 /// The page size a caller asked for in `limit`: 1 to [`MAX_PAGE_SIZE`], [`DEFAULT_PAGE_SIZE`]
 /// when it did not say.
 pub fn page_size(limit: Option<&str>) -> Result<i32, ApiError> {
+    page_size_up_to(limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+}
+
+/// [`page_size`] for a listing of large items: 1 to `max`, `default` when the caller did not say.
+pub fn page_size_up_to(limit: Option<&str>, default: i32, max: i32) -> Result<i32, ApiError> {
     match limit {
-        None => Ok(DEFAULT_PAGE_SIZE),
-        Some(text) => {
-            text.parse::<i32>().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", format!("query.limit must be 1 to {MAX_PAGE_SIZE}"))
-            })
-        }
+        None => Ok(default),
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError::bad_request("invalid_query", format!("query.limit must be 1 to {max}"))),
     }
 }
 

@@ -282,9 +282,16 @@ fn uis_operations() -> Vec<Operation> {
         "responses": responses(&[(200, json_response("A page of calls (empty for an unknown contact).", "CallsPage"))], &[400, 401, 404, 500, 503]),
     })));
     all.push(op("GET /uis/calls/{call_session_id}", "get", "/uis/calls/{call_session_id}", json!({
-        "operationId": "uisCall", "tags": ["uis"], "summary": "One call with its notifications (token removed), its ticket and its recordings.",
+        "operationId": "uisCall", "tags": ["uis"], "summary": "One call with its ticket, its recordings and a page of its notifications (token removed).",
+        "description": "A call may have been delivered thousands of times: its notifications come at most 10 per \
+            answer, so an answer stays far below Lambda's 6 MB. Every page repeats the call, its ticket and its \
+            recordings; `next_cursor` fetches the next page of notifications.",
         "security": security(UIS_API_KEY),
-        "parameters": [path_param("call_session_id", "UIS's call session id.", json!({"type": "string", "pattern": "^[0-9]+$"}))],
+        "parameters": [
+            path_param("call_session_id", "UIS's call session id.", json!({"type": "string", "pattern": "^[0-9]+$"})),
+            query_param("limit", "Notifications per page, 1 to 10 (default 10).", json!({"type": "integer", "minimum": 1, "maximum": 10})),
+            query_param("cursor", "The `next_cursor` of the previous page.", json!({"type": "string"})),
+        ],
         "responses": responses(&[(200, json_response("The call.", "CallDetail"))], &[400, 401, 404, 500, 503]),
     })));
     all.push(op("GET /recordings/{id}", "get", "/recordings/{id}", json!({
@@ -704,9 +711,10 @@ fn described() -> Vec<(&'static str, Value)> {
         (
             "CallDetail",
             json!({
-                "type": "object", "required": ["call", "events", "ticket", "recordings"],
+                "type": "object", "required": ["call", "events", "next_cursor", "ticket", "recordings"],
                 "properties": {
                     "call": schema_ref("CallSummary"),
+                    "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page of `events`."},
                     "events": {"type": "array", "items": {"type": "object", "required": ["event", "received_at", "format", "fields"], "properties": {
                         "event": {"enum": all_kinds}, "received_at": {"type": "string", "format": "date-time"},
                         "format": {"enum": ["json", "form"]}, "fields": {"description": "The notification's fields, token removed."},

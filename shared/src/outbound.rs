@@ -33,17 +33,10 @@ impl Tls {
         Ok(Self(config))
     }
 
-    /// A client with `timeout` per request (connect included) and no automatic retries.
-    pub fn http_client(&self, timeout: Duration) -> Result<reqwest::Client, ClientError> {
-        self.builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(3)))
-            .build()
-            .map_err(|e| ClientError(e.to_string()))
-    }
-
-    /// [`Tls::http_client`] that follows no redirect: for a configured endpoint (an API, a
-    /// bot's callback), so a key or a signed body never travels elsewhere.
+    /// A client with `timeout` per request (connect included), no automatic retries, and no
+    /// redirect followed: for a configured endpoint (an API, a bot's callback), so a key or a
+    /// signed body never travels elsewhere, and a caller that must follow one (a Genesys
+    /// download) checks each hop first.
     pub fn api_client(&self, timeout: Duration) -> Result<reqwest::Client, ClientError> {
         self.builder()
             .timeout(timeout)
@@ -72,9 +65,9 @@ impl Tls {
     }
 }
 
-/// [`Tls::http_client`] on freshly read roots, for a single client.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ClientError> {
-    Tls::load()?.http_client(timeout)
+/// [`Tls::api_client`] on freshly read roots, for a single client.
+pub fn api_client(timeout: Duration) -> Result<reqwest::Client, ClientError> {
+    Tls::load()?.api_client(timeout)
 }
 
 /// [`Tls::download_client`] on freshly read roots, for a single client.
@@ -88,7 +81,7 @@ mod tests {
 
     #[test]
     fn client_builds_on_the_sdk_tls_stack() {
-        assert!(http_client(Duration::from_secs(1)).is_ok());
+        assert!(api_client(Duration::from_secs(1)).is_ok());
         assert!(download_client(Duration::from_secs(1)).is_ok());
     }
 }

@@ -216,3 +216,39 @@ async fn typing_events_reach_the_event_endpoint() {
     let calls = gc.received_on("/inbound/open/event");
     assert_eq!(calls[0].body["events"][0]["typing"], serde_json::json!({"type": "On", "duration": 3000}));
 }
+
+/// A Genesys API on loopback that answers a download link with a redirect, and a host that
+/// is not Genesys's, which must never be asked.
+async fn redirecting_genesys() -> (ccbridge_tests::provider::Provider, ccbridge_tests::provider::Provider, GenesysClient)
+{
+    use ccbridge_tests::provider::Provider;
+    use std::net::{IpAddr, Ipv4Addr};
+    let genesys = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+    let token = serde_json::json!({"access_token": "t-1", "token_type": "bearer", "expires_in": 3600});
+    genesys.add_file("/oauth/token", "application/json", token.to_string());
+    let elsewhere = Provider::start(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))).await;
+    let credentials = Credentials { client_id: CLIENT_ID.into(), client_secret: SecretString::from(CLIENT_SECRET) };
+    let client = GenesysClient::new(&genesys.url(""), &genesys.url(""), credentials).expect("client");
+    (genesys, elsewhere, client)
+}
+
+#[tokio::test]
+async fn a_download_follows_redirects_only_to_hosts_genesys_serves() {
+    let (genesys, elsewhere, client) = redirecting_genesys().await;
+    let image: Vec<u8> = (0..3000u32).map(|i| (i % 253) as u8).collect();
+    genesys.add_file("/api/v2/downloads/file", "image/png", image.clone());
+    genesys.redirect("/api/v2/downloads/hop", &genesys.url("/api/v2/downloads/file"));
+    let response = client.download(&genesys.url("/api/v2/downloads/hop")).await.expect("followed on Genesys's host");
+    assert_eq!(response.bytes().await.expect("body").to_vec(), image);
+
+    genesys.redirect("/api/v2/downloads/evil", &elsewhere.url("/latest/meta-data"));
+    let error = client.download(&genesys.url("/api/v2/downloads/evil")).await.expect_err("refused");
+    assert!(matches!(error, GenesysError::NotServed(_)), "{error:?}");
+    assert!(error.to_string().contains("127.0.0.2"), "the error names the host: {error}");
+    assert_eq!(elsewhere.total_hits(), 0, "the host the redirect named was never asked");
+
+    genesys.redirect("/api/v2/downloads/loop", &genesys.url("/api/v2/downloads/loop"));
+    let error = client.download(&genesys.url("/api/v2/downloads/loop")).await.expect_err("too many");
+    assert!(error.to_string().contains("redirected more than"), "{error}");
+    assert_eq!(genesys.hits("/api/v2/downloads/loop") as usize, ccbridge::genesys::client::MAX_DOWNLOAD_REDIRECTS + 1);
+}

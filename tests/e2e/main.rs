@@ -12,6 +12,7 @@ mod click_to_call;
 mod events;
 mod ex;
 mod ex_sync;
+mod faults;
 mod genesys_client;
 mod genesys_directory;
 mod genesys_ex_server;

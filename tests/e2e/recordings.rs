@@ -437,6 +437,34 @@ async fn repeated_genesys_errors_fail_the_job_with_the_reason_and_keep_the_objec
     }
 }
 
+#[tokio::test]
+async fn an_upload_url_off_genesys_and_s3_hosts_is_refused_and_fails_the_job_with_the_reason() {
+    for backend in backends() {
+        let gc = GenesysCloud::start().await;
+        // The API is reached as `localhost`; the contract server hands out upload URLs on
+        // 127.0.0.1, a host the channel's Genesys Cloud does not serve.
+        let config = genesys_config(&gc)
+            .replace(&format!("\"{}\"", gc.url()), &format!("\"{}\"", gc.url().replace("127.0.0.1", "localhost")));
+        assert!(config.contains("http://localhost:"), "{config}");
+        let stack = TestStack::start_with(&backend, &config).await;
+        let provider = Provider::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
+        provider.add_file("/talk/12/r.mp3", "audio/mpeg", audio(4000));
+        let key = finish_call(&stack, 12001, &provider.url("/talk/12/r.mp3")).await;
+        send_conversation(&stack, 12001).await;
+
+        let outcome = deliver(&stack, vec![record(&stack, &key, "INSERT", "1").await]).await;
+        assert_eq!(outcome.failed, vec!["1".to_string()], "failed for good: the record goes to the dead-letter queue");
+        let failed = job(&stack, &key).await;
+        assert_eq!(failed.job.status, JobStatus::Failed, "no retry can make the URL right: {failed:?}");
+        let reason = failed.job.last_error.expect("reason");
+        assert!(reason.contains("127.0.0.1") && reason.contains("not a Genesys Cloud or Amazon S3 host"), "{reason}");
+        assert_eq!(gc.received_on("/api/v2/uploads/recordings").len(), 1, "the URL was asked for");
+        assert!(gc.received_on("/presigned/").is_empty(), "nothing was sent to it");
+        assert!(gc.uploaded_recordings().is_empty());
+        assert!(failed.object.is_some(), "the recording stays in S3");
+    }
+}
+
 async fn playback(stack: &TestStack, id: &str, key: &str) -> (u16, serde_json::Value) {
     let response =
         stack.http.get(stack.url(&format!("/recordings/{id}"))).header("X-API-KEY", key).send().await.expect("request");

@@ -444,3 +444,95 @@ fn the_dashboard_shows_every_metric_and_every_alarm() {
         }
     }
 }
+
+/// The resource whose HTTP API events include `route` (`GET /status`).
+fn function_serving<'t>(resources: &'t Mapping, route: &str) -> &'t str {
+    let serves = |resource: &Value| {
+        resource["Properties"]["Events"].as_mapping().is_some_and(|events| {
+            events.values().any(|e| {
+                let p = &e["Properties"];
+                e["Type"] == "HttpApi"
+                    && format!(
+                        "{} {}",
+                        p["Method"].as_str().unwrap_or("").to_uppercase(),
+                        p["Path"].as_str().unwrap_or("")
+                    ) == route
+            })
+        })
+    };
+    resources
+        .iter()
+        .find(|(_, r)| serves(r))
+        .and_then(|(id, _)| id.as_str())
+        .unwrap_or_else(|| panic!("no function serves {route}"))
+}
+
+#[test]
+fn every_route_is_throttled_and_public_routes_cannot_starve_the_webhooks() {
+    let template = template();
+    let resources = resources(&template);
+    let api = &resources["HttpApi"]["Properties"];
+    let parameter = |name: &str| template["Parameters"][name]["Default"].as_u64().unwrap_or_else(|| panic!("{name}"));
+    assert_eq!(referred(&api["DefaultRouteSettings"]["ThrottlingRateLimit"]), Some("ApiThrottleRateLimit"));
+    assert_eq!(referred(&api["DefaultRouteSettings"]["ThrottlingBurstLimit"]), Some("ApiThrottleBurstLimit"));
+
+    // Public: the functions whose routes take no credential but the link itself.
+    let public: BTreeSet<String> = ccbridge_local::FUNCTIONS
+        .iter()
+        .filter(|f| ["status", "screen-pop"].contains(&f.name))
+        .flat_map(|f| f.routes.iter().map(ccbridge::Route::key))
+        .collect();
+    assert!(public.contains("GET /status") && public.contains("GET /card/{token}"), "{public:?}");
+    let settings = api["RouteSettings"].as_mapping().expect("RouteSettings");
+    let limited: BTreeSet<String> = settings.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect();
+    assert_eq!(limited, public, "the public routes, and only they, have their own limits");
+    for route in &public {
+        let route_settings = &settings[route.as_str()];
+        assert_eq!(referred(&route_settings["ThrottlingRateLimit"]), Some("PublicThrottleRateLimit"), "{route}");
+        assert_eq!(referred(&route_settings["ThrottlingBurstLimit"]), Some("PublicThrottleRateLimit"), "{route}");
+    }
+    assert!(parameter("PublicThrottleRateLimit") < parameter("ApiThrottleRateLimit"));
+
+    let public_functions: BTreeSet<&str> = public.iter().map(|route| function_serving(resources, route)).collect();
+    for (id, resource) in resources {
+        let id = id.as_str().expect("id");
+        let reserved = referred(&resource["Properties"]["ReservedConcurrentExecutions"]);
+        if public_functions.contains(id) {
+            assert_eq!(reserved, Some("PublicReservedConcurrency"), "{id} serves a public route");
+        } else {
+            assert_eq!(reserved, None, "{id} is not capped by the public functions' limit");
+        }
+    }
+    // A function serving a public route serves no webhook: its cap never slows a provider.
+    for function in public_functions {
+        let events = resources[function]["Properties"]["Events"].as_mapping().expect("events");
+        for event in events.values() {
+            let route = format!(
+                "{} {}",
+                event["Properties"]["Method"].as_str().unwrap_or("").to_uppercase(),
+                event["Properties"]["Path"].as_str().unwrap_or("")
+            );
+            assert!(public.contains(&route), "{function} also serves {route}");
+        }
+    }
+}
+
+#[test]
+fn personal_data_in_the_table_is_kept_as_long_as_recordings_in_the_bucket() {
+    let template = template();
+    let resources = resources(&template);
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        referred(&variables[ccbridge::app::RETENTION_ENV]),
+        Some("RecordingRetentionDays"),
+        "every function writes the table's TTL from the bucket's retention"
+    );
+    let rules = resources["Bucket"]["Properties"]["LifecycleConfiguration"]["Rules"].as_sequence().expect("rules");
+    let expiry: Vec<Option<&str>> =
+        rules.iter().filter(|r| !r["ExpirationInDays"].is_null()).map(|r| referred(&r["ExpirationInDays"])).collect();
+    assert_eq!(expiry, [Some("RecordingRetentionDays")], "the bucket expires objects after the same days");
+    let table = &resources["Table"]["Properties"]["TimeToLiveSpecification"];
+    assert_eq!((table["AttributeName"].as_str(), table["Enabled"].as_bool()), (Some(schema::TTL), Some(true)));
+    let days = template["Parameters"]["RecordingRetentionDays"]["MaxValue"].as_u64().expect("MaxValue");
+    assert_eq!(days, 36_500, "what the functions accept");
+}

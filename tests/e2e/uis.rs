@@ -1,7 +1,7 @@
 //! UIS telephony end to end: notifications over HTTP into the table, checked through the SDK,
 //! on every backend; request counts measured with an SDK interceptor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use ccbridge::jobs::{JobState, JobStatus};
@@ -577,6 +577,119 @@ async fn every_sample_event_replays_through_the_local_stack() {
         let (_, outgoing) = get(stack, "/uis/calls/3409135555", API_KEY).await;
         assert_eq!(outgoing["call"]["state"], "talking");
         assert_eq!(outgoing["events"].as_array().map(Vec::len), Some(2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_call_delivered_many_times_answers_its_notifications_page_by_page_under_lambdas_6_mb() {
+    on_each_backend(async |stack| {
+        const DELIVERIES: usize = 28;
+        let id = 6100001u64;
+        let filler = "x".repeat(240 * 1024);
+        for n in 0..DELIVERIES {
+            let body = json!({
+                "ud_channel_token": TOKEN, "call_session_id": id, "direction": "in",
+                "contact_phone_number": "79161234567", "start_time": "2026-11-21 10:15:03.412",
+                "notification_time": format!("2026-11-21 10:15:{:02}.000", n), "provider_debug": filler,
+            });
+            let (status, answer) = post(stack, "incoming_call_started", &body).await;
+            assert_eq!(status, 200, "delivery {n}: {answer}");
+        }
+
+        let mut seen = std::collections::BTreeSet::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/uis/calls/{id}?cursor={c}"),
+                None => format!("/uis/calls/{id}"),
+            };
+            let response = stack.http.get(stack.url(&path)).header("x-api-key", API_KEY).send().await.expect("request");
+            assert_eq!(response.status(), 200);
+            let bytes = response.bytes().await.expect("body");
+            assert!(bytes.len() < 6 * 1024 * 1024, "page {pages} is {} bytes, over Lambda's 6 MB", bytes.len());
+            let page: Value = serde_json::from_slice(&bytes).expect("JSON");
+            assert_eq!(page["call"]["call_session_id"], id, "every page names the call");
+            let events = page["events"].as_array().expect("events");
+            assert!(events.len() <= 10, "{} notifications in one answer", events.len());
+            for event in events {
+                let time = event["fields"]["notification_time"].as_str().expect("time").to_owned();
+                assert!(seen.insert(time.clone()), "{time} came twice");
+            }
+            pages += 1;
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+            assert!(pages < 20, "paging ends");
+        }
+        assert_eq!(seen.len(), DELIVERIES, "every notification on some page");
+        assert!(pages >= 3, "{pages} pages");
+
+        let (status, one) = get(stack, &format!("/uis/calls/{id}?limit=1"), API_KEY).await;
+        assert_eq!((status, one["events"].as_array().map(Vec::len)), (200, Some(1)));
+        for limit in ["0", "11", "x"] {
+            let (status, bad) = get(stack, &format!("/uis/calls/{id}?limit={limit}"), API_KEY).await;
+            assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_query")), "{limit}: {bad}");
+        }
+        let forged = |keys: Value| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(keys.to_string())
+        };
+        for keys in [
+            json!({"pk": format!("CALL#{CHANNEL}#{id}"), "sk": "TICKET"}),
+            json!({"pk": format!("CALL#{CHANNEL}#{id}"), "sk": "CALL"}),
+            json!({"pk": format!("CALL#{CHANNEL}#1"), "sk": "EVENT#incoming_call_started#00"}),
+        ] {
+            let (status, bad) = get(stack, &format!("/uis/calls/{id}?cursor={}", forged(keys.clone())), API_KEY).await;
+            assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_cursor")), "{keys}: {bad}");
+        }
+    })
+    .await;
+}
+
+/// With a retention (as template.yaml sets from `RecordingRetentionDays`), every item of a
+/// call carries a TTL that long after its write; the contact, the customer record, carries none.
+#[tokio::test]
+async fn a_calls_personal_data_expires_after_the_retention_and_the_contact_stays() {
+    on_each_backend(async |stack| {
+        let retention = time::Duration::days(365);
+        let store = stack.stack.app.store.clone().with_retention(Some(retention));
+        let app = std::sync::Arc::new(ccbridge::App { store, ..(*stack.stack.app).clone() });
+        let id = 6200001u64;
+        let written = time::OffsetDateTime::now_utc().unix_timestamp();
+        for (n, body) in notifications(id).iter().enumerate() {
+            let kind = KINDS[n];
+            let function = if n == 3 { uis_call_finished::FUNCTION } else { uis_call_started::FUNCTION };
+            let response = function.call(app.clone(), webhook_request(kind, body)).await;
+            assert_eq!(response.status(), 200, "{kind}");
+        }
+        let items = stack.scan_all().await;
+        let ttl = |item: &std::collections::HashMap<String, AttributeValue>| {
+            item.get("expires_at").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok())
+        };
+        let kind = |item: &std::collections::HashMap<String, AttributeValue>| {
+            item.get("type").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+        };
+        let of_call: Vec<_> =
+            items.iter().filter(|i| i["pk"].as_s().is_ok_and(|pk| pk == &format!("CALL#{CHANNEL}#{id}"))).collect();
+        let types: BTreeSet<String> = of_call.iter().map(|i| kind(i)).collect();
+        for wanted in ["uis_call", "uis_notification", "ticket", "recording_job"] {
+            assert!(types.contains(wanted), "{wanted} in {types:?}");
+        }
+        for item in &of_call {
+            let at = ttl(item).unwrap_or_else(|| panic!("{} has no TTL", kind(item)));
+            let expected = written + retention.whole_seconds();
+            assert!(
+                (expected - 5..=expected + 120).contains(&at),
+                "{} expires at {at}, not about {expected}",
+                kind(item)
+            );
+        }
+        let contacts: Vec<_> = items.iter().filter(|i| kind(i) == "contact").collect();
+        assert!(!contacts.is_empty(), "the caller became a contact");
+        assert!(contacts.iter().all(|c| ttl(c).is_none()), "the customer record is kept");
     })
     .await;
 }

@@ -11,16 +11,18 @@ use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures::StreamExt;
 
 #[derive(Clone)]
 enum File {
     Bytes(Bytes),
     /// `size` bytes repeating `block`, produced as they are sent (for large files); the
-    /// connection breaks after `break_after` bytes when set.
+    /// connection breaks after `break_after` bytes when set, and each block waits `pause`.
     Generated {
         block: Bytes,
         size: u64,
         break_after: Option<u64>,
+        pause: std::time::Duration,
     },
 }
 
@@ -68,14 +70,22 @@ impl Provider {
 
     /// A file of `size` bytes made of `block` repeated, never held in memory whole.
     pub fn add_generated(&self, path: &str, content_type: &str, block: Bytes, size: u64) {
-        self.state()
-            .files
-            .insert(path.into(), (content_type.into(), File::Generated { block, size, break_after: None }));
+        self.state().files.insert(
+            path.into(),
+            (content_type.into(), File::Generated { block, size, break_after: None, pause: Default::default() }),
+        );
     }
 
     /// Like [`Provider::add_generated`], but the connection breaks after `break_after` bytes.
     pub fn add_broken(&self, path: &str, content_type: &str, block: Bytes, size: u64, break_after: u64) {
-        let file = File::Generated { block, size, break_after: Some(break_after) };
+        let file = File::Generated { block, size, break_after: Some(break_after), pause: Default::default() };
+        self.state().files.insert(path.into(), (content_type.into(), file));
+    }
+
+    /// Like [`Provider::add_generated`], but each block is sent `pause` after the one before:
+    /// a download that is still under way when the test acts.
+    pub fn add_slow(&self, path: &str, content_type: &str, block: Bytes, size: u64, pause: std::time::Duration) {
+        let file = File::Generated { block, size, break_after: None, pause };
         self.state().files.insert(path.into(), (content_type.into(), file));
     }
 
@@ -164,16 +174,22 @@ fn answer(state: &Arc<Mutex<ProviderState>>, request: &Request<Body>) -> Respons
     drop(state);
     let (length, body) = match file {
         File::Bytes(bytes) => (bytes.len() as u64, Body::from(bytes)),
-        File::Generated { block, size, break_after } => {
-            let chunks = (0..size.div_ceil(block.len() as u64)).map(move |i| {
-                let start = i * block.len() as u64;
-                if break_after.is_some_and(|limit| start >= limit) {
-                    return Err(std::io::Error::other("connection broken"));
+        File::Generated { block, size, break_after, pause } => {
+            let chunks = futures::stream::iter(0..size.div_ceil(block.len() as u64)).then(move |i| {
+                let block = block.clone();
+                async move {
+                    if !pause.is_zero() && i > 0 {
+                        tokio::time::sleep(pause).await;
+                    }
+                    let start = i * block.len() as u64;
+                    if break_after.is_some_and(|limit| start >= limit) {
+                        return Err(std::io::Error::other("connection broken"));
+                    }
+                    let take = (size - start).min(block.len() as u64) as usize;
+                    Ok::<Bytes, std::io::Error>(block.slice(..take))
                 }
-                let take = (size - start).min(block.len() as u64) as usize;
-                Ok::<Bytes, std::io::Error>(block.slice(..take))
             });
-            (size, Body::from_stream(futures::stream::iter(chunks)))
+            (size, Body::from_stream(chunks))
         }
     };
     let mut response = Response::new(body);

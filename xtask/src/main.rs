@@ -9,7 +9,8 @@
 //! modules of the shared crate import each other in no cycle (see [`cycles`]); builds the
 //! documentation with warnings denied (`cargo doc --no-deps`, so a broken intra-doc link fails);
 //! starts DynamoDB Local, runs every test against it and against the embedded dynoxide (the
-//! schemathesis run against the local stack among them), and stops what it started.
+//! schemathesis run against the local stack among them, and the fault test that stops a
+//! DynamoDB Local of its own, started from the same jar), and stops what it started.
 //!
 //! `cargo xtask cycles [<source folder>]` runs the module cycle check alone, on `shared/src` or on
 //! the given folder (say, a copy of an older tree).
@@ -183,6 +184,7 @@ fn test(cargo_test_args: &[String]) -> Result<(), String> {
             .args(["test", "--workspace"])
             .args(cargo_test_args)
             .env("CCBRIDGE_TEST_DYNAMODB_LOCAL", &dynamodb_local.endpoint)
+            .env("CCBRIDGE_TEST_DYNAMODB_LOCAL_JAR", &dynamodb_local.jar)
             .env("CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL", "1")
             .env("CCBRIDGE_TEST_CHROMIUM", CHROMIUM)
             .env("CCBRIDGE_TEST_REQUIRE_CHROMIUM", "1")
@@ -255,6 +257,8 @@ fn dynamodb_local_dir(tools: &Path) -> Option<PathBuf> {
 struct DynamoDbLocal {
     child: Child,
     endpoint: String,
+    /// Its jar, for the fault tests that start (and stop) one of their own.
+    jar: PathBuf,
 }
 
 impl DynamoDbLocal {
@@ -274,7 +278,8 @@ impl DynamoDbLocal {
             .stderr(log)
             .spawn()
             .map_err(|e| format!("start DynamoDB Local: {e}"))?;
-        let mut server = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let jar = dir.join("DynamoDBLocal.jar");
+        let mut server = Self { child, endpoint: format!("http://127.0.0.1:{port}"), jar };
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {

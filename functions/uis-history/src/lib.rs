@@ -3,7 +3,8 @@
 //! - `GET /uis/contacts?phone=<number>`: the contact with this number (any notation).
 //! - `GET /uis/contacts/{contact_id}/calls?limit=&cursor=`: the contact's calls, newest first;
 //!   `next_cursor` fetches the next page.
-//! - `GET /uis/calls/{call_session_id}`: one call with its notifications, ticket and recordings.
+//! - `GET /uis/calls/{call_session_id}?limit=&cursor=`: one call with its ticket, recordings and
+//!   a page of its notifications; `next_cursor` fetches the next page.
 //! - `GET /recordings/{id}`: a short-lived presigned link to play a recording copied into S3.
 //!
 //! A key only ever sees its own channel's data.
@@ -53,7 +54,10 @@ async fn contact_calls(app: &App, req: &Request) -> Result<Response, ApiError> {
 
 async fn call(app: &App, req: &Request) -> Result<Response, ApiError> {
     let channel = channel_by_api_key(&app.config, header_str(req, API_KEY_HEADER))?;
-    let detail = history::call(&app.store, channel, path_param(req, "call_session_id")?).await?;
+    let (limit, cursor) = (query(req, "limit"), query(req, "cursor"));
+    let detail =
+        history::call(&app.store, channel, path_param(req, "call_session_id")?, limit.as_deref(), cursor.as_deref())
+            .await?;
     Ok(json_response(StatusCode::OK, &detail))
 }
 

@@ -89,6 +89,7 @@ pub struct InteractionEnd {
 
 impl Entity for Interaction {
     const TYPE: &'static str = "wde_interaction";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::interaction(self.id)

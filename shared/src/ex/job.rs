@@ -59,6 +59,7 @@ pub struct ConversationJob {
 
 impl Entity for ConversationJob {
     const TYPE: &'static str = "conversation_job";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::conversation_job(self.channel.as_str(), self.call_session_id)

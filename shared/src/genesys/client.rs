@@ -111,6 +111,8 @@ pub struct GenesysClient {
     login_base: String,
     /// Hosts attachment links may point at: the region's `api-downloads` and `api` hosts.
     download_hosts: Vec<String>,
+    /// The region's domain (`mypurecloud.de`): its hosts are Genesys's own.
+    region_domain: Option<String>,
     credentials: Credentials,
     tokens: Arc<TokenCache>,
     /// Requests in flight to this organisation at once, shared by every copy of the client.
@@ -124,11 +126,12 @@ impl GenesysClient {
     /// A client of `api_base` (e.g. `https://api.mypurecloud.de`) logging in at `login_base`.
     pub fn new(api_base: &str, login_base: &str, credentials: Credentials) -> Result<Self, GenesysError> {
         let http =
-            crate::outbound::http_client(Duration::from_secs(30)).map_err(|e| GenesysError::Config(e.to_string()))?;
+            crate::outbound::api_client(Duration::from_secs(30)).map_err(|e| GenesysError::Config(e.to_string()))?;
         Self::with_http(http, api_base, login_base, credentials)
     }
 
-    /// The same on an existing HTTP client (its connections shared with others).
+    /// The same on an existing HTTP client (its connections shared with others). The client
+    /// must follow no redirect: [`GenesysClient::download`] checks each hop itself.
     pub fn with_http(
         http: reqwest::Client,
         api_base: &str,
@@ -140,6 +143,7 @@ impl GenesysClient {
             api_base: base_url(api_base)?,
             login_base: base_url(login_base)?,
             download_hosts: Vec::new(),
+            region_domain: None,
             credentials,
             tokens: Arc::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CONCURRENT_REQUESTS)),
@@ -158,6 +162,7 @@ impl GenesysClient {
             Credentials { client_id: channel.client_id.clone(), client_secret: channel.client_secret.clone() };
         let mut client = Self::with_http(http, &api, &login, credentials)?;
         client.download_hosts = vec![region.downloads_host(), format!("api.{}", region.domain)];
+        client.region_domain = Some(region.domain.to_owned());
         client.permits = Arc::new(tokio::sync::Semaphore::new(channel.max_concurrent_requests.max(1)));
         Ok(client)
     }
@@ -212,7 +217,7 @@ impl GenesysClient {
         }
         let url = format!("{}{path}", self.api_base);
         let response = self
-            .execute(&method, path, true, |token| {
+            .execute(&method, path, true, false, |token| {
                 let mut request = self.http.request(method.clone(), &url);
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
@@ -226,21 +231,67 @@ impl GenesysClient {
         read(response).await
     }
 
+    /// Whether `url` is on a host Genesys Cloud serves files from: a download link's host
+    /// ([`GenesysClient::is_download_url`]), any host of the region's domain, or Amazon S3,
+    /// where Genesys keeps downloads and takes uploads. HTTPS on the default port, no
+    /// credentials. A redirect or an upload URL anywhere else is refused before it is requested.
+    pub fn is_served_url(&self, url: &str) -> bool {
+        if self.is_download_url(url) {
+            return true;
+        }
+        let Ok(parsed) = reqwest::Url::parse(url) else { return false };
+        let credentials = !parsed.username().is_empty() || parsed.password().is_some();
+        if parsed.scheme() != "https" || parsed.port().is_some() || credentials {
+            return false;
+        }
+        let Some(url::Host::Domain(host)) = parsed.host() else { return false };
+        let host = host.to_ascii_lowercase();
+        let in_region = self
+            .region_domain
+            .as_deref()
+            .is_some_and(|domain| host.strip_suffix(domain).is_some_and(|sub| sub.ends_with('.')));
+        in_region || is_s3_host(&host)
+    }
+
     /// Starts a download of an attachment link (bearer auth, same retries); the caller streams
-    /// the body.
+    /// the body. Redirects are followed up to [`MAX_DOWNLOAD_REDIRECTS`], each hop checked
+    /// with [`GenesysClient::is_served_url`] before it is requested; the bearer token goes
+    /// only to Genesys's own download hosts, never to a presigned S3 link.
     pub async fn download(&self, url: &str) -> Result<reqwest::Response, GenesysError> {
         if !self.is_download_url(url) {
-            return Err(GenesysError::Config("the attachment link is not on a Genesys Cloud download host".into()));
+            return Err(GenesysError::NotServed("the attachment link is not on a Genesys Cloud download host".into()));
         }
-        let path = reqwest::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
-        self.execute(&Method::GET, &path, true, |token| {
-            let request = self.http.get(url);
-            match token {
-                Some(token) => request.bearer_auth(token),
-                None => request,
+        let mut url = reqwest::Url::parse(url).map_err(|e| GenesysError::NotServed(e.to_string()))?;
+        for _ in 0..=MAX_DOWNLOAD_REDIRECTS {
+            let auth = self.is_download_url(url.as_str());
+            let hop = url.clone();
+            let response = self
+                .execute(&Method::GET, url.path(), auth, true, |token| {
+                    let request = self.http.get(hop.clone());
+                    match token {
+                        Some(token) => request.bearer_auth(token),
+                        None => request,
+                    }
+                })
+                .await?;
+            if !response.status().is_redirection() {
+                return Ok(response);
             }
-        })
-        .await
+            let next = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| url.join(v).ok())
+                .ok_or_else(|| GenesysError::NotServed("a download redirect without a usable Location".into()))?;
+            if !self.is_served_url(next.as_str()) {
+                let host = next.host_str().unwrap_or("no host").to_owned();
+                return Err(GenesysError::NotServed(format!(
+                    "the download redirected to {host}, which is not a Genesys Cloud or Amazon S3 host"
+                )));
+            }
+            url = next;
+        }
+        Err(GenesysError::NotServed(format!("the download redirected more than {MAX_DOWNLOAD_REDIRECTS} times")))
     }
 
     async fn token(&self) -> Result<SecretString, GenesysError> {
@@ -251,7 +302,7 @@ impl GenesysClient {
     async fn fetch_token(&self) -> Result<Token, GenesysError> {
         let url = format!("{}/oauth/token", self.login_base);
         let sent = self
-            .execute(&Method::POST, "/oauth/token", false, |_| {
+            .execute(&Method::POST, "/oauth/token", false, false, |_| {
                 self.http
                     .post(&url)
                     .header(header::AUTHORIZATION, self.credentials.basic_authorization())
@@ -273,12 +324,14 @@ impl GenesysClient {
     }
 
     /// Sends what `build` makes until it succeeds or the policy gives up. `build` gets the
-    /// bearer token when `auth` is set.
+    /// bearer token when `auth` is set; a redirect is an answer when `redirects` is set (the
+    /// caller checks where it leads), an error otherwise.
     async fn execute<F>(
         &self,
         method: &Method,
         path: &str,
         auth: bool,
+        redirects: bool,
         build: F,
     ) -> Result<reqwest::Response, GenesysError>
     where
@@ -322,7 +375,7 @@ impl GenesysClient {
             };
             let status = response.status();
             let correlation_id = header_value(&response, CORRELATION_HEADER);
-            if status.is_success() {
+            if status.is_success() || (redirects && status.is_redirection()) {
                 tracing::debug!(%method, path, status = status.as_u16(), correlation_id, "Genesys Cloud call");
                 return Ok(response);
             }
@@ -366,6 +419,28 @@ impl GenesysClient {
             return Err(GenesysError::Api { status: status.as_u16(), body: Box::new(body), correlation_id });
         }
     }
+}
+
+/// Hops a download follows: Genesys answers a download link with one redirect to S3.
+pub const MAX_DOWNLOAD_REDIRECTS: usize = 3;
+
+/// Whether `host` is an Amazon S3 endpoint (`s3.amazonaws.com`, `s3.<region>.amazonaws.com`,
+/// `s3-<region>.amazonaws.com`, their dual-stack forms, and a bucket's virtual host on any).
+fn is_s3_host(host: &str) -> bool {
+    let Some(name) = host.strip_suffix(".amazonaws.com") else { return false };
+    let labels: Vec<&str> = name.split('.').collect();
+    labels.iter().enumerate().any(|(i, label)| {
+        let endpoint = &labels[i..];
+        let region =
+            |r: &str| !r.is_empty() && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        match (*label, endpoint.len()) {
+            ("s3", 1) => true,
+            ("s3", 2) => region(endpoint[1]),
+            ("s3", 3) => endpoint[1] == "dualstack" && region(endpoint[2]),
+            (l, 1) => l.strip_prefix("s3-").is_some_and(region),
+            _ => false,
+        }
+    })
 }
 
 async fn read(response: reqwest::Response) -> Result<ApiResponse, GenesysError> {
@@ -424,6 +499,38 @@ mod tests {
             .expect("client");
         client.download_hosts = vec!["api-downloads.mypurecloud.de".into(), "api.mypurecloud.de".into()];
         client
+    }
+
+    #[test]
+    fn redirects_and_uploads_stay_on_genesys_or_s3_hosts() {
+        let mut client = client();
+        client.region_domain = Some("mypurecloud.de".into());
+        for served in [
+            "https://api-downloads.mypurecloud.de/api/v2/downloads/abc",
+            "https://fileupload.mypurecloud.de/x",
+            "https://prod-euc1-uploads.s3.amazonaws.com/k?X-Amz-Signature=s",
+            "https://bucket.s3.eu-central-1.amazonaws.com/k",
+            "https://s3.eu-central-1.amazonaws.com/bucket/k",
+            "https://bucket.s3-eu-west-1.amazonaws.com/k",
+            "https://bucket.s3.dualstack.eu-central-1.amazonaws.com/k",
+        ] {
+            assert!(client.is_served_url(served), "{served}");
+        }
+        for refused in [
+            "http://bucket.s3.amazonaws.com/k",
+            "https://bucket.s3.amazonaws.com:8443/k",
+            "https://user:pw@bucket.s3.amazonaws.com/k",
+            "https://169.254.169.254/latest/meta-data",
+            "https://mypurecloud.de.evil.example/x",
+            "https://evilmypurecloud.de/x",
+            "https://s3.amazonaws.com.evil.example/x",
+            "https://ec2.eu-central-1.amazonaws.com/",
+            "https://s3.eu-central-1.amazonaws.com.evil.example/k",
+            "https://127.0.0.1/presigned/k",
+            "not a url",
+        ] {
+            assert!(!client.is_served_url(refused), "{refused}");
+        }
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub enum GenesysError {
     /// The channel's configuration cannot be used (bad URL, bad id).
     #[error("Genesys Cloud client: {0}")]
     Config(String),
+    /// A link to fetch or a URL to upload to is not on a host Genesys Cloud serves: nothing
+    /// was sent there.
+    #[error("refused: {0}")]
+    NotServed(String),
 }
 
 impl GenesysError {
@@ -77,7 +81,7 @@ impl From<GenesysError> for crate::jobs::Failure {
         if let GenesysError::RateLimited { retry_after, .. } = error {
             return Failure::RetryAfter { reason, after: retry_after };
         }
-        let permanent = matches!(error, GenesysError::Config(_))
+        let permanent = matches!(error, GenesysError::Config(_) | GenesysError::NotServed(_))
             || error.status().is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429);
         if permanent { Failure::Permanent(reason) } else { Failure::Transient(reason) }
     }

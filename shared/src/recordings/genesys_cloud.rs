@@ -9,8 +9,8 @@ use super::job::{GenesysUpload, RecordingJob, StoredRecording};
 use crate::App;
 use crate::config::common::ChannelId;
 use crate::ex::job::ConversationJob;
-use crate::genesys::RetryPolicy;
 use crate::genesys::recordings::UploadUrlRequest;
+use crate::genesys::{GenesysError, RetryPolicy};
 use crate::jobs::{Failure, JobStatus};
 
 /// How long a recording waits before it looks again whether its conversation was accepted.
@@ -50,6 +50,14 @@ pub(super) async fn deliver(
     let file_name = format!("{conversation_id}_{}{}", job.link_id, extension(&stored.content_type));
     let request = UploadUrlRequest::new(file_name, &stored.md5, &stored.content_type);
     let upload = client.recording_upload_url(&request).await.map_err(Failure::from)?;
+    if !client.is_served_url(&upload.url) {
+        let host = url::Url::parse(&upload.url).ok().and_then(|u| u.host_str().map(str::to_owned));
+        let error = GenesysError::NotServed(format!(
+            "the recording upload URL is on {}, which is not a Genesys Cloud or Amazon S3 host; nothing was sent",
+            host.as_deref().unwrap_or("no host")
+        ));
+        return Err(error.into());
+    }
     put_object(app, stored, &upload.url, &upload.headers).await?;
     job.genesys = Some(GenesysUpload { conversation_id, upload_id: Some(upload.upload_key) });
     Ok(())

@@ -65,6 +65,7 @@ pub struct GenesysUpload {
 
 impl Entity for RecordingJob {
     const TYPE: &'static str = "recording_job";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::recording_job(self.channel.as_str(), self.call_session_id, &self.link_id)

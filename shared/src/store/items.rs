@@ -117,6 +117,11 @@ pub trait Entity: Serialize + DeserializeOwned {
     fn expires_at(&self) -> Option<i64> {
         None
     }
+
+    /// Whether the item holds a person's data (a phone number, a name, what a call or an
+    /// interaction said) and so is kept only for the store's retention, counted from its last
+    /// write, when it has no [`Entity::expires_at`] of its own.
+    const PERSONAL_DATA: bool = false;
 }
 
 /// What a conditional write did.
@@ -133,11 +138,19 @@ pub enum Written {
 pub struct Store {
     client: Client,
     table: String,
+    /// How long personal data is kept after its last write; `None` keeps it.
+    retention: Option<time::Duration>,
 }
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), retention: None }
+    }
+
+    /// The same store, keeping items that hold personal data ([`Entity::PERSONAL_DATA`]) for
+    /// `retention` after their last write: DynamoDB's TTL then deletes them.
+    pub fn with_retention(self, retention: Option<time::Duration>) -> Self {
+        Self { retention, ..self }
     }
 
     pub fn table(&self) -> &str {
@@ -183,7 +196,11 @@ impl Store {
             item.insert(pk_name.into(), AttributeValue::S(pk));
             item.insert(sk_name.into(), AttributeValue::S(sk));
         }
-        if let Some(at) = entity.expires_at() {
+        let retained = || {
+            let retention = self.retention.filter(|_| E::PERSONAL_DATA)?;
+            Some((time::OffsetDateTime::now_utc() + retention).unix_timestamp())
+        };
+        if let Some(at) = entity.expires_at().or_else(retained) {
             item.insert(TTL.into(), AttributeValue::N(at.to_string()));
         }
         let size = item_size(&item);
@@ -456,8 +473,8 @@ impl Store {
         StoreError::Backend { table: self.table.clone(), message: format!("write of {key} is incomplete: {error}") }
     }
 
-    /// Every item of one partition (`pk`), in sort-key order, as raw attributes: for reading an
-    /// aggregate (a call and what hangs off it) in one request. Pages are followed.
+    /// Every item of one partition (`pk`), in sort-key order, as raw attributes: for reading a
+    /// small aggregate in one request. Pages are followed.
     pub async fn partition(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
@@ -523,6 +540,24 @@ impl Store {
         self.decode_all(self.query(query).await?.0)
     }
 
+    /// One page of the items of partition `pk` whose sort key is between `from` and `to`
+    /// (inclusive), in sort-key order, read consistently: a listing under one aggregate.
+    pub async fn page_range<E: Entity>(
+        &self,
+        pk: &str,
+        (from, to): (&str, &str),
+        limit: i32,
+        after: Option<&Cursor>,
+    ) -> Result<Page<E>, StoreError> {
+        let query = Query {
+            between: Some((from, to)),
+            limit: Some(limit),
+            start: after.map(Cursor::to_item),
+            ..Query::table(pk)
+        };
+        self.page(query).await
+    }
+
     /// Up to `limit` items of partition `pk`, in sort-key order, read consistently: the holders
     /// of an alternate key, say.
     pub async fn query_partition<E: Entity>(&self, pk: &str, limit: i32) -> Result<Vec<E>, StoreError> {
@@ -576,7 +611,11 @@ impl Store {
             let exact = start.len() == wanted.len() && wanted.iter().all(|name| start.contains_key(*name));
             let here = start.get(pk_name).and_then(|v| v.as_s().ok()).is_some_and(|p| p == query.partition);
             let bounded = start.values().all(|v| v.as_s().is_ok_and(|s| !s.is_empty() && s.len() <= 1024));
-            if !(exact && here && bounded) {
+            // A start key outside the key condition is refused by DynamoDB as a server error too.
+            let sort = start.get(sk_name).and_then(|v| v.as_s().ok()).map(String::as_str).unwrap_or_default();
+            let in_range = query.between.is_none_or(|(from, to)| (from..=to).contains(&sort))
+                && query.until.is_none_or(|until| sort <= until);
+            if !(exact && here && bounded && in_range) {
                 return Err(StoreError::ForeignCursor);
             }
         }

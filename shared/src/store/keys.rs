@@ -4,7 +4,7 @@
 //!
 //! | `pk` / `gsi*pk` | `sk` / `gsi*sk` | what |
 //! |---|---|---|
-//! | `CALL#<channel>#<call_session_id>` | `CALL`, `EVENT#<kind>#<digest>`, `TICKET`, `CALLBACK`, `CONVERSATION`, `RECORDING#<link_id>` | a UIS call and what hangs off it, read in one Query |
+//! | `CALL#<channel>#<call_session_id>` | `CALL`, `EVENT#<kind>#<digest>`, `TICKET`, `CALLBACK`, `CONVERSATION`, `RECORDING#<link_id>` | a UIS call and what hangs off it, its notifications read by sort-key range |
 //! | gsi1 `CALLS#<channel>#<contact>` | call sort key | a contact's calls on one UIS channel |
 //! | gsi1 `TICKETS#<channel>#<contact>` | call sort key | a contact's tickets |
 //! | gsi2 `TICKETS#<channel>#<status>` | call sort key | a channel's tickets by status |
@@ -47,6 +47,12 @@ pub fn call(channel: &str, call_session_id: impl Display) -> Key {
 pub fn call_notification(channel: &str, call_session_id: impl Display, kind: &str, digest: &str) -> Key {
     Key::new(call_partition(channel, call_session_id), format!("EVENT#{kind}#{digest}"))
 }
+
+/// The sort keys of a call's notifications, first and last: `EVENT#…` sorts before `EVENT$`.
+pub const CALL_NOTIFICATIONS: (&str, &str) = ("EVENT#", "EVENT$");
+
+/// The sort keys of a call's recording jobs, first and last.
+pub const CALL_RECORDINGS: (&str, &str) = ("RECORDING#", "RECORDING$");
 
 /// The ticket of a call, under its call.
 pub fn ticket(channel: &str, call_session_id: impl Display) -> Key {

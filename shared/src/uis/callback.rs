@@ -93,6 +93,7 @@ pub struct Callback {
 
 impl Entity for Callback {
     const TYPE: &'static str = "uis_callback";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::callback(self.channel.as_str(), self.call_session_id)

@@ -1,5 +1,6 @@
 //! The helpdesk's view of UIS calls, for a channel authenticated by its API key: a contact by
-//! phone, a contact's calls page by page, one call with everything that hangs off it. A key
+//! phone, a contact's calls page by page, one call with what hangs off it and its notifications
+//! page by page. A key
 //! only ever sees its own channel's calls and its own tenant's contacts.
 
 use serde::Serialize;
@@ -12,7 +13,7 @@ use crate::clock::rfc3339;
 use crate::crm::contact::{Contact, ContactKey};
 use crate::crm::ids::ContactId;
 use crate::error::ApiError;
-use crate::http::page_size;
+use crate::http::{page_size, page_size_up_to};
 use crate::phone::PhoneNumber;
 use crate::recordings::playback::recording_id;
 use crate::store::lookup::Match;
@@ -77,11 +78,24 @@ pub async fn contact_calls(
     Ok(calls)
 }
 
-/// One call with its notifications (token removed), its ticket and its recordings.
-pub async fn call(store: &Store, channel: &UisChannel, id: &str) -> Result<Value, ApiError> {
+/// The most notifications one answer holds. Each is kept up to 300 KB, the call and its ticket
+/// up to 400 KB each: ten stay far below the 6 MB a Lambda answer may have.
+pub const MAX_NOTIFICATIONS_PER_PAGE: i32 = 10;
+
+/// One call with a page of its notifications (token removed), its ticket and its recordings;
+/// `next_cursor` fetches the next page of notifications.
+pub async fn call(
+    store: &Store,
+    channel: &UisChannel,
+    id: &str,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<Value, ApiError> {
     let id: CallSessionId =
         id.parse().map_err(|_| ApiError::bad_request("invalid_path", "call_session_id must be a number"))?;
-    let detail = CallDetail::read(store, &channel.id, id)
+    let limit = page_size_up_to(limit, MAX_NOTIFICATIONS_PER_PAGE, MAX_NOTIFICATIONS_PER_PAGE)?;
+    let cursor = cursor.map(Cursor::decode).transpose()?;
+    let detail = CallDetail::read(store, &channel.id, id, limit, cursor.as_ref())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("call {id} is not known")))?;
     let events: Vec<Value> = detail
@@ -107,7 +121,10 @@ pub async fn call(store: &Store, channel: &UisChannel, id: &str) -> Result<Value
             })
         })
         .collect();
-    Ok(json!({ "call": summary(&detail.call), "events": events, "ticket": detail.ticket, "recordings": recordings }))
+    Ok(json!({
+        "call": summary(&detail.call), "events": events, "next_cursor": detail.next.map(|c| c.encode()),
+        "ticket": detail.ticket, "recordings": recordings,
+    }))
 }
 
 /// A call as the helpdesk sees it: the merged fields, without the merge's bookkeeping.

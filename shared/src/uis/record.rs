@@ -1,5 +1,5 @@
-//! How a call is kept: the merged [`Call`] and what hangs off it, in one partition per call so
-//! that one Query reads the whole aggregate:
+//! How a call is kept: the merged [`Call`] and what hangs off it, in one partition per call;
+//! [`CallDetail::read`] reads the call with one page of its notifications:
 //!
 //! | `sk` | `type` | item |
 //! |---|---|---|
@@ -14,14 +14,16 @@ use time::OffsetDateTime;
 
 use super::call::{Call, CallSessionId};
 use super::notification::{BodyFormat, EventKind};
+use super::recording::MAX_RECORDINGS;
 use super::ticket::Ticket;
 use crate::config::common::ChannelId;
 use crate::crm::ids::ContactId;
 use crate::recordings::job::RecordingJob;
-use crate::store::{Cursor, Entity, Index, Key, Page, Store, StoreError, item_type, keys};
+use crate::store::{Cursor, Entity, Index, Key, Page, Store, StoreError, keys};
 
 impl Entity for Call {
     const TYPE: &'static str = "uis_call";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::call(self.channel.as_str(), self.call_session_id)
@@ -53,6 +55,7 @@ pub struct CallNotification {
 
 impl Entity for CallNotification {
     const TYPE: &'static str = "uis_notification";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::call_notification(self.channel.as_str(), self.call_session_id, self.kind.as_str(), &self.digest)
@@ -66,39 +69,52 @@ impl CallNotification {
     }
 }
 
-/// A call with everything that hangs off it.
+/// A call with what hangs off it, and one page of its notifications: a call may have been
+/// delivered thousands of times, so its notifications are read page by page.
 #[derive(Debug, Clone)]
 pub struct CallDetail {
     pub call: Call,
+    /// In the order they are kept: by event, then by delivery.
     pub notifications: Vec<CallNotification>,
+    /// Where the next page of notifications starts, if there is one.
+    pub next: Option<Cursor>,
     pub ticket: Option<Ticket>,
     pub recordings: Vec<RecordingJob>,
 }
 
 impl CallDetail {
-    /// Reads a call and its items in one Query; `None` when there is no such call.
+    /// Reads a call, its ticket, its first [`RECORDING_JOBS_READ`] recording jobs and up to
+    /// `limit` notifications after `after`, in four concurrent reads; `None` when there is no
+    /// such call.
     pub async fn read(
         store: &Store,
         channel: &ChannelId,
         call_session_id: CallSessionId,
+        limit: i32,
+        after: Option<&Cursor>,
     ) -> Result<Option<Self>, StoreError> {
-        let mut call = None;
-        let mut notifications = Vec::new();
-        let mut ticket = None;
-        let mut recordings = Vec::new();
-        for item in store.partition(&keys::call_partition(channel.as_str(), call_session_id)).await? {
-            match item_type(&item) {
-                Some(Call::TYPE) => call = Some(store.decode_item::<Call>(item)?),
-                Some(CallNotification::TYPE) => notifications.push(store.decode_item(item)?),
-                Some(Ticket::TYPE) => ticket = Some(store.decode_item(item)?),
-                Some(RecordingJob::TYPE) => recordings.push(store.decode_item(item)?),
-                _ => {}
-            }
-        }
-        notifications.sort_by_key(|n: &CallNotification| n.received_at);
-        Ok(call.map(|call| Self { call, notifications, ticket, recordings }))
+        let pk = keys::call_partition(channel.as_str(), call_session_id);
+        let (call_key, ticket_key) =
+            (keys::call(channel.as_str(), call_session_id), keys::ticket(channel.as_str(), call_session_id));
+        let (call, ticket, recordings, page) = futures::try_join!(
+            store.get::<Call>(&call_key),
+            store.get::<Ticket>(&ticket_key),
+            store.query_range::<RecordingJob>(
+                &pk,
+                keys::CALL_RECORDINGS.0,
+                keys::CALL_RECORDINGS.1,
+                RECORDING_JOBS_READ
+            ),
+            store.page_range::<CallNotification>(&pk, keys::CALL_NOTIFICATIONS, limit, after),
+        )?;
+        Ok(call.map(|call| Self { call, notifications: page.items, next: page.next, ticket, recordings }))
     }
 }
+
+/// The recording jobs one read returns: a delivery brings at most [`MAX_RECORDINGS`], and the
+/// call itself lists every recording it has; this keeps the answer bounded however many
+/// deliveries brought recordings.
+pub const RECORDING_JOBS_READ: i32 = 5 * MAX_RECORDINGS as i32;
 
 /// The call `call_session_id` of `channel`, if known.
 pub async fn get(

@@ -62,6 +62,7 @@ pub struct Ticket {
 
 impl Entity for Ticket {
     const TYPE: &'static str = "ticket";
+    const PERSONAL_DATA: bool = true;
 
     fn key(&self) -> Key {
         keys::ticket(self.channel.as_str(), self.call_session_id)
