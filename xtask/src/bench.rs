@@ -125,7 +125,12 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     if !output.status.success() {
         return Err(format!("round_trips failed with {}", output.status));
     }
-    let section = String::from_utf8_lossy(&output.stdout).into_owned();
+    // The functions print their metrics (embedded-metric-format JSON) on the same output.
+    let section: String = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('{'))
+        .map(|l| format!("{l}\n"))
+        .collect();
     println!("{section}");
     doc.push_str(&section);
     crate::done(started);
