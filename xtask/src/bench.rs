@@ -6,7 +6,7 @@
 //!    `lambda_http` function: the reference every cold start is read against.
 //! 2. Bootstrap sizes.
 //! 3. Cold starts: each function is spawned against a Lambda Runtime API in this process
-//!    ([`runtime_api`]) on a fresh local stack's DynamoDB and S3; init is spawn → first
+//!    ([`crate::runtime_api`]) on a fresh local stack's DynamoDB and S3; init is spawn → first
 //!    `GET /runtime/invocation/next`, then the first and the second invocation are timed, each
 //!    with an event of its own (a new call, a new interaction). Medians of [`RUNS`] cold starts.
 //!    Once more with the configuration read from an SSM `GetParameter`, as deployed.

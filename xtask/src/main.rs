@@ -15,7 +15,7 @@
 //! the given folder (say, a copy of an older tree).
 //!
 //! `cargo xtask bench [--long]` measures cold starts, sizes, DynamoDB round trips and the local
-//! stack under load, side by side in one run (see [`bench`]); it is not part of the tests.
+//! stack under load, side by side in one run (see [`mod@bench`]); it is not part of the tests.
 
 mod bench;
 mod cycles;
