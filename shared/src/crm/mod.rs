@@ -1,5 +1,6 @@
 //! The CRM side: one record of customers per tenant and what happened with them.
 //!
+//! - [`access`]: which tenant an API key acts for.
 //! - [`ids`]: the ids and keys records are known by (a leaf: every domain may name them).
 //! - [`contact`]: the contact every channel shares, found by e-mail, phone or messenger id,
 //!   with its current consent state.
@@ -8,6 +9,7 @@
 //! - [`consent`]: the consent register.
 //! - [`history`]: a customer's timeline across channels.
 
+pub mod access;
 pub mod company;
 pub mod consent;
 pub mod contact;
