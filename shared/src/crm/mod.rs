@@ -8,6 +8,7 @@
 //! - [`interaction`]: WDE interactions, indexed into their customer's history.
 //! - [`consent`]: the consent register.
 //! - [`history`]: a customer's timeline across channels.
+//! - [`mapping`]: the rule language that turns a provider's fields into CRM fields.
 
 pub mod access;
 pub mod company;
@@ -16,3 +17,4 @@ pub mod contact;
 pub mod history;
 pub mod ids;
 pub mod interaction;
+pub mod mapping;
