@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::config::common::{ChannelId, ConfigError, FieldName, OutboundUrl, Settings, TenantId};
+use crate::crm::config::CrmSettings;
 use crate::genesys::open_messaging::IntegrationId;
 
 /// The most custom-attribute mappings a chatbot channel may have.
@@ -58,6 +59,9 @@ pub struct ChatbotChannel {
     /// Skill → integration id, for integrations created outside ccbridge.
     #[serde(default)]
     pub integration_ids: BTreeMap<String, IntegrationId>,
+    /// How the bot's variables fill the CRM and the Genesys custom attributes (`attribute.`).
+    #[serde(default)]
+    pub crm: CrmSettings,
 }
 
 impl ChatbotChannel {
@@ -168,6 +172,7 @@ impl Settings for ChatbotChannel {
                 ));
             }
         }
+        self.crm.validate(at)?;
         Ok(())
     }
 

@@ -9,9 +9,11 @@
 //! - [`consent`]: the consent register.
 //! - [`history`]: a customer's timeline across channels.
 //! - [`mapping`]: the rule language that turns a provider's fields into CRM fields.
+//! - [`config`]: a channel's `[channel.crm]` settings: its mapping, wrap-up codes and case rules.
 
 pub mod access;
 pub mod company;
+pub mod config;
 pub mod consent;
 pub mod contact;
 pub mod history;

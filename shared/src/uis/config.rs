@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::recording::{Host, LinkPolicy};
 use crate::config::common::{ChannelId, ConfigError, FieldName, OutboundUrl, Settings, TenantId};
+use crate::crm::config::CrmSettings;
 use crate::ex::config::ExSettings;
 use crate::phone::{Country, PhoneNumber};
 
@@ -55,6 +56,9 @@ pub struct UisChannel {
     pub call_api: Option<CallApiSettings>,
     /// Employees' statuses read through the UIS Data API; without it none are read.
     pub data_api: Option<DataApiSettings>,
+    /// How its notifications fill the CRM: field mapping, wrap-up codes, case rules.
+    #[serde(default)]
+    pub crm: CrmSettings,
 }
 
 /// How a UIS channel places calls (`start.employee_call`).
@@ -206,7 +210,7 @@ impl Settings for UisChannel {
                 format!("must be between {} and {}", POLL_SECONDS.start(), POLL_SECONDS.end()),
             ));
         }
-        Ok(())
+        self.crm.validate(at)
     }
 
     fn secrets(&self) -> Vec<(&'static str, &SecretString)> {

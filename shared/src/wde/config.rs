@@ -10,6 +10,7 @@ use super::card::Listener;
 use super::fields::is_alnum;
 use super::media::MediaType;
 use crate::config::common::{ChannelId, ConfigError, FieldName, Settings, TenantId};
+use crate::crm::config::CrmSettings;
 use crate::ex::config::WdeExSettings;
 use crate::phone::Country;
 
@@ -64,6 +65,9 @@ pub struct WdeChannel {
     pub genesys: Option<ChannelId>,
     /// What Genesys Cloud EX needs to know of the installation: required with `genesys`.
     pub ex: Option<WdeExSettings>,
+    /// How its interactions' attached data fill the CRM: field mapping, wrap-up codes, case rules.
+    #[serde(default)]
+    pub crm: CrmSettings,
 }
 
 fn default_country() -> Country {
@@ -140,6 +144,7 @@ impl Settings for WdeChannel {
         {
             return Err(ConfigError::invalid(at("default_operator"), "must not be empty"));
         }
+        self.crm.validate(at)?;
         match (&self.genesys, &self.ex) {
             (Some(_), None) => Err(ConfigError::invalid(at("ex"), "is required with `genesys`")),
             (None, Some(_)) => Err(ConfigError::invalid(at("ex"), "needs `genesys`: the organisation to send to")),
