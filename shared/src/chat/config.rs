@@ -2,16 +2,18 @@
 //! skills (one open-messaging integration each), the identity and custom-attribute mappings,
 //! and where agent messages are delivered.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::config::common::{ChannelId, ConfigError, FieldName, OutboundUrl, Settings, TenantId};
 use crate::crm::config::CrmSettings;
+use crate::crm::mapping::{FieldMap, Record};
 use crate::genesys::open_messaging::IntegrationId;
 
-/// The most custom-attribute mappings a chatbot channel may have.
+/// The most custom attributes a chatbot channel may send: those of `custom_attributes` and the
+/// `attribute.` targets of `crm.map`, counted once each.
 pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
 /// Genesys wants webhook signature secrets longer than 15 characters.
 pub const MIN_WEBHOOK_SECRET_LEN: usize = 16;
@@ -44,7 +46,8 @@ pub struct ChatbotChannel {
     /// Which bot variables describe the user to the agent.
     #[serde(default)]
     pub identity: IdentityMapping,
-    /// Bot variables passed as Genesys custom attributes (participant data), at most 10.
+    /// Bot variables passed as Genesys custom attributes (participant data): plain copies, the
+    /// form written before `crm.map`, whose `attribute.` rules may add more (10 in all).
     #[serde(default)]
     pub custom_attributes: Vec<CustomAttributeMapping>,
     /// Where agent messages are pushed to (signed POST); without it the bot polls.
@@ -76,6 +79,14 @@ impl ChatbotChannel {
             Some(skill) => self.integration_ids.get(skill),
             None => self.default_integration_id.as_ref(),
         }
+    }
+
+    /// The rules that make the escalation's custom attributes: the `attribute.` rules of
+    /// `crm.map` first, then `custom_attributes` as plain (trimmed) copies, so a rule written
+    /// for an attribute wins when it yields a value and the plain copy is its fallback.
+    pub fn attribute_map(&self) -> FieldMap {
+        let copies = self.custom_attributes.iter().map(|m| (m.variable.as_str(), m.attribute.as_str()));
+        self.crm.map.only(Record::Attribute).then(FieldMap::copies(Record::Attribute, copies))
     }
 }
 
@@ -154,12 +165,6 @@ impl Settings for ChatbotChannel {
         if self.identity.id_type == IdentityType::Email && self.identity.email.is_none() {
             return Err(ConfigError::invalid(at("identity.email"), "is required when identity.id_type is email"));
         }
-        if self.custom_attributes.len() > MAX_CUSTOM_ATTRIBUTES {
-            return Err(ConfigError::invalid(
-                at("custom_attributes"),
-                format!("at most {MAX_CUSTOM_ATTRIBUTES} mappings, found {}", self.custom_attributes.len()),
-            ));
-        }
         let mut attributes = HashSet::new();
         for mapping in &self.custom_attributes {
             if mapping.variable.trim().is_empty() || mapping.attribute.trim().is_empty() {
@@ -173,6 +178,24 @@ impl Settings for ChatbotChannel {
             }
         }
         self.crm.validate(at)?;
+        // Genesys takes at most 10 custom attributes; several rules for one attribute are one.
+        let attribute_map = self.attribute_map();
+        let distinct: BTreeSet<&str> = attribute_map.targets().map(|target| target.name()).collect();
+        if distinct.len() > MAX_CUSTOM_ATTRIBUTES {
+            let field = if self.crm.map.targets().any(|t| t.record() == Record::Attribute) {
+                "crm.map"
+            } else {
+                "custom_attributes"
+            };
+            return Err(ConfigError::invalid(
+                at(field),
+                format!(
+                    "at most {MAX_CUSTOM_ATTRIBUTES} custom attributes (custom_attributes and the attribute. \
+                     rules of crm.map together), found {}",
+                    distinct.len()
+                ),
+            ));
+        }
         Ok(())
     }
 

@@ -151,12 +151,10 @@ pub fn identity(
     })
 }
 
-/// The configured custom attributes that have a value.
+/// The custom attributes the channel's mapping gives `variables` (only those with a value).
+/// A bot has no numbering region: a `phone` transform reads international numbers only.
 pub fn custom_attributes(bot: &ChatbotChannel, variables: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    bot.custom_attributes
-        .iter()
-        .filter_map(|m| variable(variables, Some(&m.variable)).map(|v| (m.attribute.clone(), v.to_owned())))
-        .collect()
+    bot.attribute_map().apply_in(variables, None).attributes
 }
 
 /// The integration of `skill` (none: the no-skill one): pinned in configuration, or recorded
@@ -323,6 +321,56 @@ mod tests {
         );
         let attributes = custom_attributes(&bot, &vars(&[("contrat", "C-7"), ("langue", ""), ("other", "x")]));
         assert_eq!(attributes, vars(&[("contractId", "C-7")]));
+    }
+
+    #[test]
+    fn crm_map_attribute_rules_join_the_legacy_mapping() {
+        let bot = bot(r#"custom_attributes = [{ variable = "contrat", attribute = "contractId" }]
+            [[channel.crm.map]]
+            to = "attribute.contractId"
+            template = "B2B-{contrat}"
+            when = [{ field = "segment", equals = "b2b" }]
+            [[channel.crm.map]]
+            to = "attribute.language"
+            from = "langue"
+            transform = ["lower", { labels = { "fr" = "French", "en" = "English" } }]
+            [[channel.crm.map]]
+            to = "activity.subject"
+            value = "Chat"
+        "#);
+        let attributes = custom_attributes(&bot, &vars(&[("contrat", "C-7"), ("langue", "FR")]));
+        assert_eq!(attributes, vars(&[("contractId", "C-7"), ("language", "French")]), "legacy copy as the fallback");
+        let b2b = custom_attributes(&bot, &vars(&[("contrat", "C-7"), ("segment", "b2b")]));
+        assert_eq!(b2b, vars(&[("contractId", "B2B-C-7")]), "a crm.map rule wins when it yields a value");
+        assert!(custom_attributes(&bot, &vars(&[])).is_empty());
+    }
+
+    #[test]
+    fn at_most_ten_distinct_attributes_in_all() {
+        let legacy = |n: usize| {
+            let entries: Vec<String> =
+                (0..n).map(|i| format!("{{ variable = \"v{i}\", attribute = \"a{i}\" }}")).collect();
+            format!("custom_attributes = [{}]\n", entries.join(", "))
+        };
+        let rule = |name: &str| format!("[[channel.crm.map]]\nto = \"attribute.{name}\"\nfrom = \"x\"\n");
+        let parse = |extra: String| {
+            let doc = format!(
+                "[[channel]]\nkind=\"genesys_cloud\"\nid=\"gc\"\nregion=\"mypurecloud.de\"\nclient_id=\"c\"\nclient_secret=\"secret-123\"\n\
+                 [[channel]]\nkind=\"chatbot\"\nid=\"bot\"\napi_key=\"bot-key-1234567890\"\ngenesys=\"gc\"\nwebhook_secret=\"0123456789abcdef\"\n{extra}"
+            );
+            Config::parse(&doc).map(|_| ()).map_err(|e| e.to_string())
+        };
+        // Ten: the rule writes an attribute the legacy list already has, and activity rules do not count.
+        assert!(
+            parse(format!("{}{}{}", legacy(10), rule("a3"), rule("a3").replace("attribute.a3", "activity.a3"))).is_ok()
+        );
+        let msg = parse(format!("{}{}", legacy(9), rule("a3").repeat(2) + &rule("extra1") + &rule("extra2")))
+            .expect_err("11");
+        assert!(msg.contains("channel[1].crm.map") && msg.contains("at most 10") && msg.contains("found 11"), "{msg}");
+        let msg = parse(legacy(11)).expect_err("11 legacy");
+        assert!(msg.contains("channel[1].custom_attributes") && msg.contains("at most 10"), "{msg}");
+        let msg = parse(rule("Not-An-Attribute")).expect_err("bad name");
+        assert!(msg.contains("channel[1].crm.map[0].to"), "{msg}");
     }
 
     #[test]
