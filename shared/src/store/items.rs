@@ -438,7 +438,8 @@ impl Store {
     /// A write for [`Store::merge_with`]: sets every attribute of `entity` (with its key, index
     /// keys, type and TTL) on its item, creating it if needed, except that the attributes named
     /// in `keep` are only set when absent, so that a later owner's changes (a job's status) are
-    /// never reset. Attributes the entity does not serialise are left as they are.
+    /// never reset. Attributes the entity does not serialise are left as they are. The item's
+    /// version is incremented, as a merge's write would.
     pub fn upsert_write<E: Entity>(&self, entity: &E, keep: &[&str]) -> Result<TransactWriteItem, StoreError> {
         let key = entity.key();
         let mut item = self.encode(entity, 0)?;
@@ -458,6 +459,12 @@ impl Store {
             names.insert(n, attribute);
             values.insert(v, value);
         }
+        // The version moves on, so a merge that read the item before this write re-reads
+        // instead of writing back what it read.
+        assignments.push("#version = if_not_exists(#version, :zero) + :one".into());
+        names.insert("#version".into(), VERSION.to_string());
+        values.insert(":zero".into(), AttributeValue::N("0".into()));
+        values.insert(":one".into(), AttributeValue::N("1".into()));
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key.to_item()))
