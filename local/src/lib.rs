@@ -18,6 +18,7 @@ pub const FUNCTIONS: &[HttpFunction] = &[
     uis_history::FUNCTION,
     uis_click_to_call::FUNCTION,
     uis_callbacks::FUNCTION,
+    crm_activities::FUNCTION,
     wde_interaction::FUNCTION,
     screen_pop::FUNCTION,
     chat_escalation::FUNCTION,

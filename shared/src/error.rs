@@ -1,6 +1,6 @@
 //! The errors a function answers with, and the one place every layer's error becomes one:
-//! the store's, the Genesys Cloud client's, the UIS notification reader's, the UIS Call API's
-//! and the bucket's errors are mapped to an HTTP status here, and nowhere else.
+//! the store's, the Genesys Cloud client's, the UIS notification reader's, the UIS Call API's,
+//! the CRM's and the bucket's errors are mapped to an HTTP status here, and nowhere else.
 //!
 //! The body ([`json_error`](crate::http::json_error)) is
 //! `{"error":{"code":"…","message":"…","request_id":"…"}}`. `code` is stable and meant for
@@ -8,6 +8,8 @@
 
 use http::StatusCode;
 
+use crate::crm::activity::ActivityError;
+use crate::crm::case::CaseError;
 use crate::genesys::GenesysError;
 use crate::store::{BlobError, InvalidCursor, StoreError};
 use crate::uis::call_api::CallApiError;
@@ -184,6 +186,31 @@ impl From<CallApiError> for ApiError {
             },
             CallApiError::Protocol(_) => Self::Internal(error.to_string()),
             CallApiError::Access(_) | CallApiError::Unavailable(_) => Self::Unavailable(error.to_string()),
+        }
+    }
+}
+
+impl From<ActivityError> for ApiError {
+    fn from(error: ActivityError) -> Self {
+        match error {
+            ActivityError::NotFound => Self::NotFound(error.to_string()),
+            ActivityError::Invalid { field, message } => {
+                Self::Unprocessable { code: "invalid_field", message: format!("body.{field}: {message}") }
+            }
+            ActivityError::TooManyNotes => Self::Conflict(error.to_string()),
+            ActivityError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CaseError> for ApiError {
+    fn from(error: CaseError) -> Self {
+        match error {
+            CaseError::NotFound | CaseError::NoActivity => Self::NotFound(error.to_string()),
+            CaseError::Invalid { field, message } => {
+                Self::Unprocessable { code: "invalid_field", message: format!("body.{field}: {message}") }
+            }
+            CaseError::Store(e) => e.into(),
         }
     }
 }

@@ -43,6 +43,10 @@ impl Route {
         Self { method: "POST", path, handler }
     }
 
+    pub const fn put(path: &'static str, handler: Handler) -> Self {
+        Self { method: "PUT", path, handler }
+    }
+
     /// Every method: the handler answers preflights and 405s itself.
     pub const fn any(path: &'static str, handler: Handler) -> Self {
         Self { method: "ANY", path, handler }

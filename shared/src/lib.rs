@@ -17,7 +17,8 @@
 //!   [`uis`] (calls, tickets, the history API), [`wde`] (the WDE webservice and the screen-pop
 //!   card), [`chat`] (live chat sessions and transcripts), [`recordings`] (recording jobs, their
 //!   copy into S3 and upload to Genesys Cloud), [`crm`] (one contact record per tenant,
-//!   companies, interactions, consents, history).
+//!   companies, interactions, consents; every interaction as an activity with notes, wrap-up and
+//!   cases; the field mappings; the timeline).
 //! - Outbound work: [`jobs`] (the job life every outbound job shares, its due index, the sweep
 //!   and its metrics).
 //! - The providers we call: [`genesys`] (Genesys Cloud), on [`outbound`] HTTP clients.

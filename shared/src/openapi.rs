@@ -12,6 +12,8 @@
 //! The local stack serves the document at `/openapi.json`; `docs/openapi.json` is the same
 //! document, committed for API tooling (`cargo run -p ccbridge-local -- openapi` writes it).
 
+mod crm;
+
 use serde_json::{Map, Value, json};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
@@ -86,6 +88,7 @@ pub fn document() -> Value {
             {"name": "wde", "description": "The Genesys WDE webservice (YetiForce's \"Genesys WDE by Whirly\" contract) and the screen-pop card."},
             {"name": "chat", "description": "Live chat: the chatbot's API and Genesys Cloud's open-messaging webhook."},
             {"name": "ex", "description": "Genesys Cloud EX: what platforms push for the organisation (agents' states)."},
+            {"name": "crm", "description": "The CRM: activities with notes and wrap-ups, cases, a contact's timeline."},
         ],
         "paths": paths,
         "components": {"schemas": schemas(), "securitySchemes": security_schemes()},
@@ -227,6 +230,7 @@ pub fn operations() -> Vec<Operation> {
     all.extend(uis_operations());
     all.extend(wde_operations());
     all.extend(chat_operations());
+    all.extend(crm::operations());
     all.push(op("POST /agents/states", "post", "/agents/states", json!({
         "operationId": "pushAgentStates", "tags": ["ex"],
         "summary": "A platform's agents' states (1 to 100), for Genesys Cloud EX presence and routing status.",
@@ -506,6 +510,7 @@ fn security_schemes() -> Value {
         WDE_SIGNATURE: header("X-API-SIGNATURE", "base64(HMAC-SHA256(raw body, the WDE channel's `api_key`))."),
         CHATBOT_API_KEY: header("X-API-Key", "The chatbot channel's `api_key`."),
         AGENT_STATES_API_KEY: header("X-API-KEY", "The agent_states channel's `api_key`. It selects the channel."),
+        crm::CRM_API_KEY: crm::security_scheme(),
         GENESYS_SIGNATURE: header("X-Hub-Signature-256", "`sha256=` and base64(HMAC-SHA256(raw body, the chatbot channel's `webhook_secret`))."),
     })
 }
@@ -531,7 +536,7 @@ fn schemas() -> Value {
     add::<SessionView<'_>>(&mut schemas);
     add::<MessageView>(&mut schemas);
     add::<Page>(&mut schemas);
-    for (name, schema) in described() {
+    for (name, schema) in described().into_iter().chain(crm::schemas()) {
         schemas.insert(name.to_owned(), schema);
     }
     Value::Object(schemas)

@@ -207,6 +207,15 @@ async fn chat_round_trip() {
             .expect("contact");
         assert_eq!(contact.email.as_ref().map(|e| e.as_str()), Some("jane@example.com"));
         assert_eq!(contact.first_name.as_deref(), Some("Jane"));
+        // The session is an activity on the contact's timeline.
+        let activity = ccbridge::crm::ids::ActivityId::new(ccbridge::crm::ids::Source::Chat, &chat.bot().id, "s-1");
+        let view = ccbridge::crm::activity::ActivityView::read(store, &stored.tenant, &activity)
+            .await
+            .expect("read")
+            .expect("the session's activity");
+        assert_eq!(view.activity.subject, "Chat with Jane Doe");
+        assert_eq!(view.activity.contact.as_ref(), Some(&contact_id));
+        assert_eq!(view.activity.queue.as_deref(), Some("Marketing"));
         let again = json!({"session_id": "s-1", "user_id": "user-42", "skill": "Marketing"});
         let (status, _) = chat.call(http::Method::POST, "/chat/sessions", Some(again)).await;
         assert_eq!(status, 200, "a repeated start is idempotent");

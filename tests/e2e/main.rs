@@ -3,6 +3,7 @@
 // Test code, helpers included: a failed expectation is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod activities;
 mod agent_states;
 mod blobs;
 mod chat;

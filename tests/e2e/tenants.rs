@@ -104,7 +104,10 @@ async fn a_caller_and_a_wde_customer_are_one_contact_that_another_tenant_cannot_
         assert_eq!(contact.consents["RODO_marketing"].decision, Decision::Accepted);
         let html = card(stack, registered["url"].as_str().expect("url")).await;
         assert!(html.contains("<h1 id=\"customer\">Jan Kowalski</h1>"), "{html}");
-        assert!(html.contains("<td>UIS</td><td>Incoming call</td>"), "the call is on the card's timeline: {html}");
+        assert!(
+            html.contains("<td>UIS voice</td><td>Incoming call from +48600100200</td>"),
+            "the call is on the card's timeline: {html}"
+        );
         let (status, found) = history(stack, UIS_KEY).await;
         assert_eq!((status, found["contact_id"].as_str()), (200, Some(contact_id.as_str())));
 

@@ -194,6 +194,8 @@ async fn ten_concurrent_deliveries_make_one_of_everything() {
             ("ticket", 1),
             ("contact", 1),
             ("lookup", 1),
+            // The call as a CRM activity.
+            ("activity", 1),
             ("recording_job", 2),
             // The channel is linked to Genesys Cloud: the finished call is sent as a conversation.
             ("conversation_job", 1),

@@ -532,7 +532,7 @@ async fn card_shows_the_customer_and_refuses_bad_links() {
         assert!(html.contains("http://localhost:6999/CLICKTOMAIL?customeremail=ola%40example.pl"), "{html}");
         assert!(html.contains("servicevalue=%2B48221234567"), "{html}");
         assert!(html.contains(r#"<td class="accepted">accepted</td>"#), "{html}");
-        assert!(html.contains("<td>Messenger</td><td>Sales</td><td>ended</td><td>42 s</td>"), "{html}");
+        assert!(html.contains("<td>WDE chat</td><td>Messenger from +48600700800</td><td>Sales</td><td>agent01</td><td>ended</td><td>42 s</td>"), "{html}");
 
         // A UIS call from the same number, on the UIS channel, joins the card's history.
         let call = json!({"ud_channel_token": "uis-demo-token-0001", "call_session_id": 777001,
@@ -543,7 +543,10 @@ async fn card_shows_the_customer_and_refuses_bad_links() {
         assert_eq!(posted.status(), 200, "{}", posted.text().await.unwrap_or_default());
         let (status, html) = card_of(stack, &url).await;
         assert_eq!(status, 200, "{html}");
-        assert!(html.contains("<td>UIS</td><td>Incoming call</td><td>Sprzedaż</td><td>finished</td><td>170 s</td>"), "{html}");
+        assert!(
+            html.contains("<td>UIS voice</td><td>Incoming call from +48600700800</td><td>Sprzedaż</td><td>-</td><td>answered</td><td>170 s</td>"),
+            "{html}"
+        );
 
         let token = url.rsplit('/').next().expect("token");
         let (payload, signature) = token.split_once('.').expect("two parts");

@@ -33,18 +33,20 @@ async fn round_trips_per_request() {
         let unknown_voice = json!({"GenesysIDInteraction": "rt1", "MediaType": "voice in", "AgentID": "agent01",
             "InteractionStartDateTime": "2022-11-08T14:54:55Z", "CustomerPhoneNumber": "+48884998123"});
         let first = call("registerInteraction", unknown_voice.clone()).await;
-        assert_eq!(first, counts(&[("GetItem", 1), ("PutItem", 1), ("Query", 1)]));
+        // The interaction and its activity: one transaction.
+        assert_eq!(first, counts(&[("GetItem", 1), ("Query", 1), ("TransactWriteItems", 1)]));
         let again = call("registerInteraction", unknown_voice).await;
         assert_eq!(again, counts(&[("GetItem", 1)]), "a repeated registration is one read");
         let messenger = json!({"GenesysIDInteraction": "rt2", "MediaType": "messenger", "AgentID": "agent01",
             "InteractionStartDateTime": "2022-11-08T14:54:55Z", "FacebookActorID": "123456",
             "CustomerAgreements": [{"Name": "RODO", "Value": 1}]});
         let created = call("registerInteraction", messenger).await;
-        // Interaction read + lookup query; contact + key item + interaction writes; one consent:
-        // register entry write, contact read and write.
-        assert_eq!(created, counts(&[("GetItem", 2), ("PutItem", 5), ("Query", 1)]));
+        // Interaction read + lookup query; contact + key item writes, the interaction with its
+        // activity; one consent: register entry write, contact read and write.
+        assert_eq!(created, counts(&[("GetItem", 2), ("PutItem", 4), ("Query", 1), ("TransactWriteItems", 1)]));
         let update = json!({"GenesysIDInteraction": "rt1", "CallResult": "ended", "AgentID": "agent01"});
-        assert_eq!(call("updateInteraction", update.clone()).await, counts(&[("GetItem", 1), ("PutItem", 1)]));
+        let ended = counts(&[("GetItem", 1), ("TransactWriteItems", 1)]);
+        assert_eq!(call("updateInteraction", update.clone()).await, ended, "the end with the activity");
         assert_eq!(
             call("updateInteraction", update).await,
             counts(&[("GetItem", 1)]),

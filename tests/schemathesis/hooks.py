@@ -28,6 +28,8 @@ HEADERS = {
     "wde_api_key": ("X-API-KEY", os.environ.get("CCBRIDGE_WDE_API_KEY", "")),
     "chatbot_api_key": ("X-API-Key", os.environ.get("CCBRIDGE_CHATBOT_API_KEY", "")),
     "agent_states_api_key": ("X-API-KEY", os.environ.get("CCBRIDGE_AGENT_STATES_API_KEY", "")),
+    # Any UIS or WDE channel's key opens the CRM API for its tenant: the UIS one here.
+    "crm_api_key": ("X-API-KEY", os.environ.get("CCBRIDGE_UIS_API_KEY", "")),
 }
 
 # The YetiForce paths of the WDE webservice are exercised with the signature, ccbridge's own

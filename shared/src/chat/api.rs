@@ -52,8 +52,11 @@ fn session_view(session: &ChatSession) -> SessionView<'_> {
 pub async fn start(app: &App, req: &Request) -> Result<Response, ApiError> {
     let bot = authenticate_bot(app, req)?;
     let request: StartRequest = parse_json(body(req, app.config.service.max_body_bytes)?)?;
-    let session = start_session(&app.store, bot, request, crate::clock::now(), retention_expiry()).await?;
-    if session.create(&app.store).await? == Written::Created {
+    let variables = request.variables.clone();
+    let now = crate::clock::now();
+    let session = start_session(&app.store, bot, request, now, retention_expiry()).await?;
+    let activity = super::activity::projection(bot, &session, &variables, now).writes(&app.store, None)?;
+    if session.create(&app.store, activity).await? == Written::Created {
         tracing::info!(channel = %bot.id, session = %session.session_id, skill = session.skill, "escalation started");
         return Ok(json_response(StatusCode::CREATED, &session_view(&session)));
     }

@@ -3,10 +3,12 @@
 //! - [`config`]: a chatbot channel's settings.
 //! - [`api`]: the bot's API (start a session, post the user's messages, read the transcript).
 //! - [`inbound`]: the Genesys Cloud webhook (the agent's replies, typing, receipts), end to end.
-//! - [`session`], [`transcript`], [`integration`]: what is kept.
+//! - [`session`], [`transcript`], [`integration`]: what is kept; [`activity`]: a session as a
+//!   CRM activity.
 //! - [`escalation`]: the user's side turned into open-messaging bodies; [`webhook`]: the agent
 //!   side's signature and meaning; [`delivery`]: to the bot; [`provisioning`]: the integrations.
 
+pub mod activity;
 pub mod api;
 pub mod config;
 pub mod delivery;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -125,10 +126,12 @@ impl Entity for LatestSession {
 }
 
 impl ChatSession {
-    /// Stores a new session and makes it its peer's latest, in one transaction; `Unchanged`
-    /// when a session with its id exists.
-    pub async fn create(&self, store: &Store) -> Result<Written, StoreError> {
-        store.put_new_with(self, vec![store.upsert_write(&LatestSession(self.clone()), &[])?]).await
+    /// Stores a new session and makes it its peer's latest, with `writes` (its activity), in
+    /// one transaction; `Unchanged` when a session with its id exists.
+    pub async fn create(&self, store: &Store, writes: Vec<TransactWriteItem>) -> Result<Written, StoreError> {
+        let mut all = vec![store.upsert_write(&LatestSession(self.clone()), &[])?];
+        all.extend(writes);
+        store.put_new_with(self, all).await
     }
 
     pub async fn get(store: &Store, channel: &ChannelId, session: &SessionId) -> Result<Option<Self>, StoreError> {

@@ -6,6 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::config::common::ChannelId;
+
 /// A contact's id (`c` and 20 hex digits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ContactId(String);
@@ -158,9 +160,90 @@ impl fmt::Display for InteractionId {
     }
 }
 
+/// The longest activity id: a source, a channel id and the provider's own id.
+const MAX_ACTIVITY_ID_LEN: usize = 200;
+
+/// Where an activity came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Uis,
+    Wde,
+    Chat,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Uis => "uis",
+            Self::Wde => "wde",
+            Self::Chat => "chat",
+        }
+    }
+}
+
+/// `<source>:<channel>:<the provider's id>`: derived, so every delivery finds the same one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ActivityId(String);
+
+impl ActivityId {
+    pub fn new(source: Source, channel: &ChannelId, local: impl fmt::Display) -> Self {
+        Self(format!("{}:{channel}:{local}", source.as_str()))
+    }
+
+    /// A caller's id: `None` unless it is one this version hands out.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::try_from(text.to_owned()).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ActivityId {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let mut parts = value.splitn(3, ':');
+        let source_ok = matches!(parts.next(), Some("uis" | "wde" | "chat"));
+        let rest_ok = parts.next().is_some_and(|c| !c.is_empty()) && parts.next().is_some_and(|l| !l.is_empty());
+        let chars_ok = value.len() <= MAX_ACTIVITY_ID_LEN
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.'));
+        if source_ok && rest_ok && chars_ok {
+            Ok(Self(value))
+        } else {
+            Err("not an activity id (`uis:…`, `wde:…` or `chat:…`)".into())
+        }
+    }
+}
+
+impl From<ActivityId> for String {
+    fn from(id: ActivityId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for ActivityId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_checked() {
+        let id = ActivityId::new(Source::Uis, &ChannelId::try_from("uis-main".to_owned()).unwrap(), 42);
+        assert_eq!(id.as_str(), "uis:uis-main:42");
+        assert_eq!(ActivityId::parse("uis:uis-main:42"), Some(id));
+        for bad in ["", "uis", "uis:x", "uis::1", "crm:x:1", "uis:x:1/2", &format!("wde:x:{}", "1".repeat(200))] {
+            assert!(ActivityId::parse(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn emails_are_normalised_and_checked() {

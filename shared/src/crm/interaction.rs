@@ -1,6 +1,6 @@
 //! WDE interactions (YetiForce's CallHistory records): one per `GenesysIDInteraction` and
-//! channel, whatever the number of deliveries. Each carries index entries in its contact's and
-//! company's history, so a customer's timeline is one query.
+//! channel, whatever the number of deliveries. Its activity ([`super::activity`]) is what a
+//! customer's timeline lists.
 //!
 //! The numeric id WDE gets back as `interactionId` (and may send as `CRMInteractionID`) is
 //! derived from the channel and the Genesys id, so both lookups are one read by key.
@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::ids::{CompanyId, ContactId, Email, InteractionId, MessengerId};
 use crate::config::common::{ChannelId, TenantId};
 use crate::phone::PhoneNumber;
-use crate::store::{Entity, Index, Key, Store, StoreError, Written, keys};
+use crate::store::{Entity, Key, Store, StoreError, Written, keys};
 
 /// A lookup key that matched several contacts or companies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,9 @@ pub struct Interaction {
     pub company: Option<CompanyId>,
     #[serde(default)]
     pub ambiguities: Vec<Ambiguity>,
+    /// The contact was created for this interaction: the customer was not known before.
+    #[serde(default)]
+    pub created_contact: bool,
     /// Fields the contract does not name (attached data, IVR answers), as JSON, by name.
     #[serde(default)]
     pub attached: BTreeMap<String, String>,
@@ -93,19 +96,6 @@ impl Entity for Interaction {
 
     fn key(&self) -> Key {
         keys::interaction(self.id)
-    }
-
-    fn index_keys(&self) -> Vec<(Index, String, String)> {
-        let sort = keys::history_sort(self.started_at.map(OffsetDateTime::unix_timestamp), &format!("WDE#{}", self.id));
-        let tenant = self.tenant.as_str();
-        let mut keys = Vec::new();
-        if let Some(contact) = &self.contact {
-            keys.push((Index::Gsi1, keys::history_of_contact(tenant, contact.as_str()), sort.clone()));
-        }
-        if let Some(company) = &self.company {
-            keys.push((Index::Gsi2, keys::history_of_company(tenant, company.as_str()), sort));
-        }
-        keys
     }
 }
 

@@ -13,13 +13,13 @@
 //! to = "activity.subject"                      # required: the field written
 //! template = "Inbound call from {contact_full_name} to {virtual_phone_number}"
 //! default = "Inbound call"                     # when the value comes out empty
-//! when = [{ field = "direction", equals = "in" }]
+//! when = [{ field = "direction", equals = "inbound" }]
 //! ```
 //!
 //! - `to`: `activity.<name>`, `case.<name>`, `contact.<name>` or `attribute.<name>` (a Genesys
 //!   custom attribute). `<name>` is 1 to 64 of `a-z`, `0-9` and `_`; attribute names may also
 //!   hold upper-case letters (`contractId`). A contact has only `first_name`, `last_name`,
-//!   `name`, `email`, `phone` and `company_name`.
+//!   `name`, `email` and `phone`, given to a contact the interaction creates or names.
 //! - The value, exactly one of: `from = "<source field>"` (a copy), `template = "…"` (`{name}`
 //!   is a source field, missing ones render empty; `{{` and `}}` write braces) or
 //!   `value = "<literal>"`.
@@ -67,7 +67,7 @@ pub const REGEX_SIZE_LIMIT: usize = 100 * 1024;
 /// The longest `matches` pattern, in characters.
 pub const MAX_PATTERN_CHARS: usize = 1000;
 /// The fields a contact record has.
-pub const CONTACT_FIELDS: [&str; 6] = ["first_name", "last_name", "name", "email", "phone", "company_name"];
+pub const CONTACT_FIELDS: [&str; 5] = ["first_name", "last_name", "name", "email", "phone"];
 
 const MAX_NAME_CHARS: usize = 64;
 

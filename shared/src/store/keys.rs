@@ -205,6 +205,37 @@ pub fn history_sort(started_at_epoch: Option<i64>, source_id: &str) -> String {
     format!("{:012}#{source_id}", started_at_epoch.map_or(0, |t| t.max(0)))
 }
 
+/// The partition of one activity: the activity, its notes, its wrap-up and its cases, read
+/// together in one Query.
+pub fn activity_partition(tenant: &str, activity: &str) -> String {
+    format!("ACTIVITY#{tenant}#{activity}")
+}
+
+/// An activity.
+pub fn activity(tenant: &str, activity: &str) -> Key {
+    Key::new(activity_partition(tenant, activity), "ACTIVITY")
+}
+
+/// One note of an activity: by time, then a random suffix, so concurrent notes never collide.
+pub fn activity_note(tenant: &str, activity: &str, at_micros: &str, suffix: &str) -> Key {
+    Key::new(activity_partition(tenant, activity), format!("NOTE#{at_micros}#{suffix}"))
+}
+
+/// The wrap-up the agent gave an activity.
+pub fn activity_wrapup(tenant: &str, activity: &str) -> Key {
+    Key::new(activity_partition(tenant, activity), "WRAPUP")
+}
+
+/// A case, under the activity it was opened for.
+pub fn case(tenant: &str, activity: &str, case: &str) -> Key {
+    Key::new(activity_partition(tenant, activity), format!("CASE#{case}"))
+}
+
+/// gsi2: a tenant's cases in one status, oldest first.
+pub fn cases_in_status(tenant: &str, status: &str) -> String {
+    format!("CASES#{tenant}#{status}")
+}
+
 /// One consent register entry, under its interaction.
 pub fn consent(interaction: impl Display, name: &str) -> Key {
     Key::new(format!("CONSENTS#{interaction}"), format!("CONSENT#{name}"))

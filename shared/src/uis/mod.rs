@@ -6,6 +6,7 @@
 //! - [`notification`]: bodies as UIS really sends them, read leniently into fields.
 //! - [`call`]: the call record and its order-independent merge.
 //! - [`ticket`]: the helpdesk ticket of a call and its status rules.
+//! - [`activity`]: the call as a CRM activity.
 //! - [`callback`]: the callback work list that missed calls fill and answered calls empty.
 //! - [`jsonrpc`]: the JSON-RPC envelope, errors and limits both UIS APIs share.
 //! - [`call_api`]: the UIS Call API client (placing calls).
@@ -16,6 +17,7 @@
 //! - [`webhook`]: the flow of one delivery, shared by the webhook functions.
 //! - [`history`]: the history API's flows.
 
+pub mod activity;
 pub mod call;
 pub mod call_api;
 pub mod callback;

@@ -6,7 +6,8 @@
 //! 3. read the call id and fields into domain types (400 naming the field);
 //! 4. merge into the call record; if the delivery was merged before, stop: nothing is written;
 //! 5. otherwise write, in one transaction with the call record: the notification as received,
-//!    the contact (when first linked or named), the ticket (when it changes), the callback
+//!    the contact (when first linked or named), the ticket and the CRM activity with the cases
+//!    the channel's rules open (each when it changes), the callback
 //!    (when an incoming call is lost), on a channel linked to Genesys Cloud the conversation job
 //!    (when the call ends) and the jobs of what the delivery says about its employees (talking,
 //!    after-call work: [`crate::ex::employee`]), and one job per newly accepted recording;
@@ -135,6 +136,7 @@ fn writes_with(
         };
         writes.push(received.put_write(store)?);
     }
+    let activity = super::activity::projection(call, channel, now);
     if let Some(phone) = &call.contact_phone {
         let linked = |c: &Call| (c.contact_id.clone(), c.contact_name.clone());
         if current.map(linked) != Some(linked(call)) {
@@ -142,6 +144,7 @@ fn writes_with(
             let origin = format!("uis:{}:{}", channel.id, call.call_session_id);
             if let Some(mut contact) = Contact::new(&channel.tenant, keys, now, origin) {
                 contact.name.clone_from(&call.contact_name);
+                activity.name_contact(&mut contact, Some(channel.default_country));
                 writes.extend(contact.upsert_writes(store)?);
             }
         }
@@ -152,6 +155,7 @@ fn writes_with(
     {
         writes.push(ticket.upsert_write(store)?);
     }
+    writes.extend(activity.writes(store, current.map(|c| super::activity::projection(c, channel, now)).as_ref())?);
     let finished = |c: &Call| matches!(c.state, CallState::Finished | CallState::Lost);
     if let Some(genesys) = &channel.genesys
         && finished(call)

@@ -17,9 +17,8 @@ use time::macros::format_description;
 use crate::config::common::ChannelId;
 use crate::crm::company::Company;
 use crate::crm::contact::Contact;
-use crate::crm::history::HistoryEntry;
+use crate::crm::history::TimelineEntry;
 use crate::crm::interaction::Interaction;
-use crate::uis::call::{CallState, Direction};
 
 /// The agent's local WDE listener, from the channel's configuration.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +61,7 @@ pub struct Card<'a> {
     pub company: Option<&'a Company>,
     /// Contacts an ambiguous key matched, for the agent to choose from.
     pub candidates: &'a [Contact],
-    pub history: &'a [HistoryEntry],
+    pub history: &'a [TimelineEntry],
     pub listener: Listener<'a>,
     /// The UIS channels that can place a call for the interaction's agent.
     pub uis_dialers: &'a [&'a ChannelId],
@@ -254,49 +253,37 @@ fn render_consents(html: &mut String, card: &Card<'_>) {
 }
 
 fn render_history(html: &mut String, card: &Card<'_>) {
-    html.push_str("<section id=\"history\"><h2>Recent interactions and calls</h2>");
+    html.push_str("<section id=\"history\"><h2>Timeline</h2>");
     if card.history.is_empty() {
         html.push_str("<p class=\"meta\">None yet.</p></section>");
         return;
     }
     html.push_str(
-        "<table><tr><th>Started</th><th>Channel</th><th>Type</th><th>Queue</th><th>Result</th><th>Handle time</th></tr>",
+        "<table><tr><th>When</th><th>What</th><th>Subject</th><th>Queue</th><th>Owner</th><th>Outcome</th><th>Duration</th></tr>",
     );
     for entry in card.history {
         match entry {
-            HistoryEntry::Wde(i) => {
-                let end = i.end.as_ref();
+            TimelineEntry::Activity(a) => {
                 let _ = write!(
                     html,
-                    "<tr><td>{}</td><td>WDE</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    when(i.started_at),
-                    escape(&i.call_type),
-                    escape(i.queue_name.as_deref().unwrap_or("-")),
-                    escape(end.and_then(|e| e.result.as_deref()).unwrap_or("-")),
-                    end.and_then(|e| e.handle_time).map_or_else(|| "-".into(), |s| format!("{s} s")),
+                    "<tr class=\"activity\"><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    when(a.started_at),
+                    escape(a.source_label()),
+                    escape(&a.media),
+                    escape(&a.subject),
+                    escape(a.queue.as_deref().unwrap_or("-")),
+                    escape(a.owner.as_deref().unwrap_or("-")),
+                    escape(a.provider_wrapup.as_deref().or(a.outcome.as_deref()).unwrap_or("-")),
+                    a.duration_seconds.map_or_else(|| "-".into(), |s| format!("{s} s")),
                 );
             }
-            HistoryEntry::UisCall(call) => {
-                let direction = match call.direction {
-                    Some(Direction::In) => "Incoming call",
-                    Some(Direction::Out) => "Outgoing call",
-                    None => "Call",
-                };
-                let state = match call.state {
-                    CallState::Dialing => "dialing",
-                    CallState::Ringing => "ringing",
-                    CallState::Talking => "talking",
-                    CallState::Finished => "finished",
-                    CallState::Lost => "lost",
-                };
+            TimelineEntry::Case(c) => {
                 let _ = write!(
                     html,
-                    "<tr><td>{}</td><td>UIS</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    when(entry.started_at()),
-                    direction,
-                    escape(call.scenario.as_deref().unwrap_or("-")),
-                    state,
-                    call.talk_seconds.map_or_else(|| "-".into(), |s| format!("{s} s")),
+                    "<tr class=\"case\"><td>{}</td><td>Case</td><td>{}</td><td>-</td><td>-</td><td>{}</td><td>-</td></tr>",
+                    when(Some(c.opened_at)),
+                    escape(&c.subject),
+                    c.status.as_str(),
                 );
             }
         }

@@ -14,7 +14,7 @@ use super::customer;
 use super::request::{Agent, RegisterCampaign, RegisterInteraction, Registration, UpdateInteraction};
 use crate::ApiError;
 use crate::crm::consent::ConsentEntry;
-use crate::crm::contact::ConsentState;
+use crate::crm::contact::{ConsentState, Contact, ContactKeys};
 use crate::crm::ids::InteractionId;
 use crate::crm::interaction::{Interaction, InteractionEnd};
 use crate::ex::wde_job::WdeConversationJob;
@@ -78,6 +78,7 @@ fn registered(
         contact: found.contact,
         company: found.company,
         ambiguities: found.ambiguities,
+        created_contact: found.created,
         attached: BTreeMap::new(),
         end: None,
     }
@@ -103,6 +104,7 @@ pub async fn register(
             let origin = format!("wde:{}:{genesys_id}", channel.id);
             let create_as = creates.then_some(origin.as_str());
             let found = customer::resolve(store, &channel.tenant, &req.customer, create_as, now).await?;
+            let found_created = found.created;
             let customer = &req.customer;
             let interaction = Interaction {
                 queue_name: req.queue_name.clone(),
@@ -118,7 +120,22 @@ pub async fn register(
                 attached: as_json(req.attached.clone()),
                 ..registered(channel, req.registration.clone(), &req.agent, operator, ip, found)
             };
-            stored_after(store, channel, interaction.register(store, Vec::new()).await?, interaction).await?
+            let activity = super::activity::projection(&interaction, channel, now);
+            let mut writes = activity.writes(store, None)?;
+            if found_created && !activity.contact.is_empty() {
+                let keys = ContactKeys {
+                    email: customer.email.clone(),
+                    phone: customer.phone.clone(),
+                    messenger_id: customer.messenger_id.clone(),
+                };
+                if let Some(mut contact) = Contact::new(&channel.tenant, keys, now, origin.clone()) {
+                    contact.first_name.clone_from(&customer.first_name);
+                    contact.last_name.clone_from(&customer.last_name);
+                    activity.name_contact(&mut contact, Some(channel.default_country));
+                    writes.extend(contact.upsert_writes(store)?);
+                }
+            }
+            stored_after(store, channel, interaction.register(store, writes).await?, interaction).await?
         }
     };
     for agreement in &req.agreements {
@@ -170,9 +187,9 @@ pub async fn update(store: &Store, channel: &WdeChannel, req: UpdateInteraction)
     let by_crm_id = req.crm_id.and_then(InteractionId::from_number);
     let by_genesys_id = req.genesys_id.as_deref().map(|g| InteractionId::derive(channel.id.as_str(), g));
     let now = crate::clock::now();
-    let conversation = |ended: &Interaction| conversation_job(store, channel, ended, now);
+    let writes = |ended: &Interaction| ended_writes(store, channel, ended, now);
     for id in [by_crm_id, by_genesys_id].into_iter().flatten() {
-        if let Some((_, stored)) = Interaction::finish(store, &channel.id, id, &end, conversation).await? {
+        if let Some((_, stored)) = Interaction::finish(store, &channel.id, id, &end, writes).await? {
             return Ok(stored);
         }
     }
@@ -205,18 +222,23 @@ pub async fn register_campaign(
         ..registered(channel, req.registration, &req.agent, operator, ip, found)
     };
     let writes = match interaction.end {
-        Some(_) => conversation_job(store, channel, &interaction, now)?,
-        None => Vec::new(),
+        Some(_) => ended_writes(store, channel, &interaction, now)?,
+        None => super::activity::projection(&interaction, channel, now).writes(store, None)?,
     };
     stored_after(store, channel, interaction.register(store, writes).await?, interaction).await
 }
 
-/// The job sending an ended interaction to Genesys Cloud EX, when its channel sends it.
-fn conversation_job(
+/// What goes with an interaction's end: its activity and cases as they now are, and the job
+/// sending it to Genesys Cloud EX when its channel sends it.
+fn ended_writes(
     store: &Store,
     channel: &WdeChannel,
     ended: &Interaction,
     now: OffsetDateTime,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
-    WdeConversationJob::for_interaction(channel, ended, now).map(|job| job.upsert_write(store)).into_iter().collect()
+    let mut writes = super::activity::projection(ended, channel, now).writes(store, None)?;
+    if let Some(job) = WdeConversationJob::for_interaction(channel, ended, now) {
+        writes.push(job.upsert_write(store)?);
+    }
+    Ok(writes)
 }

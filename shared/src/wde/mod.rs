@@ -6,8 +6,10 @@
 //! - [`fields`], [`request`]: request fields and the reference's sanitizers, into typed requests.
 //! - [`auth`]: which channel a request authenticates as.
 //! - [`media`]: media types; [`customer`]: finding the customer; [`interaction`]: the methods'
-//!   effects; [`response`]: the answers; [`card_link`], [`card`]: the signed link and the page.
+//!   effects; [`activity`]: an interaction as a CRM activity; [`response`]: the answers;
+//!   [`card_link`], [`card`]: the signed link and the page.
 
+pub mod activity;
 pub mod auth;
 pub mod card;
 pub mod card_link;

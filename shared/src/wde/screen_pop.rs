@@ -8,8 +8,8 @@
 //! card's numbers ([`place_call`]): the link is the credential, a cross-site post is refused,
 //! and only a number the card shows can be called, by the interaction's own agent.
 //!
-//! Cost: one GetItem for the interaction, one per contact, company and candidate shown, one
-//! Query for the WDE history and one per UIS channel of the tenant.
+//! Cost: one GetItem for the interaction, one per contact, company and candidate shown, and one
+//! Query for the customer's timeline.
 
 use http::{HeaderValue, StatusCode, header};
 use time::OffsetDateTime;
@@ -63,11 +63,7 @@ pub async fn page(app: &App, token: &str) -> Result<Response, ApiError> {
         (None, None) => None,
     };
     let history = match subject {
-        Some(subject) => {
-            let uis_channels: Vec<&ChannelId> =
-                app.config.all::<UisChannel>().filter(|c| c.tenant == *tenant).map(|c| &c.id).collect();
-            history::recent(&app.store, tenant, subject, uis_channels, HISTORY_LIMIT).await?
-        }
+        Some(subject) => history::recent(&app.store, tenant, subject, HISTORY_LIMIT).await?,
         None => Vec::new(),
     };
     let listener = channel.listener();
