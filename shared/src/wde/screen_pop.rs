@@ -257,11 +257,10 @@ pub async fn create_contact(app: &App, req: &Request, token: &str) -> Result<Res
             }
         }
     }
-    let linked =
-        Interaction::link(&app.store, &channel.id, interaction.id, Some(&contact.id), None, |_| {
-            contact.upsert_writes(&app.store)
-        })
-        .await?;
+    let linked = Interaction::link(&app.store, &channel.id, interaction.id, Some(&contact.id), None, |_| {
+        contact.upsert_writes(&app.store)
+    })
+    .await?;
     linked.ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
     Ok(back_to_card(token))
 }
@@ -346,7 +345,9 @@ async fn find_customer(
         Err(_) if tax_id.is_some() => {
             Err(ApiError::NotFound("no company has this tax id (with this customer token)".into()))
         }
-        Err(e) => Err(invalid("body.customer", &format!("neither an e-mail address, a tax id nor a phone number: {e}"))),
+        Err(e) => {
+            Err(invalid("body.customer", &format!("neither an e-mail address, a tax id nor a phone number: {e}")))
+        }
     }
 }
 
@@ -396,13 +397,14 @@ fn back_to_card(token: &str) -> Response {
     response
 }
 
-/// Refuses a request another site made the browser send.
+/// Refuses a request another site made the browser send. A browser's `Sec-Fetch-Site` says
+/// it outright and is what decides: the card's own posts carry `Origin: null`, since the card
+/// is served with `Referrer-Policy: no-referrer`. Without it (an older browser), the `Origin`
+/// must be the host's; a request with neither is no browser's cross-site request.
 fn same_origin(req: &Request) -> Result<(), ApiError> {
     let cross_site = || ApiError::Forbidden("a cross-site request".into());
-    if let Some(site) = header_str(req, "sec-fetch-site")
-        && !matches!(site, "same-origin" | "none")
-    {
-        return Err(cross_site());
+    if let Some(site) = header_str(req, "sec-fetch-site") {
+        return if matches!(site, "same-origin" | "none") { Ok(()) } else { Err(cross_site()) };
     }
     if let Some(origin) = header_str(req, "origin") {
         let host = header_str(req, "host").unwrap_or_default();
