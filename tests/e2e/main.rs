@@ -5,6 +5,7 @@
 
 mod agent_states;
 mod blobs;
+mod card;
 mod chat;
 mod chat_events;
 mod chat_round_trips;
