@@ -4,14 +4,14 @@
 //! rendered with a Content-Security-Policy that allows only its own script and the agent's
 //! local WDE listener.
 //!
-//! From the card, the agent can also have a UIS channel of the same tenant call one of the
-//! card's numbers ([`place_call`]): the link is the credential, a cross-site post is refused,
-//! and only a number the card shows can be called, by the interaction's own agent.
-//!
 //! Where no contact matched, the agent makes the link from the card: a new contact from the
 //! interaction's keys ([`create_contact`]), or a customer the tenant already has, found by
 //! phone, e-mail or tax id ([`link_customer`]). Both are plain form posts with the same
-//! protection as the call button, answered with a redirect back to the card.
+//! protection as the call button below, answered with a redirect back to the card.
+//!
+//! From the card, the agent can also have a UIS channel of the same tenant call one of the
+//! card's numbers ([`place_call`]): the link is the credential, a cross-site post is refused,
+//! and only a number the card shows can be called, by the interaction's own agent.
 //!
 //! Cost: one GetItem for the interaction, one per contact, company and candidate shown, one
 //! Query for the WDE history and one per UIS channel of the tenant.
