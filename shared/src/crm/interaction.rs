@@ -148,8 +148,8 @@ impl Interaction {
 
     /// Links the interaction to its customer: sets `contact` and/or `company` (a `None` leaves
     /// that side as it is), with the writes `with` makes of the linked one in the same
-    /// transaction. The interaction moves into the customer's history with it (its index
-    /// keys follow the link), and the ambiguities the link settles are dropped: every contact
+    /// transaction (what must follow the link: a contact created for it, the record the
+    /// customer's timeline lists). The ambiguities the link settles are dropped: every contact
     /// key's once a contact is linked, the tax id's once a company is. `None` when there is no
     /// such interaction; linking it again as it is writes nothing.
     pub async fn link(

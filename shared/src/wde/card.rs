@@ -359,39 +359,16 @@ fn render_history(html: &mut String, card: &Card<'_>) {
 mod tests {
     use super::*;
 
+    /// A voice call from a number no contact holds (from JSON, so fields added later with a
+    /// default need no change here).
     fn unknown_caller() -> Interaction {
-        use crate::phone::{Country, PhoneNumber};
-        Interaction {
-            id: crate::crm::ids::InteractionId::derive("wde-demo", "nm1"),
-            channel: ChannelId::try_from("wde-demo".to_string()).expect("channel"),
-            tenant: Default::default(),
-            genesys_id: "nm1".into(),
-            campaign: false,
-            media_type: "voice in".into(),
-            call_type: "Incoming".into(),
-            operator: Some("ivanova".into()),
-            agent_login: None,
-            queue_name: None,
-            queue_time: None,
-            service_type: None,
-            service_value: None,
-            dialed_number: None,
-            outbound_call_id: None,
-            phone: Some(PhoneNumber::parse("+48600100200", Country::parse("PL").expect("PL")).expect("phone")),
-            email: crate::crm::ids::Email::parse("o&b@example.pl"),
-            messenger_id: None,
-            customer_token: None,
-            tax_id: None,
-            source_crm_id: None,
-            previous_crm_id: None,
-            ip_address: None,
-            started_at: None,
-            contact: None,
-            company: None,
-            ambiguities: Vec::new(),
-            attached: Default::default(),
-            end: None,
-        }
+        serde_json::from_value(serde_json::json!({
+            "id": crate::crm::ids::InteractionId::derive("wde-demo", "nm1"), "channel": "wde-demo",
+            "tenant": "default", "genesys_id": "nm1", "campaign": false, "media_type": "voice in",
+            "call_type": "Incoming", "operator": "ivanova", "phone": "+48600100200", "email": "o&b@example.pl",
+            "started_at": null,
+        }))
+        .expect("an interaction")
     }
 
     fn card_of(interaction: &Interaction, token: &str) -> String {
