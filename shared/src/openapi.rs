@@ -419,7 +419,7 @@ fn wde_operations() -> Vec<Operation> {
         "description": "A form post from the card itself: a cross-site post (`Origin` or `Sec-Fetch-Site` of another site), \
             a number the card does not show or a channel that cannot call for the card's agent is 403.",
         "security": [],
-        "parameters": [token],
+        "parameters": [token.clone()],
         "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": schema_ref("CardCall")}}},
         "responses": {
             "201": html("The call is placed."),
@@ -434,6 +434,52 @@ fn wde_operations() -> Vec<Operation> {
             "500": html(error_description(500)),
             "503": html(error_description(503)),
         },
+    })));
+    let back_to_card = || {
+        json!({
+            "description": "Done: back to the card (`Location: ../{token}`), which now shows the customer.",
+            "headers": {"Location": {"description": "The card, relative to this path.", "schema": {"type": "string"}}},
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        })
+    };
+    let no_match_errors = |conflict: &str, not_found: &str| {
+        json!({
+            "303": back_to_card(),
+            "400": html(error_description(400)),
+            "403": html("The link is tampered with or expired, or the post is cross-site."),
+            "404": html(not_found),
+            "409": html(conflict),
+            "413": html(error_description(413)),
+            "422": html("The record would be larger than DynamoDB stores."),
+            "500": html(error_description(500)),
+            "503": html(error_description(503)),
+        })
+    };
+    all.push(op("POST /card/{token}/contacts", "post", "/card/{token}/contacts", json!({
+        "operationId": "cardCreateContact", "tags": ["wde"], "summary": "The card's new-contact form, where no contact matched.",
+        "description": "A form post from the card itself (a cross-site post is 403): creates the contact (its id derived \
+            from its phone, else its e-mail, so a double submit creates one) with the interaction's messenger id, and links \
+            the interaction to it, in one transaction. The phone is read in the channel's `default_country`.",
+        "security": [],
+        "parameters": [token.clone()],
+        "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": schema_ref("CardNewContact")}}},
+        "responses": no_match_errors(
+            "Another contact holds the phone or e-mail already (link to it instead), or the interaction is linked to another contact.",
+            "The interaction no longer exists.",
+        ),
+    })));
+    all.push(op("POST /card/{token}/link", "post", "/card/{token}/link", json!({
+        "operationId": "cardLinkCustomer", "tags": ["wde"], "summary": "The card's \"link to an existing customer\" form.",
+        "description": "A form post from the card itself (a cross-site post is 403): finds the contact (by phone or \
+            e-mail) or the company (by tax id and customer token) of the channel's tenant that `customer` names, and \
+            links the interaction to it.",
+        "security": [],
+        "parameters": [token],
+        "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": schema_ref("CardLinkCustomer")}}},
+        "responses": no_match_errors(
+            "Several contacts or companies match (the page says how many), or the interaction is linked to another customer.",
+            "No customer of the tenant matches, or the interaction no longer exists.",
+        ),
     })));
     all
 }
@@ -819,6 +865,28 @@ fn described() -> Vec<(&'static str, Value)> {
             json!({
                 "type": "object", "required": ["channel", "phone"],
                 "properties": {"channel": {"type": "string", "description": "The UIS channel to call through."}, "phone": {"type": "string", "description": "A number the card shows."}},
+            }),
+        ),
+        (
+            "CardNewContact",
+            json!({
+                "type": "object",
+                "description": "A phone or an e-mail address is needed, unless the interaction has a messenger id.",
+                "properties": {
+                    "first_name": {"type": "string", "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
+                    "phone": {"type": "string", "description": "Read in the channel's `default_country`."},
+                    "email": {"type": "string"},
+                },
+            }),
+        ),
+        (
+            "CardLinkCustomer",
+            json!({
+                "type": "object", "required": ["customer"],
+                "properties": {
+                    "customer": {"type": "string", "description": "A phone number, an e-mail address or a company's tax id."},
+                    "customer_token": {"type": "string", "description": "The company's customer token, where it has one."},
+                },
             }),
         ),
         ("TypingSent", json!({"type": "object", "required": ["status"], "properties": {"status": {"const": "sent"}}})),

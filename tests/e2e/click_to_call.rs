@@ -425,6 +425,27 @@ async fn the_card_calls_its_numbers_through_uis() {
     .await;
 }
 
+/// The button as the agent clicks it: the card's script posts the form from the page itself,
+/// and shows UIS's answer in place.
+#[tokio::test]
+async fn the_card_call_button_places_the_call_from_a_browser() {
+    let Some(browser) = ccbridge_tests::browser::Browser::from_env().await else { return };
+    let browser = tokio::sync::Mutex::new(browser);
+    with_call_api(async |stack, api| {
+        let mut browser = browser.lock().await;
+        let url = card_link(stack, "cardcallbrowser1", "+48 600 100 200").await;
+        browser.goto(&url).await;
+        browser.click("form.uis-call button").await;
+        let rings = "document.getElementById('wde-status').textContent.startsWith('Your phone rings first')";
+        browser.wait_for(rings, std::time::Duration::from_secs(20)).await;
+        assert_eq!(browser.eval("location.href").await, json!(url), "answered in place");
+        let sent = api.employee_calls();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0]["contact"], "48600100200");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_click_to_call_samples_replay() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/uis-click-to-call");

@@ -5,6 +5,7 @@
 // A harness for tests: a broken expectation here is a failed test, so it may panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod faults;
 pub mod genesys_cloud;
 pub mod jsonrpc;

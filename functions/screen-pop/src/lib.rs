@@ -2,6 +2,8 @@
 //! signed, expiring link the webservice returned; a tampered or expired one gets 403. The page
 //! and its read model are [`ccbridge::wde::screen_pop`]. `POST /card/{token}/calls`: the
 //! card's button that has a UIS channel call the customer, the agent's phone first.
+//! `POST /card/{token}/contacts` and `POST /card/{token}/link`: where no contact matched, the
+//! card's forms that create the customer's contact or link an existing contact or company.
 
 use std::sync::Arc;
 
@@ -14,6 +16,8 @@ pub const FUNCTION: HttpFunction = HttpFunction {
     routes: &[
         Route::get("/card/{token}", |app, req| Box::pin(handle(app, req))),
         Route::post("/card/{token}/calls", |app, req| Box::pin(call(app, req))),
+        Route::post("/card/{token}/contacts", |app, req| Box::pin(create_contact(app, req))),
+        Route::post("/card/{token}/link", |app, req| Box::pin(link(app, req))),
     ],
     render_error: screen_pop::render_error,
 };
@@ -24,4 +28,12 @@ async fn handle(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
 
 async fn call(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
     screen_pop::place_call(&app, &req, path_param(&req, "token")?).await
+}
+
+async fn create_contact(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
+    screen_pop::create_contact(&app, &req, path_param(&req, "token")?).await
+}
+
+async fn link(app: Arc<App>, req: Request) -> Result<Response, ApiError> {
+    screen_pop::link_customer(&app, &req, path_param(&req, "token")?).await
 }

@@ -135,4 +135,43 @@ impl Interaction {
             .await?;
         Ok(stored.filter(|i| &i.channel == channel).map(|i| (written, i)))
     }
+
+    /// Links the interaction to its customer: sets `contact` and/or `company` (a `None` leaves
+    /// that side as it is), with the writes `with` makes of the linked one in the same
+    /// transaction (what must follow the link: a contact created for it, the record the
+    /// customer's timeline lists). The ambiguities the link settles are dropped: every contact
+    /// key's once a contact is linked, the tax id's once a company is. `None` when there is no
+    /// such interaction; linking it again as it is writes nothing.
+    pub async fn link(
+        store: &Store,
+        channel: &ChannelId,
+        id: InteractionId,
+        contact: Option<&ContactId>,
+        company: Option<&CompanyId>,
+        with: impl Fn(&Self) -> Result<Vec<TransactWriteItem>, StoreError>,
+    ) -> Result<Option<(Written, Self)>, StoreError> {
+        let (written, stored) = store
+            .merge_with(&keys::interaction(id), |current: Option<&Self>| {
+                let Some(current) = current.filter(|i| &i.channel == channel) else { return Ok(None) };
+                let mut next = current.clone();
+                if let Some(contact) = contact {
+                    next.contact = Some(contact.clone());
+                    next.ambiguities.retain(|a| a.key == COMPANY_KEY);
+                }
+                if let Some(company) = company {
+                    next.company = Some(company.clone());
+                    next.ambiguities.retain(|a| a.key != COMPANY_KEY);
+                }
+                if next == *current {
+                    return Ok(None);
+                }
+                let writes = with(&next)?;
+                Ok(Some((next, writes)))
+            })
+            .await?;
+        Ok(stored.filter(|i| &i.channel == channel).map(|i| (written, i)))
+    }
 }
+
+/// The [`Ambiguity::key`] of a tax id several companies share; every other key is a contact's.
+pub const COMPANY_KEY: &str = "tax_id";

@@ -7,6 +7,11 @@
 //! behind a signed, expiring link, never cached (`no-store`) nor passed on (`no-referrer`). Where a UIS channel of the tenant
 //! places calls for the agent, the phone number also has a button that asks UIS to ring the
 //! agent's phone first (a form posted to the card's own `calls`, sent by the script in place).
+//!
+//! Where no contact matched, the card offers a form that creates one, prefilled with the
+//! interaction's phone and e-mail, and one that links the interaction to a customer the tenant
+//! already has (by phone, e-mail or tax id): plain forms, posted to the card's own `contacts`
+//! and `link`, which need no script.
 
 use std::fmt::Write;
 
@@ -143,6 +148,7 @@ pub fn render(card: &Card<'_>) -> String {
     );
     render_subject(&mut html, card, record);
     render_ambiguities(&mut html, card);
+    render_no_match(&mut html, card);
     render_consents(&mut html, card);
     render_history(&mut html, card);
     let _ = write!(
@@ -230,6 +236,51 @@ fn render_ambiguities(html: &mut String, card: &Card<'_>) {
     html.push_str("</ul></section>");
 }
 
+/// Where no contact is linked: a form creating one from the interaction's phone and e-mail
+/// (left out when a contact key was ambiguous: a new record would only add a candidate), and
+/// one linking the interaction to a customer the tenant already has. Plain forms posted to the
+/// card's own `contacts` and `link`; the answer brings the browser back to the card.
+fn render_no_match(html: &mut String, card: &Card<'_>) {
+    use crate::crm::ids::Email;
+    use crate::crm::interaction::COMPANY_KEY;
+    use crate::phone::PhoneNumber;
+
+    let i = card.interaction;
+    if i.contact.is_some() {
+        return;
+    }
+    let token = escape(card.token);
+    if !i.ambiguities.iter().any(|a| a.key != COMPANY_KEY) {
+        let _ = write!(
+            html,
+            "<section id=\"new-contact\"><h2>New contact</h2><form method=\"post\" action=\"{token}/contacts\"><table>\
+             <tr><th><label for=\"nc-first\">First name</label></th><td><input id=\"nc-first\" name=\"first_name\" \
+             maxlength=\"100\" autocomplete=\"off\"></td></tr>\
+             <tr><th><label for=\"nc-last\">Last name</label></th><td><input id=\"nc-last\" name=\"last_name\" \
+             maxlength=\"100\" autocomplete=\"off\"></td></tr>\
+             <tr><th><label for=\"nc-phone\">Phone</label></th><td><input id=\"nc-phone\" name=\"phone\" type=\"tel\" \
+             value=\"{phone}\" autocomplete=\"off\"></td></tr>\
+             <tr><th><label for=\"nc-email\">E-mail</label></th><td><input id=\"nc-email\" name=\"email\" type=\"email\" \
+             value=\"{email}\" autocomplete=\"off\"></td></tr>",
+            phone = escape(i.phone.as_ref().map_or("", PhoneNumber::as_str)),
+            email = escape(i.email.as_ref().map_or("", Email::as_str)),
+        );
+        if let Some(m) = &i.messenger_id {
+            let _ = write!(html, "<tr><th>Messenger</th><td>{} (kept with the contact)</td></tr>", escape(m.as_str()));
+        }
+        html.push_str("</table><button type=\"submit\" id=\"nc-submit\">Create the contact</button></form></section>");
+    }
+    let _ = write!(
+        html,
+        "<section id=\"link-customer\"><h2>Link to an existing customer</h2><form method=\"post\" action=\"{token}/link\">\
+         <table><tr><th><label for=\"lc-customer\">Phone, e-mail or tax id</label></th><td><input id=\"lc-customer\" \
+         name=\"customer\" required maxlength=\"254\" autocomplete=\"off\"></td></tr>\
+         <tr><th><label for=\"lc-token\">Customer token</label></th><td><input id=\"lc-token\" name=\"customer_token\" \
+         autocomplete=\"off\"> <span class=\"meta\">only for a company that has one</span></td></tr></table>\
+         <button type=\"submit\" id=\"lc-submit\">Link</button></form></section>"
+    );
+}
+
 fn render_consents(html: &mut String, card: &Card<'_>) {
     html.push_str("<section id=\"consents\"><h2>Consents</h2>");
     match card.contact.filter(|c| !c.consents.is_empty()) {
@@ -294,6 +345,76 @@ fn render_history(html: &mut String, card: &Card<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A voice call from a number no contact holds (from JSON, so fields added later with a
+    /// default need no change here).
+    fn unknown_caller() -> Interaction {
+        serde_json::from_value(serde_json::json!({
+            "id": crate::crm::ids::InteractionId::derive("wde-demo", "nm1"), "channel": "wde-demo",
+            "tenant": "default", "genesys_id": "nm1", "campaign": false, "media_type": "voice in",
+            "call_type": "Incoming", "operator": "ivanova", "phone": "+48600100200", "email": "o&b@example.pl",
+            "started_at": null,
+        }))
+        .expect("an interaction")
+    }
+
+    fn card_of(interaction: &Interaction, token: &str) -> String {
+        let listener = Listener { port: 6999, token: None, service_value_phone: None, service_value_email: None };
+        render(&Card {
+            interaction,
+            contact: None,
+            company: None,
+            candidates: &[],
+            history: &[],
+            listener,
+            uis_dialers: &[],
+            token,
+            expires_at: OffsetDateTime::UNIX_EPOCH,
+            nonce: "n",
+        })
+    }
+
+    #[test]
+    fn an_unknown_customer_gets_the_new_contact_form_prefilled_and_escaped() {
+        let html = card_of(&unknown_caller(), "tok\"en");
+        assert!(html.contains(r#"<section id="new-contact">"#), "{html}");
+        assert!(html.contains(r#"<form method="post" action="tok&quot;en/contacts">"#), "{html}");
+        assert!(html.contains(r#"name="phone" type="tel" value="+48600100200""#), "{html}");
+        assert!(html.contains(r#"name="email" type="email" value="o&amp;b@example.pl""#), "{html}");
+        assert!(!html.contains("o&b@"), "{html}");
+        assert!(html.contains(r#"name="first_name""#) && html.contains(r#"name="last_name""#), "{html}");
+        assert!(html.contains(r#"<form method="post" action="tok&quot;en/link">"#), "{html}");
+        assert!(html.contains(r#"name="customer" required"#) && html.contains(r#"name="customer_token""#), "{html}");
+    }
+
+    #[test]
+    fn a_messenger_customer_keeps_the_messenger_id_and_an_ambiguous_one_gets_no_new_record() {
+        let mut messenger = unknown_caller();
+        (messenger.phone, messenger.email) = (None, None);
+        messenger.messenger_id = crate::crm::ids::MessengerId::parse("4187643884658211");
+        let html = card_of(&messenger, "t");
+        assert!(html.contains(r#"name="phone" type="tel" value="""#), "{html}");
+        assert!(html.contains("<td>4187643884658211 (kept with the contact)</td>"), "{html}");
+
+        let mut ambiguous = unknown_caller();
+        ambiguous.ambiguities.push(crate::crm::interaction::Ambiguity {
+            key: "phone".into(),
+            candidates: vec!["c1".into(), "c2".into()],
+        });
+        let html = card_of(&ambiguous, "t");
+        assert!(!html.contains("new-contact") && html.contains(r#"<section id="link-customer">"#), "{html}");
+        // A shared tax id leaves the contact side open.
+        ambiguous.ambiguities[0].key = "tax_id".into();
+        assert!(card_of(&ambiguous, "t").contains(r#"<section id="new-contact">"#));
+    }
+
+    #[test]
+    fn a_linked_interaction_shows_no_forms() {
+        let mut linked = unknown_caller();
+        linked.contact = crate::crm::ids::ContactId::parse("c0123456789abcdef0123");
+        let html = card_of(&linked, "t");
+        assert!(!html.contains("new-contact") && !html.contains("link-customer"), "{html}");
+    }
 
     #[test]
     fn markup_is_escaped() {

@@ -11,7 +11,7 @@ use crate::config::common::TenantId;
 use crate::crm::company::Company;
 use crate::crm::contact::{Contact, ContactKey, ContactKeys};
 use crate::crm::ids::{CompanyId, ContactId};
-use crate::crm::interaction::Ambiguity;
+use crate::crm::interaction::{Ambiguity, COMPANY_KEY};
 use crate::store::lookup::Match;
 use crate::store::{Store, StoreError, Written};
 
@@ -56,7 +56,7 @@ pub async fn resolve(
             Match::One(id) => resolution.company = Some(id),
             Match::Ambiguous(ids) => resolution
                 .ambiguities
-                .push(Ambiguity { key: "tax_id".into(), candidates: ids.iter().map(ToString::to_string).collect() }),
+                .push(Ambiguity { key: COMPANY_KEY.into(), candidates: ids.iter().map(ToString::to_string).collect() }),
             Match::None => {}
         }
     }

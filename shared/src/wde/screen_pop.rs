@@ -4,6 +4,11 @@
 //! rendered with a Content-Security-Policy that allows only its own script and the agent's
 //! local WDE listener.
 //!
+//! Where no contact matched, the agent makes the link from the card: a new contact from the
+//! interaction's keys ([`create_contact`]), or a customer the tenant already has, found by
+//! phone, e-mail or tax id ([`link_customer`]). Both are plain form posts with the same
+//! protection as the call button below, answered with a redirect back to the card.
+//!
 //! From the card, the agent can also have a UIS channel of the same tenant call one of the
 //! card's numbers ([`place_call`]): the link is the credential, a cross-site post is refused,
 //! and only a number the card shows can be called, by the interaction's own agent.
@@ -19,12 +24,13 @@ use super::card_link::CardLink;
 use super::config::WdeChannel;
 use crate::config::ChannelId;
 use crate::crm::company::Company;
-use crate::crm::contact::Contact;
+use crate::crm::contact::{Contact, ContactKey, ContactKeys};
 use crate::crm::history::{self, Subject};
-use crate::crm::ids::ContactId;
+use crate::crm::ids::{CompanyId, ContactId, Email, TaxId};
 use crate::crm::interaction::Interaction;
 use crate::http::{Request, RequestId, Response, body, header_str, parse_form};
 use crate::phone::PhoneNumber;
+use crate::store::lookup::Match;
 use crate::uis::click_to_call::{self, CallRequest};
 use crate::uis::config::UisChannel;
 use crate::{ApiError, App};
@@ -176,13 +182,227 @@ pub async fn place_call(app: &App, req: &Request, token: &str) -> Result<Respons
     Ok(html_response(status, html))
 }
 
-/// Refuses a request another site made the browser send.
+/// The card's new-contact form, form-encoded; every field may be left empty, but a phone or
+/// an e-mail address is needed unless the interaction has a messenger id.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct NewContact {
+    first_name: String,
+    last_name: String,
+    phone: String,
+    email: String,
+}
+
+/// The card's "link to an existing customer" form: a phone, an e-mail address or a company's
+/// tax id, and the company's customer token where it has one.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct LinkCustomer {
+    customer: String,
+    customer_token: String,
+}
+
+/// The longest name the new-contact form takes.
+const MAX_NAME_CHARS: usize = 100;
+
+/// `POST /card/{token}/contacts`: creates the contact the agent typed in (first and last
+/// name, phone, e-mail, and the interaction's messenger id) and links the interaction to it,
+/// in one transaction; then sends the browser back to the card. The contact's id comes from
+/// its keys, so a double submit creates one contact. A key another contact already holds is a
+/// 409 (link to it instead); a card already linked to another contact is a 409 too.
+pub async fn create_contact(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
+    same_origin(req)?;
+    let now = OffsetDateTime::now_utc();
+    let (_, channel, interaction) = granted(app, token, now).await?;
+    let form: NewContact = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let phone = filled(&form.phone)
+        .map(|p| PhoneNumber::parse(p, channel.default_country))
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_field", format!("body.phone: {e}")))?;
+    let email = filled(&form.email)
+        .map(|e| Email::parse(e).ok_or_else(|| invalid("body.email", "not an e-mail address")))
+        .transpose()?;
+    let keys = ContactKeys { email, phone, messenger_id: interaction.messenger_id.clone() };
+    let origin = format!("card:{}:{}", channel.id, interaction.id);
+    let mut contact = Contact::new(&channel.tenant, keys, now, origin)
+        .ok_or_else(|| ApiError::bad_request("missing_field", "body: a phone number or an e-mail address is needed"))?;
+    contact.first_name = name("body.first_name", &form.first_name)?;
+    contact.last_name = name("body.last_name", &form.last_name)?;
+    contact.company.clone_from(&interaction.company);
+    match &interaction.contact {
+        Some(linked) if *linked == contact.id => return Ok(back_to_card(token)),
+        Some(_) => return Err(ApiError::Conflict("this interaction is linked to another contact already".into())),
+        None => {}
+    }
+    for key in contact.keys() {
+        match Contact::find(&app.store, &channel.tenant, &key).await? {
+            Match::None => {}
+            Match::One(id) if id == contact.id => {}
+            Match::One(_) => {
+                return Err(ApiError::Conflict(format!(
+                    "a contact with this {} exists already: link the interaction to it instead",
+                    label(&key)
+                )));
+            }
+            Match::Ambiguous(ids) => {
+                return Err(ApiError::Conflict(format!(
+                    "{} contacts have this {} already: link the interaction to one of them instead",
+                    ids.len(),
+                    label(&key)
+                )));
+            }
+        }
+    }
+    let linked = Interaction::link(&app.store, &channel.id, interaction.id, Some(&contact.id), None, |linked| {
+        let mut writes = contact.upsert_writes(&app.store)?;
+        writes.extend(super::activity::projection(linked, channel, now).writes(&app.store, None)?);
+        Ok(writes)
+    })
+    .await?;
+    linked.ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
+    Ok(back_to_card(token))
+}
+
+/// `POST /card/{token}/link`: links the interaction to a contact (by phone, read in the
+/// channel's country, or e-mail) or a company (by tax id, with its customer token where it
+/// has one) of the channel's tenant; then sends the browser back to the card. Nobody found is
+/// a 404, several a 409 that says how many, a card already linked to someone else a 409.
+pub async fn link_customer(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
+    same_origin(req)?;
+    let now = OffsetDateTime::now_utc();
+    let (_, channel, interaction) = granted(app, token, now).await?;
+    let form: LinkCustomer = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let given = filled(&form.customer)
+        .ok_or_else(|| invalid("body.customer", "a phone number, an e-mail address or a tax id is needed"))?;
+    let (contact, company) = match find_customer(app, channel, given, filled(&form.customer_token)).await? {
+        Customer::Contact(id) => {
+            if interaction.contact.as_ref().is_some_and(|linked| *linked != id) {
+                return Err(ApiError::Conflict("this interaction is linked to another contact already".into()));
+            }
+            (Some(id), None)
+        }
+        Customer::Company(id) => {
+            if interaction.company.as_ref().is_some_and(|linked| *linked != id) {
+                return Err(ApiError::Conflict("this interaction is linked to another company already".into()));
+            }
+            (None, Some(id))
+        }
+    };
+    let linked = Interaction::link(&app.store, &channel.id, interaction.id, contact.as_ref(), company.as_ref(), |linked| {
+        super::activity::projection(linked, channel, now).writes(&app.store, None)
+    })
+    .await?;
+    linked.ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
+    Ok(back_to_card(token))
+}
+
+/// Whom the link form named.
+enum Customer {
+    Contact(ContactId),
+    Company(CompanyId),
+}
+
+/// The contact or company of the channel's tenant that `given` names: an e-mail address (it
+/// has an `@`), else a tax id when a company has it, else a phone number.
+async fn find_customer(
+    app: &App,
+    channel: &WdeChannel,
+    given: &str,
+    customer_token: Option<&str>,
+) -> Result<Customer, ApiError> {
+    let tenant = &channel.tenant;
+    let contact_by = async |key: ContactKey| match Contact::find(&app.store, tenant, &key).await? {
+        Match::One(id) => Ok(Customer::Contact(id)),
+        Match::None => Err(ApiError::NotFound(format!("no contact has this {}", label(&key)))),
+        Match::Ambiguous(ids) => Err(ApiError::Conflict(format!(
+            "{} contacts have this {}: link by another of the customer's keys",
+            ids.len(),
+            label(&key)
+        ))),
+    };
+    if given.contains('@') {
+        let email = Email::parse(given).ok_or_else(|| invalid("body.customer", "not an e-mail address"))?;
+        return contact_by(ContactKey::Email(email)).await;
+    }
+    let tax_id = if given.starts_with('+') { None } else { TaxId::parse(given) };
+    if let Some(tax_id) = &tax_id {
+        match Company::find(&app.store, tenant, tax_id, customer_token).await? {
+            Match::One(id) => return Ok(Customer::Company(id)),
+            Match::Ambiguous(ids) => {
+                return Err(ApiError::Conflict(format!(
+                    "{} companies have this tax id: add the customer token of the one you mean",
+                    ids.len()
+                )));
+            }
+            // Digits only: a phone number, perhaps.
+            Match::None => {}
+        }
+    }
+    match PhoneNumber::parse(given, channel.default_country) {
+        Ok(phone) => contact_by(ContactKey::Phone(phone)).await,
+        Err(_) if tax_id.is_some() => {
+            Err(ApiError::NotFound("no company has this tax id (with this customer token)".into()))
+        }
+        Err(e) => {
+            Err(invalid("body.customer", &format!("neither an e-mail address, a tax id nor a phone number: {e}")))
+        }
+    }
+}
+
+/// A key as the agent reads it in a message.
+fn label(key: &ContactKey) -> &'static str {
+    match key {
+        ContactKey::Email(_) => "e-mail address",
+        ContactKey::Phone(_) => "phone number",
+        ContactKey::Messenger(_) => "messenger id",
+    }
+}
+
+/// A form value, trimmed; `None` when left empty.
+fn filled(value: &str) -> Option<&str> {
+    Some(value.trim()).filter(|v| !v.is_empty())
+}
+
+/// A name the agent typed: trimmed, at most [`MAX_NAME_CHARS`], no control characters.
+fn name(field: &str, value: &str) -> Result<Option<String>, ApiError> {
+    let Some(value) = filled(value) else { return Ok(None) };
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(field, &format!("longer than {MAX_NAME_CHARS} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(invalid(field, "holds control characters"));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+fn invalid(field: &str, why: &str) -> ApiError {
+    ApiError::bad_request("invalid_field", format!("{field}: {why}"))
+}
+
+/// `303 See Other` to the card the form was on (the path is relative, so it holds behind any
+/// base URL): the browser reloads it and shows the customer.
+fn back_to_card(token: &str) -> Response {
+    let card = format!("../{token}");
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Linked</title></head><body>\
+         <p id=\"result\">The interaction is linked.</p><p><a href=\"{}\">Back to the card</a></p></body></html>",
+        escape(&card)
+    );
+    let mut response = html_response(StatusCode::SEE_OTHER, html);
+    if let Ok(location) = HeaderValue::from_str(&card) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// Refuses a request another site made the browser send. A browser's `Sec-Fetch-Site` says
+/// it outright and is what decides: the card's own posts carry `Origin: null`, since the card
+/// is served with `Referrer-Policy: no-referrer`. Without it (an older browser), the `Origin`
+/// must be the host's; a request with neither is no browser's cross-site request.
 fn same_origin(req: &Request) -> Result<(), ApiError> {
     let cross_site = || ApiError::Forbidden("a cross-site request".into());
-    if let Some(site) = header_str(req, "sec-fetch-site")
-        && !matches!(site, "same-origin" | "none")
-    {
-        return Err(cross_site());
+    if let Some(site) = header_str(req, "sec-fetch-site") {
+        return if matches!(site, "same-origin" | "none") { Ok(()) } else { Err(cross_site()) };
     }
     if let Some(origin) = header_str(req, "origin") {
         let host = header_str(req, "host").unwrap_or_default();
