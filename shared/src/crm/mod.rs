@@ -5,6 +5,7 @@
 //! - [`contact`]: the contact every channel shares, found by e-mail, phone or messenger id,
 //!   with its current consent state.
 //! - [`company`]: companies, found by tax id and customer token.
+//! - [`import`]: a tenant's contacts and companies loaded from its own CRM, by external id.
 //! - [`interaction`]: WDE interactions, indexed into their customer's history.
 //! - [`consent`]: the consent register.
 //! - [`history`]: a customer's timeline across channels.
@@ -15,4 +16,5 @@ pub mod consent;
 pub mod contact;
 pub mod history;
 pub mod ids;
+pub mod import;
 pub mod interaction;
