@@ -424,33 +424,47 @@ pub async fn import_contacts(
         .filter_map(|c| c.as_ref().ok()?.company_external_id.as_ref())
         .map(|external| CompanyId::for_import(tenant, external))
         .collect();
-    let known: HashMap<CompanyId, bool> = futures::stream::iter(linked)
-        .map(|id| async move { Ok::<_, StoreError>((id.clone(), Company::get(store, tenant, &id).await?.is_some())) })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await?;
-    futures::stream::iter(checked)
-        .map(|checked| {
-            let known = &known;
-            async move {
-                let contact = match checked {
-                    Ok(contact) => contact,
-                    Err(invalid) => return Ok(Err(invalid)),
-                };
-                let company = contact.company_external_id.as_ref().map(|e| CompanyId::for_import(tenant, e));
-                if company.as_ref().is_some_and(|id| known.get(id) != Some(&true)) {
-                    return Ok(Err(Invalid {
-                        code: "unknown_company",
-                        field: Some("company_external_id".into()),
-                        message: "no company has been imported with this external_id (import companies first)".into(),
-                    }));
-                }
-                write_contact(store, tenant, origin, contact, company, now).await.map(Ok)
-            }
-        })
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await
+    // Futures built in a loop, not by a closure: the handler's future stays `Send`.
+    let mut reads = Vec::with_capacity(linked.len());
+    for id in linked {
+        reads.push(company_exists(store, tenant, id));
+    }
+    let known: HashMap<CompanyId, bool> =
+        futures::stream::iter(reads).buffer_unordered(CONCURRENCY).try_collect().await?;
+    let mut writes = Vec::with_capacity(checked.len());
+    for contact in checked {
+        writes.push(import_contact(store, tenant, origin, contact, &known, now));
+    }
+    futures::stream::iter(writes).buffered(CONCURRENCY).try_collect().await
+}
+
+async fn company_exists(store: &Store, tenant: &TenantId, id: CompanyId) -> Result<(CompanyId, bool), StoreError> {
+    let exists = Company::get(store, tenant, &id).await?.is_some();
+    Ok((id, exists))
+}
+
+/// One checked contact written, or why it is not: its company must have been imported.
+async fn import_contact(
+    store: &Store,
+    tenant: &TenantId,
+    origin: &str,
+    checked: Result<&ContactImport, Invalid>,
+    known: &HashMap<CompanyId, bool>,
+    now: OffsetDateTime,
+) -> Result<RecordResult, StoreError> {
+    let contact = match checked {
+        Ok(contact) => contact,
+        Err(invalid) => return Ok(Err(invalid)),
+    };
+    let company = contact.company_external_id.as_ref().map(|e| CompanyId::for_import(tenant, e));
+    if company.as_ref().is_some_and(|id| known.get(id) != Some(&true)) {
+        return Ok(Err(Invalid {
+            code: "unknown_company",
+            field: Some("company_external_id".into()),
+            message: "no company has been imported with this external_id (import companies first)".into(),
+        }));
+    }
+    write_contact(store, tenant, origin, contact, company, now).await.map(Ok)
 }
 
 /// Writes one contact as imported: the fields the import owns are set, the rest kept; its
@@ -504,16 +518,22 @@ pub async fn import_companies(
     tenant: &TenantId,
     entries: &[Entry<CompanyImport>],
 ) -> Result<Vec<RecordResult>, StoreError> {
-    futures::stream::iter(refuse_duplicates(entries, |c| &c.external_id))
-        .map(|checked| async move {
-            match checked {
-                Ok(company) => write_company(store, tenant, company).await.map(Ok),
-                Err(invalid) => Ok(Err(invalid)),
-            }
-        })
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await
+    let mut writes = Vec::with_capacity(entries.len());
+    for checked in refuse_duplicates(entries, |c| &c.external_id) {
+        writes.push(import_company(store, tenant, checked));
+    }
+    futures::stream::iter(writes).buffered(CONCURRENCY).try_collect().await
+}
+
+async fn import_company(
+    store: &Store,
+    tenant: &TenantId,
+    checked: Result<&CompanyImport, Invalid>,
+) -> Result<RecordResult, StoreError> {
+    match checked {
+        Ok(company) => write_company(store, tenant, company).await.map(Ok),
+        Err(invalid) => Ok(Err(invalid)),
+    }
 }
 
 /// Writes one company as imported, its tax-id item moving with it in the same transaction.
