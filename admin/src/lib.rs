@@ -5,18 +5,24 @@
 //! and count jobs by status, `gsi1` `JOBS#due` for the oldest due job. Every change they make is
 //! one conditional write per job ([`Store::update_with`]), so a job a worker or the sweep
 //! changed meanwhile is left alone rather than overwritten.
+//!
+//! `crm import` reads a CSV file of a tenant's contacts or companies ([`import_crm_csv`]) and
+//! writes them as the CRM import API does ([`ccbridge::crm::import`]).
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ccbridge::App;
 use ccbridge::chat::config::ChatbotChannel;
 use ccbridge::chat::provisioning::{Provisioned, provision};
 use ccbridge::clock::{micros, rfc3339};
-use ccbridge::config::ChannelId;
+use ccbridge::config::{ChannelId, Config, TenantId};
+use ccbridge::crm::import as crm_import;
 use ccbridge::jobs::any::AnyJob;
 use ccbridge::jobs::{JobKind, JobState, JobStatus};
+use ccbridge::phone::Country;
 use ccbridge::store::{Cursor, Entity, Index, Item, Key, Store, StoreError, Written, keys};
+use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -508,6 +514,193 @@ pub async fn apply_ex_sync(
             None => return Ok(applied),
         }
     }
+}
+
+/// Which records a CRM import file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrmRecords {
+    Contacts,
+    Companies,
+}
+
+impl CrmRecords {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contacts => "contacts",
+            Self::Companies => "companies",
+        }
+    }
+
+    /// The columns a file of these records may have.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Self::Contacts => &crm_import::CONTACT_FIELDS,
+            Self::Companies => &crm_import::COMPANY_FIELDS,
+        }
+    }
+}
+
+/// What `crm import` did with a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvImport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Rows skipped; each is in `errors`.
+    pub failed: usize,
+    /// Why each skipped row was skipped, by line: `line 3: phone: not a phone number …`.
+    pub errors: Vec<String>,
+}
+
+impl CsvImport {
+    /// The summary line `crm import` prints.
+    pub fn summary(&self, records: CrmRecords) -> String {
+        format!(
+            "{}: {} created, {} updated, {} unchanged, {} failed",
+            records.as_str(),
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.failed
+        )
+    }
+}
+
+/// The country a file's phone numbers without a country code are read in: `given`, else the
+/// `default_country` of the first UIS or WDE channel of `tenant`. A tenant with neither is
+/// refused: no search could find what it imports.
+pub fn crm_import_country(config: &Config, tenant: &TenantId, given: Option<Country>) -> Result<Country, String> {
+    let channel_country = crm_import::tenant_country(config, tenant)
+        .ok_or_else(|| format!("tenant {} has no UIS or WDE channel in the configuration", tenant.as_str()))?;
+    Ok(given.unwrap_or(channel_country))
+}
+
+/// Imports the contacts or companies of a CSV file for `tenant`, through the same checks and
+/// writes as `POST /crm/contacts` and `POST /crm/companies` ([`ccbridge::crm::import`]).
+///
+/// The first row names the columns ([`CrmRecords::columns`], in any order, `external_id`
+/// required); an empty cell is an absent field. A bad row (a field that fails its check, an
+/// external id an earlier row has, a contact's company not imported, a row CSV cannot read) is
+/// reported with its line and skipped; the others are written in batches of
+/// [`crm_import::MAX_RECORDS`], `progress(done, total)` called after each. A header that is
+/// not one of these files, or a failing table, stops the import: running it again is safe,
+/// since what was written is `unchanged` the second time.
+pub async fn import_crm_csv(
+    store: &Store,
+    tenant: &TenantId,
+    country: Country,
+    records: CrmRecords,
+    file: impl std::io::Read,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<CsvImport, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(file);
+    let header: Vec<String> =
+        reader.headers().map_err(|e| format!("the header row: {e}"))?.iter().map(str::to_ascii_lowercase).collect();
+    check_header(&header, records)?;
+    let mut rows: Vec<(u64, Value)> = Vec::new();
+    let mut report = CsvImport::default();
+    let mut first_line_of: HashMap<String, u64> = HashMap::new();
+    for row in reader.records() {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                report.failed += 1;
+                report.errors.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let line = row.position().map_or(0, |p| p.line());
+        if row.len() > header.len() {
+            report.failed += 1;
+            report.errors.push(format!("line {line}: {} fields, the header has {}", row.len(), header.len()));
+            continue;
+        }
+        let fields: serde_json::Map<String, Value> = header
+            .iter()
+            .zip(row.iter())
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| (name.clone(), Value::String(value.to_owned())))
+            .collect();
+        let value = Value::Object(fields);
+        if let Some(external_id) = value.get("external_id").and_then(Value::as_str) {
+            if let Some(first) = first_line_of.get(external_id) {
+                report.failed += 1;
+                report.errors.push(format!("line {line}: external_id: line {first} has the same external_id"));
+                continue;
+            }
+            first_line_of.insert(external_id.to_owned(), line);
+        }
+        rows.push((line, value));
+    }
+    let total = rows.len();
+    progress(0, total);
+    let origin = "import:csv";
+    let now = ccbridge::clock::now();
+    let mut done = 0;
+    for batch in rows.chunks(crm_import::MAX_RECORDS) {
+        let lines: Vec<u64> = batch.iter().map(|(line, _)| *line).collect();
+        let values = batch.iter().map(|(_, value)| value.clone());
+        let results = match records {
+            CrmRecords::Contacts => {
+                let entries: Vec<_> = values.map(|v| crm_import::Entry::contact(v, country)).collect();
+                crm_import::import_contacts(store, tenant, origin, &entries, now).await
+            }
+            CrmRecords::Companies => {
+                let entries: Vec<_> = values.map(|v| crm_import::Entry::company(v, country)).collect();
+                crm_import::import_companies(store, tenant, &entries).await
+            }
+        }
+        .map_err(|e| format!("{e} (after {done} of {total} rows; running the import again is safe)"))?;
+        for (line, result) in lines.into_iter().zip(results) {
+            match result {
+                Ok(imported) => match imported.outcome {
+                    crm_import::Outcome::Created => report.created += 1,
+                    crm_import::Outcome::Updated => report.updated += 1,
+                    crm_import::Outcome::Unchanged => report.unchanged += 1,
+                },
+                Err(invalid) => {
+                    report.failed += 1;
+                    report.errors.push(match &invalid.field {
+                        Some(field) => format!("line {line}: {field}: {}", invalid.message),
+                        None => format!("line {line}: {}", invalid.message),
+                    });
+                }
+            }
+        }
+        done += batch.len();
+        progress(done, total);
+    }
+    report.errors.sort_by_key(|e| line_of(e));
+    Ok(report)
+}
+
+/// The line an error line names, for listing them in file order.
+fn line_of(error: &str) -> u64 {
+    error.strip_prefix("line ").and_then(|rest| rest.split(':').next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// Refuses a header that is not one of a file of `records`: unknown or repeated columns, or no
+/// `external_id`.
+fn check_header(header: &[String], records: CrmRecords) -> Result<(), String> {
+    let known = records.columns();
+    let mut seen = std::collections::HashSet::new();
+    for column in header {
+        if !known.contains(&column.as_str()) {
+            return Err(format!(
+                "the header row names {column:?}, which is not a column of {}: {}",
+                records.as_str(),
+                known.join(", ")
+            ));
+        }
+        if !seen.insert(column.as_str()) {
+            return Err(format!("the header row names {column:?} twice"));
+        }
+    }
+    if !seen.contains("external_id") {
+        return Err("the header row has no external_id column".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

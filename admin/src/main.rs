@@ -3,18 +3,19 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ccbridge::config::{ChannelId, ConfigSource, FILE_ENV};
+use ccbridge::config::{ChannelId, Config, ConfigSource, FILE_ENV, TenantId};
 use ccbridge::jobs::{JobKind, JobStatus};
+use ccbridge::phone::Country;
 use ccbridge::store::Store;
-use ccbridge_admin::{JobFilter, Requeue, Requeueable};
+use ccbridge_admin::{CrmRecords, JobFilter, Requeue, Requeueable};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
 #[command(about = "ccbridge operator commands")]
 struct Cli {
-    /// The configuration document (provision-chat and ex only); default: CCBRIDGE_CONFIG_FILE or
-    /// CCBRIDGE_CONFIG_PARAMETER (SSM).
+    /// The configuration document (provision-chat, ex and crm only); default: CCBRIDGE_CONFIG_FILE
+    /// or CCBRIDGE_CONFIG_PARAMETER (SSM).
     #[arg(long, global = true, display_order = 100)]
     config: Option<PathBuf>,
     /// The DynamoDB table; default: TABLE_NAME.
@@ -44,6 +45,53 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// The tenants' customer records: contacts and companies loaded from their own CRM.
+    Crm {
+        #[command(subcommand)]
+        command: CrmCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CrmCommand {
+    /// Import contacts or companies from a CSV file, so that the WDE search finds them.
+    ///
+    /// The first row names the columns: for contacts external_id, first_name, last_name, name,
+    /// email, phone, messenger_id, company_external_id; for companies external_id, name,
+    /// tax_id, token, phone, email. A bad row is reported with its line and skipped. Records
+    /// are known by external_id: importing the same file again changes nothing. Import
+    /// companies before the contacts that name them.
+    Import {
+        /// contacts or companies.
+        #[arg(value_name = "contacts|companies", value_parser = parse_records)]
+        records: CrmRecords,
+        /// The tenant the records are of, e.g. default.
+        #[arg(long, value_parser = parse_tenant)]
+        tenant: TenantId,
+        /// The CSV file (UTF-8, comma-separated, a header row).
+        #[arg(long)]
+        file: PathBuf,
+        /// The country of phone numbers written without a country code (ISO 3166, e.g. PL)
+        /// [default: the default_country of the tenant's first UIS or WDE channel].
+        #[arg(long, value_parser = parse_country)]
+        country: Option<Country>,
+    },
+}
+
+fn parse_records(name: &str) -> Result<CrmRecords, String> {
+    match name {
+        "contacts" => Ok(CrmRecords::Contacts),
+        "companies" => Ok(CrmRecords::Companies),
+        _ => Err(format!("{name:?} is neither contacts nor companies")),
+    }
+}
+
+fn parse_tenant(name: &str) -> Result<TenantId, String> {
+    TenantId::try_from(name.to_owned())
+}
+
+fn parse_country(code: &str) -> Result<Country, String> {
+    Country::try_from(code.to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,19 +259,46 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Jobs { command } => jobs(&store, command).await,
+        Command::Crm { command: CrmCommand::Import { records, tenant, file, country } } => {
+            let config = load_config(cli.config, &sdk).await?;
+            let country = ccbridge_admin::crm_import_country(&config, &tenant, country)?;
+            let opened = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let bar = ProgressBar::new(0).with_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed_precise} (eta {eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let reader = std::io::BufReader::new(opened);
+            let imported = ccbridge_admin::import_crm_csv(&store, &tenant, country, records, reader, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .await;
+            bar.finish_and_clear();
+            let imported = imported?;
+            for error in &imported.errors {
+                eprintln!("{}: {error}", file.display());
+            }
+            println!("{}", imported.summary(records));
+            Ok(())
+        }
     }
 }
 
 /// The functions' state, for the commands that call Genesys Cloud: only they need the
 /// configuration document (the jobs commands read the table).
 async fn app(config: Option<PathBuf>, sdk: &aws_config::SdkConfig, store: Store) -> Result<ccbridge::App, String> {
+    let config = load_config(config, sdk).await?;
+    let blobs = ccbridge::store::Blobs::new(ccbridge::aws::s3(sdk), String::new());
+    ccbridge::App::new(config, store, blobs).map_err(|e| e.to_string())
+}
+
+/// The configuration document: `--config`, else the one the environment names.
+async fn load_config(config: Option<PathBuf>, sdk: &aws_config::SdkConfig) -> Result<Config, String> {
     let source = match config {
         Some(path) => ConfigSource::File(path),
         None => ConfigSource::from_env().map_err(|e| format!("{e} (or pass --config; {FILE_ENV} names a file)"))?,
     };
-    let config = source.load(sdk).await.map_err(|e| e.to_string())?;
-    let blobs = ccbridge::store::Blobs::new(ccbridge::aws::s3(sdk), String::new());
-    ccbridge::App::new(config, store, blobs).map_err(|e| e.to_string())
+    source.load(sdk).await.map_err(|e| e.to_string())
 }
 
 async fn jobs(store: &Store, command: JobsCommand) -> Result<(), String> {
@@ -300,6 +375,29 @@ mod tests {
         };
         assert_eq!(status, Some(Requeueable::Stuck));
         assert_eq!(only.channel.map(String::from).as_deref(), Some("uis-main"));
+    }
+
+    #[test]
+    fn crm_import_takes_the_records_a_tenant_a_file_and_maybe_a_country() {
+        let Ok(Cli {
+            command: Command::Crm { command: CrmCommand::Import { records, tenant, file, country } }, ..
+        }) = parse(&["crm", "import", "contacts", "--tenant", "default", "--file", "contacts.csv"])
+        else {
+            panic!("parsed");
+        };
+        assert_eq!(
+            (records, tenant.as_str(), file, country),
+            (CrmRecords::Contacts, "default", "contacts.csv".into(), None)
+        );
+        let with_country =
+            parse(&["crm", "import", "companies", "--tenant", "acme", "--file", "c.csv", "--country", "PL"]);
+        assert!(matches!(with_country, Ok(Cli { command: Command::Crm { .. }, .. })));
+        assert!(parse(&["crm", "import", "people", "--tenant", "default", "--file", "x.csv"]).is_err());
+        assert!(parse(&["crm", "import", "contacts", "--tenant", "Not A Slug", "--file", "x.csv"]).is_err());
+        assert!(
+            parse(&["crm", "import", "contacts", "--tenant", "default", "--file", "x.csv", "--country", "pl"]).is_err()
+        );
+        assert!(parse(&["crm", "import", "contacts", "--file", "x.csv"]).is_err(), "--tenant is required");
     }
 
     #[test]

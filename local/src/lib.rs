@@ -24,6 +24,7 @@ pub const FUNCTIONS: &[HttpFunction] = &[
     chat_escalation::FUNCTION,
     genesys_messaging_inbound::FUNCTION,
     agent_states::FUNCTION,
+    crm_import::FUNCTION,
 ];
 
 /// Every function fed by the table's stream.

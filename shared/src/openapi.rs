@@ -88,7 +88,7 @@ pub fn document() -> Value {
             {"name": "wde", "description": "The Genesys WDE webservice (YetiForce's \"Genesys WDE by Whirly\" contract) and the screen-pop card."},
             {"name": "chat", "description": "Live chat: the chatbot's API and Genesys Cloud's open-messaging webhook."},
             {"name": "ex", "description": "Genesys Cloud EX: what platforms push for the organisation (agents' states)."},
-            {"name": "crm", "description": "The CRM: activities with notes and wrap-ups, cases, a contact's timeline."},
+            {"name": "crm", "description": "The CRM: activities with notes and wrap-ups, cases, a contact's timeline, and contacts and companies loaded from the tenant's own CRM."},
         ],
         "paths": paths,
         "components": {"schemas": schemas(), "securitySchemes": security_schemes()},
@@ -241,7 +241,31 @@ pub fn operations() -> Vec<Operation> {
         "responses": responses(&[(200, json_response("A result per state, in the order pushed.", "AgentStatesAnswer"))],
             &[400, 401, 413, 422, 500, 503]),
     })));
+    all.extend(crm_operations());
     all
+}
+
+/// The CRM import: a UIS or a WDE channel's key acts for its tenant ([`crm::CRM_API_KEY`]).
+fn crm_operations() -> Vec<Operation> {
+    let description = "Each record is checked on its own: one that fails gets its error in `results` (`invalid_field`, \
+        `missing_field`, `duplicate_external_id`, `unknown_company`), the others are stored. A record's id is derived from \
+        the tenant and its `external_id`, so sending the same records again writes nothing (`unchanged`), a changed record \
+        is rewritten with its lookup items in one transaction (`updated`), and a record left out of a field loses it. \
+        Phones without a country code are read in the key's channel's `default_country`.";
+    [("contacts", "importContacts", "CrmContacts", "Contacts, found by e-mail, phone or messenger id (1 to 500)."),
+     ("companies", "importCompanies", "CrmCompanies", "Companies, found by tax id and token (1 to 500).")]
+    .into_iter()
+    .map(|(plural, id, body, summary)| {
+        let path = format!("/crm/{plural}");
+        op(&format!("POST {path}"), "post", &path, json!({
+            "operationId": id, "tags": ["crm"], "summary": summary, "description": description,
+            "security": [{ crm::CRM_API_KEY: [] }],
+            "requestBody": json_body(body),
+            "responses": responses(&[(200, json_response("A result per record, in the order sent, and the counts.", "CrmImportAnswer"))],
+                &[400, 401, 413, 500, 503]),
+        }))
+    })
+    .collect()
 }
 
 fn uis_operations() -> Vec<Operation> {
@@ -588,6 +612,11 @@ fn schemas() -> Value {
     Value::Object(schemas)
 }
 
+/// A field of an imported record: text, or a whole number as CRMs export ids.
+fn crm_text(description: &str) -> Value {
+    json!({"type": ["string", "integer", "null"], "description": description})
+}
+
 /// A string or a number, as UIS fills its placeholders.
 fn uis_scalar(description: &str) -> Value {
     json!({"type": ["string", "number", "null"], "description": description})
@@ -665,6 +694,64 @@ fn described() -> Vec<(&'static str, Value)> {
                         "routing": {"enum": ["OffQueue", "Idle", "Interacting", "Communicating", "NotResponding"]},
                     },
                 }}},
+            }),
+        ),
+        (
+            "CrmContacts",
+            json!({
+                "type": "object", "required": ["contacts"], "additionalProperties": false,
+                "properties": {"contacts": {"type": "array", "minItems": 1, "maxItems": 500, "items": {
+                    "type": "object", "required": ["external_id"], "additionalProperties": false,
+                    "description": "A contact needs an `email`, a `phone` or a `messenger_id`. Empty texts and `null` are absent.",
+                    "properties": {
+                        "external_id": crm_text("The contact's id in the tenant's CRM: what a later import of it repeats."),
+                        "first_name": crm_text("Up to 128 characters."), "last_name": crm_text("Up to 128 characters."),
+                        "name": crm_text("The name as one text, when the CRM does not split it."),
+                        "email": crm_text("An e-mail address; compared without case."),
+                        "phone": crm_text("A phone number in any notation; without a country code, in the channel's `default_country`."),
+                        "messenger_id": crm_text("A messenger (Facebook) actor id: ASCII letters, digits and `_`."),
+                        "company_external_id": crm_text("The `external_id` of an imported company the contact works for."),
+                    },
+                }}},
+            }),
+        ),
+        (
+            "CrmCompanies",
+            json!({
+                "type": "object", "required": ["companies"], "additionalProperties": false,
+                "properties": {"companies": {"type": "array", "minItems": 1, "maxItems": 500, "items": {
+                    "type": "object", "required": ["external_id", "name", "tax_id"], "additionalProperties": false,
+                    "properties": {
+                        "external_id": crm_text("The company's id in the tenant's CRM: what a later import of it repeats."),
+                        "name": crm_text("Up to 256 characters."),
+                        "tax_id": crm_text("5 to 20 digits; spaces and `-` are ignored."),
+                        "token": crm_text("The customer token WDE must send with the tax id: ASCII letters, digits, spaces and `_,.=-`."),
+                        "phone": crm_text("A phone number in any notation."), "email": crm_text("An e-mail address."),
+                    },
+                }}},
+            }),
+        ),
+        (
+            "CrmImportAnswer",
+            json!({
+                "type": "object", "required": ["results", "created", "updated", "unchanged", "failed"],
+                "properties": {
+                    "results": {"type": "array", "items": {"oneOf": [
+                        {"type": "object", "required": ["external_id", "id", "result"], "properties": {
+                            "external_id": {"type": "string"}, "id": {"type": "string", "description": "The record's id here."},
+                            "result": {"enum": ["created", "updated", "unchanged"]},
+                        }},
+                        {"type": "object", "required": ["external_id", "error"], "properties": {
+                            "external_id": {"type": ["string", "null"]},
+                            "error": {"type": "object", "required": ["code", "message"], "properties": {
+                                "code": {"enum": ["invalid_field", "missing_field", "duplicate_external_id", "unknown_company"]},
+                                "message": {"type": "string", "description": "Names the record and the field: `contacts[1].phone: …`."},
+                            }},
+                        }},
+                    ]}},
+                    "created": {"type": "integer", "minimum": 0}, "updated": {"type": "integer", "minimum": 0},
+                    "unchanged": {"type": "integer", "minimum": 0}, "failed": {"type": "integer", "minimum": 0},
+                },
             }),
         ),
         (

@@ -11,6 +11,7 @@ mod chat;
 mod chat_events;
 mod chat_round_trips;
 mod click_to_call;
+mod crm_import;
 mod events;
 mod ex;
 mod ex_sync;

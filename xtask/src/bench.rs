@@ -53,6 +53,8 @@ enum Fresh {
     WdeInteraction,
     /// Pushed agent states: a later time.
     AgentStates,
+    /// CRM records: new external ids, so each invocation creates its records.
+    CrmImport,
 }
 
 /// The invocations measured: function, sample under `events/` (or an inline event), how each
@@ -66,6 +68,7 @@ const INVOKED: &[(&str, &str, Fresh)] = &[
     ("agent-states", "agent-states/1_shift_start.json", Fresh::AgentStates),
     ("uis-history", "uis-history/contact_by_phone.json", Fresh::Same),
     ("uis-callbacks", "uis-callbacks/callbacks_list.json", Fresh::Same),
+    ("crm-import", "crm-import/1_companies.json", Fresh::CrmImport),
     ("screen-pop", "screen-pop/expired-link-403.json", Fresh::Same),
     ("job-sweeper", "{}", Fresh::Same),
     ("recording-sync", r#"{"Records":[]}"#, Fresh::Same),
@@ -288,6 +291,14 @@ fn event(root: &Path, sample: &str, fresh: Fresh, n: u64) -> Result<String, Stri
             for state in body["states"].as_array_mut().into_iter().flatten() {
                 let (minutes, seconds) = (n / 60 % 60, n % 60);
                 state["time"] = serde_json::json!(format!("2026-11-21T10:{minutes:02}:{seconds:02}+03:00"));
+            }
+        }
+        Fresh::CrmImport => {
+            for list in ["contacts", "companies"] {
+                for record in body[list].as_array_mut().into_iter().flatten() {
+                    let id = record["external_id"].as_str().unwrap_or_default().to_owned();
+                    record["external_id"] = serde_json::json!(format!("{id}-bench{n}"));
+                }
             }
         }
     }

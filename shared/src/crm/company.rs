@@ -1,6 +1,7 @@
 //! Companies, found by tax id (NIP) together with the customer token WDE sends: a company that
 //! has a token matches only a request carrying the same token.
 
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{CompanyId, Email, TaxId};
@@ -35,13 +36,34 @@ fn partition(tenant: &TenantId, tax_id: &TaxId) -> String {
 }
 
 impl Company {
-    /// Stores a company (from a CRM import) and its tax-id key; idempotent.
+    /// Stores a company and its tax-id key; idempotent.
     pub async fn create(&self, store: &Store) -> Result<Written, StoreError> {
         let written = store.put_new(self).await?;
+        self.lookup_item().put(store).await?;
+        Ok(written)
+    }
+
+    /// The company's entry among the holders of its tax id, carrying its token.
+    fn lookup_item(&self) -> LookupItem {
         let pk = partition(&self.tenant, &self.tax_id);
         let sk = keys::alternate_key_of_company(&pk, self.id.as_str()).sk;
-        LookupItem { pk, sk, target: self.id.to_string(), token: self.token.clone() }.put(store).await?;
-        Ok(written)
+        LookupItem { pk, sk, target: self.id.to_string(), token: self.token.clone() }
+    }
+
+    /// The writes that make the company's tax-id item follow it from `before` (as stored) to
+    /// `self`, for the transaction that writes it: a new tax id or token is written, an old tax
+    /// id deleted, so the old tax id no longer finds it and the old token no longer opens it.
+    pub fn key_writes(&self, before: Option<&Company>, store: &Store) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let new = self.lookup_item();
+        let old = before.map(Company::lookup_item);
+        let mut writes = Vec::new();
+        if old.as_ref() != Some(&new) {
+            writes.push(new.put_write(store)?);
+        }
+        if let Some(old) = old.filter(|old| old.key() != new.key()) {
+            writes.push(old.delete_write(store)?);
+        }
+        Ok(writes)
     }
 
     /// The companies of `tenant` with `tax_id` whose token (if they have one) equals `token`,

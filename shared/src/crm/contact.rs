@@ -203,6 +203,22 @@ impl Contact {
         Ok(writes)
     }
 
+    /// The writes that make the contact's key items follow it from `before` (as stored) to
+    /// `self`, for the transaction that writes it: a key value it gained is written, one it lost
+    /// is deleted, so a search by the old value no longer finds it and nothing is half-moved.
+    pub fn key_writes(&self, before: Option<&Contact>, store: &Store) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let old = before.map(Contact::lookup_items).unwrap_or_default();
+        let new = self.lookup_items();
+        let mut writes = Vec::new();
+        for item in new.iter().filter(|item| !old.contains(item)) {
+            writes.push(item.put_write(store)?);
+        }
+        for item in old.iter().filter(|item| !new.iter().any(|n| n.key() == item.key())) {
+            writes.push(item.delete_write(store)?);
+        }
+        Ok(writes)
+    }
+
     /// The contacts of `tenant` holding `key`.
     pub async fn find(store: &Store, tenant: &TenantId, key: &ContactKey) -> Result<Match<ContactId>, StoreError> {
         let holders = LookupItem::holders(store, &key.partition(tenant)).await?;

@@ -95,6 +95,12 @@ impl MessengerId {
 pub struct CompanyId(String);
 
 impl CompanyId {
+    /// The id a company derived from `seed` gets (`co` and 20 hex digits), the same every time.
+    pub(super) fn for_seed(seed: &str) -> Self {
+        let digest = Sha256::digest(seed.as_bytes());
+        Self(format!("co{}", &hex::encode(digest)[..20]))
+    }
+
     /// Ids are letters, digits, `-` and `_`, up to 64 characters.
     pub fn parse(text: &str) -> Option<Self> {
         let ok = !text.is_empty()

@@ -5,6 +5,7 @@
 //! - [`contact`]: the contact every channel shares, found by e-mail, phone or messenger id,
 //!   with its current consent state.
 //! - [`company`]: companies, found by tax id and customer token.
+//! - [`import`]: a tenant's contacts and companies loaded from its own CRM, by external id.
 //! - [`interaction`]: WDE interactions.
 //! - [`activity`]: every interaction as one activity on its contact's timeline, with the
 //!   agent's notes and wrap-up.
@@ -24,5 +25,6 @@ pub mod consent;
 pub mod contact;
 pub mod history;
 pub mod ids;
+pub mod import;
 pub mod interaction;
 pub mod mapping;

@@ -6,7 +6,7 @@ use std::fmt;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -474,6 +474,17 @@ impl Store {
             .build()
             .map_err(|e| self.invalid_write(&key, e))?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A write for [`Store::merge_with`]: deletes the item at `key`, if there is one, in the same
+    /// transaction as the merge (an alternate key a record no longer holds).
+    pub fn delete_write(&self, key: &Key) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key.to_item()))
+            .build()
+            .map_err(|e| self.invalid_write(key, e))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     fn invalid_write(&self, key: &Key, error: impl fmt::Display) -> StoreError {

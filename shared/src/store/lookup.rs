@@ -60,6 +60,11 @@ impl LookupItem {
         store.upsert_write(self, &[])
     }
 
+    /// Removes the holder, as part of a transaction: the record no longer holds the value.
+    pub fn delete_write(&self, store: &Store) -> Result<TransactWriteItem, StoreError> {
+        store.delete_write(&self.key())
+    }
+
     /// Every holder of the value whose partition is `partition` (up to ten: more than one is already ambiguous), read
     /// consistently.
     pub async fn holders(store: &Store, partition: &str) -> Result<Vec<Self>, StoreError> {
