@@ -655,7 +655,8 @@ async fn card_renders_in_headless_chromium() {
     assert!(dom_text.contains(r#"<td>RODO_phone</td><td class="accepted">accepted</td>"#), "{dom_text}");
     assert!(
         dom_text.contains(
-            "<td>2022-11-07 09:00 UTC</td><td>WDE</td><td>Chat</td><td>Support</td><td>resolved</td><td>310 s</td>"
+            "<td>2022-11-07 09:00 UTC</td><td>WDE chat</td><td>Chat from +48884998123</td><td>Support</td>\
+             <td>agent01</td><td>resolved</td><td>310 s</td>"
         ),
         "{dom_text}"
     );
