@@ -505,6 +505,58 @@ fn wde_operations() -> Vec<Operation> {
             "No customer of the tenant matches, or the interaction no longer exists.",
         ),
     })));
+    let activity_errors = |conflict: Option<&str>, unprocessable: &str| {
+        let mut answers =
+            no_match_errors(conflict.unwrap_or_default(), "The interaction, or its activity, no longer exists.");
+        answers["422"] = html(unprocessable);
+        if conflict.is_none()
+            && let Some(answers) = answers.as_object_mut()
+        {
+            answers.remove("409");
+        }
+        answers
+    };
+    for (route, id, summary, description, form, conflict, unprocessable) in [
+        (
+            "notes",
+            "cardAddNote",
+            "The card's note form.",
+            "Appends the agent's note to the interaction's activity, during the interaction or after; notes sent at the \
+            same time are all kept.",
+            "CardNote",
+            Some("The activity has as many notes as it keeps."),
+            "The text is empty, too long or holds control characters.",
+        ),
+        (
+            "wrapup",
+            "cardSetWrapup",
+            "The card's wrap-up form.",
+            "Sets the activity's wrap-up to one of the channel's `wrapup_codes`; the same wrap-up again changes nothing.",
+            "CardWrapup",
+            None,
+            "The code is not in the channel's list (the page names the list), or the text is too long.",
+        ),
+        (
+            "cases",
+            "cardOpenCase",
+            "The card's case form.",
+            "Opens a case for the interaction's activity, linked to its contact or company. `request_id` is the nonce the \
+            page put in the form: the same form sent twice opens one case.",
+            "CardCase",
+            None,
+            "The subject is empty or too long, or `request_id` is missing.",
+        ),
+    ] {
+        let path = format!("/card/{{token}}/{route}");
+        all.push(op(&format!("POST {path}"), "post", &path, json!({
+            "operationId": id, "tags": ["wde"], "summary": summary,
+            "description": format!("A form post from the card itself (a cross-site post is 403). {description}"),
+            "security": [],
+            "parameters": [token.clone()],
+            "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": schema_ref(form)}}},
+            "responses": activity_errors(conflict, unprocessable),
+        })));
+    }
     all
 }
 
@@ -975,6 +1027,26 @@ fn described() -> Vec<(&'static str, Value)> {
                     "customer_token": {"type": "string", "description": "The company's customer token, where it has one."},
                 },
             }),
+        ),
+        (
+            "CardNote",
+            json!({"type": "object", "required": ["text"], "properties": {
+                "text": {"type": "string", "description": "Up to 4,000 characters."},
+            }}),
+        ),
+        (
+            "CardWrapup",
+            json!({"type": "object", "required": ["code"], "properties": {
+                "code": {"type": "string", "description": "One of the channel's `wrapup_codes`."},
+                "text": {"type": "string", "description": "A comment, up to 2,000 characters."},
+            }}),
+        ),
+        (
+            "CardCase",
+            json!({"type": "object", "required": ["subject", "request_id"], "properties": {
+                "subject": {"type": "string", "description": "Up to 300 characters."},
+                "request_id": {"type": "string", "description": "The form's nonce: the same value opens no second case."},
+            }}),
         ),
         ("TypingSent", json!({"type": "object", "required": ["status"], "properties": {"status": {"const": "sent"}}})),
         (

@@ -7,6 +7,7 @@ mod activities;
 mod agent_states;
 mod blobs;
 mod card;
+mod card_activity;
 mod chat;
 mod chat_events;
 mod chat_round_trips;

@@ -8,6 +8,9 @@
 //! places calls for the agent, the phone number also has a button that asks UIS to ring the
 //! agent's phone first (a form posted to the card's own `calls`, sent by the script in place).
 //!
+//! The interaction's activity is on the card with its notes, wrap-up and cases, and a form for
+//! each (plain forms posted to the card's own `notes`, `wrapup` and `cases`).
+//!
 //! Where no contact matched, the card offers a form that creates one, prefilled with the
 //! interaction's phone and e-mail, and one that links the interaction to a customer the tenant
 //! already has (by phone, e-mail or tax id): plain forms, posted to the card's own `contacts`
@@ -20,7 +23,9 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use crate::config::common::ChannelId;
+use crate::crm::activity::ActivityView;
 use crate::crm::company::Company;
+use crate::crm::config::WrapupCode;
 use crate::crm::contact::Contact;
 use crate::crm::history::TimelineEntry;
 use crate::crm::interaction::Interaction;
@@ -67,6 +72,10 @@ pub struct Card<'a> {
     /// Contacts an ambiguous key matched, for the agent to choose from.
     pub candidates: &'a [Contact],
     pub history: &'a [TimelineEntry],
+    /// The interaction's activity with the agents' notes, wrap-up and cases.
+    pub activity: Option<&'a ActivityView>,
+    /// The wrap-up codes the channel accepts.
+    pub wrapup_codes: &'a [WrapupCode],
     pub listener: Listener<'a>,
     /// The UIS channels that can place a call for the interaction's agent.
     pub uis_dialers: &'a [&'a ChannelId],
@@ -99,7 +108,7 @@ fn when(at: Option<OffsetDateTime>) -> String {
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2733;background:#f6f8fa}\
-h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.05rem;margin:1.4rem 0 .4rem;color:#35506b}\
+h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.05rem;margin:1.4rem 0 .4rem;color:#35506b}h3{font-size:.95rem;margin:.8rem 0 .3rem}\
 section{background:#fff;border:1px solid #d5dde5;border-radius:6px;padding:.8rem 1rem;margin-bottom:1rem}\
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e4e9ee}\
 .meta{color:#5b6b7b}.warn{background:#fff4d6;border-color:#e0b94f}.accepted{color:#1b7a36;font-weight:600}\
@@ -149,6 +158,7 @@ pub fn render(card: &Card<'_>) -> String {
     render_subject(&mut html, card, record);
     render_ambiguities(&mut html, card);
     render_no_match(&mut html, card);
+    render_activity(&mut html, card);
     render_consents(&mut html, card);
     render_history(&mut html, card);
     let _ = write!(
@@ -281,6 +291,95 @@ fn render_no_match(html: &mut String, card: &Card<'_>) {
     );
 }
 
+/// The interaction's activity: its notes, wrap-up and cases, each with the form that adds to
+/// it (plain forms posted to the card's own `notes`, `wrapup` and `cases`). The case form
+/// carries the page's nonce, so submitting it twice opens one case.
+fn render_activity(html: &mut String, card: &Card<'_>) {
+    let Some(view) = card.activity else { return };
+    let token = escape(card.token);
+    let _ = write!(
+        html,
+        "<section id=\"activity\"><h2>This interaction</h2><p class=\"meta\">{subject} · owner {owner}</p>\
+         <h3>Notes</h3><ul id=\"notes\">",
+        subject = escape(&view.activity.subject),
+        owner = escape(view.activity.owner.as_deref().unwrap_or("-")),
+    );
+    for note in &view.notes {
+        let _ = write!(
+            html,
+            "<li class=\"note\"><span class=\"meta\">{} · {}</span> {}</li>",
+            when(Some(note.at)),
+            escape(&note.author),
+            escape(&note.text)
+        );
+    }
+    let _ = write!(
+        html,
+        "</ul><form method=\"post\" action=\"{token}/notes\"><textarea id=\"note-text\" name=\"text\" required \
+         maxlength=\"{max}\" rows=\"2\" cols=\"60\"></textarea> <button type=\"submit\" id=\"note-submit\">Add the note</button></form>",
+        max = crate::crm::activity::MAX_NOTE_CHARS,
+    );
+    html.push_str("<h3>Wrap-up</h3><p id=\"wrapup\">");
+    match &view.wrapup {
+        Some(w) => {
+            let _ = write!(
+                html,
+                "<span class=\"code\">{}</span> {}{} <span class=\"meta\">({}, {})</span>",
+                escape(&w.code),
+                escape(&w.label),
+                w.text.as_deref().map(|t| format!(" — {}", escape(t))).unwrap_or_default(),
+                escape(&w.by),
+                when(Some(w.at)),
+            );
+        }
+        None => html.push_str("<span class=\"meta\">None yet.</span>"),
+    }
+    html.push_str("</p>");
+    if card.wrapup_codes.is_empty() {
+        html.push_str("<p class=\"meta\">The channel has no wrap-up codes.</p>");
+    } else {
+        let _ = write!(
+            html,
+            "<form method=\"post\" action=\"{token}/wrapup\"><select id=\"wu-code\" name=\"code\" required>"
+        );
+        for c in card.wrapup_codes {
+            let selected = view.wrapup.as_ref().is_some_and(|w| w.code == c.code);
+            let _ = write!(
+                html,
+                "<option value=\"{}\"{}>{}</option>",
+                escape(&c.code),
+                if selected { " selected" } else { "" },
+                escape(&c.label)
+            );
+        }
+        let _ = write!(
+            html,
+            "</select> <input id=\"wu-text\" name=\"text\" maxlength=\"{max}\" placeholder=\"comment\" autocomplete=\"off\"> \
+             <button type=\"submit\" id=\"wu-submit\">Save the wrap-up</button></form>",
+            max = crate::crm::activity::MAX_WRAPUP_TEXT_CHARS,
+        );
+    }
+    html.push_str("<h3>Cases</h3><ul id=\"cases\">");
+    for case in &view.cases {
+        let _ = write!(
+            html,
+            "<li class=\"case\">{} <span class=\"status\">{}</span> <span class=\"meta\">opened {}</span></li>",
+            escape(&case.subject),
+            case.status.as_str(),
+            when(Some(case.opened_at)),
+        );
+    }
+    let _ = write!(
+        html,
+        "</ul><form method=\"post\" action=\"{token}/cases\"><input type=\"hidden\" name=\"request_id\" value=\"{nonce}\">\
+         <input id=\"case-subject\" name=\"subject\" required maxlength=\"{max}\" value=\"{subject}\" autocomplete=\"off\"> \
+         <button type=\"submit\" id=\"case-submit\">Open a case</button></form></section>",
+        nonce = escape(card.nonce),
+        max = crate::crm::case::MAX_SUBJECT_CHARS,
+        subject = escape(&view.activity.subject),
+    );
+}
+
 fn render_consents(html: &mut String, card: &Card<'_>) {
     html.push_str("<section id=\"consents\"><h2>Consents</h2>");
     match card.contact.filter(|c| !c.consents.is_empty()) {
@@ -359,6 +458,15 @@ mod tests {
     }
 
     fn card_of(interaction: &Interaction, token: &str) -> String {
+        card_with(interaction, token, None, &[])
+    }
+
+    fn card_with(
+        interaction: &Interaction,
+        token: &str,
+        activity: Option<&ActivityView>,
+        wrapup_codes: &[WrapupCode],
+    ) -> String {
         let listener = Listener { port: 6999, token: None, service_value_phone: None, service_value_email: None };
         render(&Card {
             interaction,
@@ -366,6 +474,8 @@ mod tests {
             company: None,
             candidates: &[],
             history: &[],
+            activity,
+            wrapup_codes,
             listener,
             uis_dialers: &[],
             token,
@@ -414,6 +524,51 @@ mod tests {
         linked.contact = crate::crm::ids::ContactId::parse("c0123456789abcdef0123");
         let html = card_of(&linked, "t");
         assert!(!html.contains("new-contact") && !html.contains("link-customer"), "{html}");
+    }
+
+    #[test]
+    fn the_activity_shows_what_agents_added_with_a_form_for_each() {
+        use crate::crm::activity::{Activity, Note, Wrapup};
+        let activity: Activity = serde_json::from_value(serde_json::json!({
+            "tenant": "default", "id": "wde:wde-demo:1", "channel": "wde-demo", "source": "wde",
+            "media": "voice", "subject": "Call <from> 600", "owner": "ivanova",
+        }))
+        .expect("an activity");
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let (tenant, id) = (activity.tenant.clone(), activity.id.clone());
+        let note = Note {
+            tenant: tenant.clone(),
+            activity: id.clone(),
+            id: "n1".into(),
+            author: "ivanova".into(),
+            text: "<b>late</b> & angry".into(),
+            at,
+        };
+        let wrapup = Wrapup {
+            tenant,
+            activity: id,
+            code: "resolved".into(),
+            label: "Resolved".into(),
+            text: Some("ok".into()),
+            by: "ivanova".into(),
+            at,
+        };
+        let view = ActivityView { activity, notes: vec![note], wrapup: Some(wrapup), cases: Vec::new() };
+        let codes = [
+            WrapupCode { code: "callback".into(), label: "Call back".into() },
+            WrapupCode { code: "resolved".into(), label: "Resolved".into() },
+        ];
+        let html = card_with(&unknown_caller(), "t", Some(&view), &codes);
+        assert!(html.contains("&lt;b&gt;late&lt;/b&gt; &amp; angry") && !html.contains("<b>late"), "{html}");
+        assert!(html.contains(r#"<form method="post" action="t/notes">"#), "{html}");
+        assert!(html.contains(r#"<option value="resolved" selected>Resolved</option>"#), "{html}");
+        assert!(html.contains(r#"<option value="callback">Call back</option>"#), "{html}");
+        assert!(html.contains(r#"<input type="hidden" name="request_id" value="n">"#), "{html}");
+        assert!(html.contains(r#"value="Call &lt;from&gt; 600""#), "{html}");
+
+        let html = card_with(&unknown_caller(), "t", Some(&view), &[]);
+        assert!(html.contains("The channel has no wrap-up codes.") && !html.contains("t/wrapup"), "{html}");
+        assert!(!card_of(&unknown_caller(), "t").contains(r#"id="activity""#));
     }
 
     #[test]

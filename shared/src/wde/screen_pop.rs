@@ -9,12 +9,18 @@
 //! phone, e-mail or tax id ([`link_customer`]). Both are plain form posts with the same
 //! protection as the call button below, answered with a redirect back to the card.
 //!
+//! The card shows the interaction's activity, and the agent adds to it there what the CRM API
+//! takes too: a note ([`add_note`]), the wrap-up from the channel's list ([`set_wrapup`]) and a
+//! case ([`open_case`]), with the same protection and the same redirect.
+//!
 //! From the card, the agent can also have a UIS channel of the same tenant call one of the
 //! card's numbers ([`place_call`]): the link is the credential, a cross-site post is refused,
 //! and only a number the card shows can be called, by the interaction's own agent.
 //!
-//! Cost: one GetItem for the interaction, one per contact, company and candidate shown, and one
-//! Query for the customer's timeline.
+//! Cost: one GetItem for the interaction, one per contact, company and candidate shown, one
+//! Query for the customer's timeline and one for the activity (its notes, wrap-up and cases).
+//! A note, a wrap-up or a case from the card: the GetItem, the activity's Query and one
+//! conditional write (a wrap-up: a GetItem before it).
 
 use http::{HeaderValue, StatusCode, header};
 use time::OffsetDateTime;
@@ -23,10 +29,12 @@ use super::card::{Card, escape, render};
 use super::card_link::CardLink;
 use super::config::WdeChannel;
 use crate::config::ChannelId;
+use crate::crm::activity::{self as activity, ActivityView};
+use crate::crm::case::Case;
 use crate::crm::company::Company;
 use crate::crm::contact::{Contact, ContactKey, ContactKeys};
 use crate::crm::history::{self, Subject};
-use crate::crm::ids::{CompanyId, ContactId, Email, TaxId};
+use crate::crm::ids::{ActivityId, CompanyId, ContactId, Email, Source, TaxId};
 use crate::crm::interaction::Interaction;
 use crate::http::{Request, RequestId, Response, body, header_str, parse_form};
 use crate::phone::PhoneNumber;
@@ -72,6 +80,7 @@ pub async fn page(app: &App, token: &str) -> Result<Response, ApiError> {
         Some(subject) => history::recent(&app.store, tenant, subject, HISTORY_LIMIT).await?,
         None => Vec::new(),
     };
+    let activity = ActivityView::read(&app.store, tenant, &activity_of(channel, &interaction)).await?;
     let listener = channel.listener();
     let uis_dialers: Vec<&ChannelId> = dialers(app, channel, &interaction).map(|c| &c.id).collect();
     let nonce = uuid::Uuid::new_v4().simple().to_string();
@@ -82,6 +91,8 @@ pub async fn page(app: &App, token: &str) -> Result<Response, ApiError> {
         company: company.as_ref(),
         candidates: &candidates,
         history: &history,
+        activity: activity.as_ref(),
+        wrapup_codes: &channel.crm.wrapup_codes,
         listener,
         uis_dialers: &uis_dialers,
         token,
@@ -230,7 +241,7 @@ pub async fn create_contact(app: &App, req: &Request, token: &str) -> Result<Res
     contact.last_name = name("body.last_name", &form.last_name)?;
     contact.company.clone_from(&interaction.company);
     match &interaction.contact {
-        Some(linked) if *linked == contact.id => return Ok(back_to_card(token)),
+        Some(linked) if *linked == contact.id => return Ok(back_to_card(token, "The interaction is linked.")),
         Some(_) => return Err(ApiError::Conflict("this interaction is linked to another contact already".into())),
         None => {}
     }
@@ -260,7 +271,7 @@ pub async fn create_contact(app: &App, req: &Request, token: &str) -> Result<Res
     })
     .await?;
     linked.ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
-    Ok(back_to_card(token))
+    Ok(back_to_card(token, "The interaction is linked."))
 }
 
 /// `POST /card/{token}/link`: links the interaction to a contact (by phone, read in the
@@ -288,12 +299,95 @@ pub async fn link_customer(app: &App, req: &Request, token: &str) -> Result<Resp
             (None, Some(id))
         }
     };
-    let linked = Interaction::link(&app.store, &channel.id, interaction.id, contact.as_ref(), company.as_ref(), |linked| {
-        super::activity::projection(linked, channel, now).writes(&app.store, None)
-    })
-    .await?;
+    let linked =
+        Interaction::link(&app.store, &channel.id, interaction.id, contact.as_ref(), company.as_ref(), |linked| {
+            super::activity::projection(linked, channel, now).writes(&app.store, None)
+        })
+        .await?;
     linked.ok_or_else(|| ApiError::NotFound("the interaction no longer exists".into()))?;
-    Ok(back_to_card(token))
+    Ok(back_to_card(token, "The interaction is linked."))
+}
+
+/// The interaction's activity: WDE writes it with the interaction, under this id.
+fn activity_of(channel: &WdeChannel, interaction: &Interaction) -> ActivityId {
+    ActivityId::new(Source::Wde, &channel.id, interaction.id)
+}
+
+/// Who writes from the card: the agent who has the interaction now (on a transfer, the one
+/// who took it over), as its activity names the owner.
+fn card_agent(channel: &WdeChannel, interaction: &Interaction, now: OffsetDateTime) -> String {
+    super::activity::projection(interaction, channel, now).activity.owner.unwrap_or_else(|| "WDE agent".into())
+}
+
+/// The activity of the card's interaction, as the card's forms change it.
+async fn card_activity(app: &App, channel: &WdeChannel, interaction: &Interaction) -> Result<ActivityView, ApiError> {
+    ActivityView::read(&app.store, &channel.tenant, &activity_of(channel, interaction))
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the interaction has no activity yet".into()))
+}
+
+/// The card's note form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CardNote {
+    text: String,
+}
+
+/// `POST /card/{token}/notes`: appends the agent's note to the interaction's activity, during
+/// the interaction or after; then sends the browser back to the card.
+pub async fn add_note(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
+    same_origin(req)?;
+    let now = OffsetDateTime::now_utc();
+    let (_, channel, interaction) = granted(app, token, now).await?;
+    let form: CardNote = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let author = card_agent(channel, &interaction, now);
+    let id = activity_of(channel, &interaction);
+    activity::add_note(&app.store, &channel.tenant, &id, &author, &form.text, now).await?;
+    Ok(back_to_card(token, "The note is saved."))
+}
+
+/// The card's wrap-up form: a code of the channel's list and an optional text.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CardWrapup {
+    code: String,
+    text: String,
+}
+
+/// `POST /card/{token}/wrapup`: sets the activity's wrap-up; a code outside the channel's list
+/// is a 422 that names the list.
+pub async fn set_wrapup(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
+    same_origin(req)?;
+    let now = OffsetDateTime::now_utc();
+    let (_, channel, interaction) = granted(app, token, now).await?;
+    let form: CardWrapup = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let view = card_activity(app, channel, &interaction).await?;
+    let by = card_agent(channel, &interaction, now);
+    activity::set_wrapup(&app.store, &view.activity, &channel.crm, form.code.trim(), Some(&form.text), &by, now)
+        .await?;
+    Ok(back_to_card(token, "The wrap-up is saved."))
+}
+
+/// The card's case form: the subject, and the nonce the page put in it, so that a second
+/// submit of the same form opens no second case.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CardCase {
+    subject: String,
+    request_id: String,
+}
+
+/// `POST /card/{token}/cases`: the agent opens a case for the interaction's activity, linked to
+/// its contact or company.
+pub async fn open_case(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
+    same_origin(req)?;
+    let now = OffsetDateTime::now_utc();
+    let (_, channel, interaction) = granted(app, token, now).await?;
+    let form: CardCase = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let view = card_activity(app, channel, &interaction).await?;
+    let by = card_agent(channel, &interaction, now);
+    Case::open_by_agent(&app.store, view.activity.origin(), &form.subject, &by, &form.request_id, now).await?;
+    Ok(back_to_card(token, "The case is open."))
 }
 
 /// Whom the link form named.
@@ -380,12 +474,14 @@ fn invalid(field: &str, why: &str) -> ApiError {
 }
 
 /// `303 See Other` to the card the form was on (the path is relative, so it holds behind any
-/// base URL): the browser reloads it and shows the customer.
-fn back_to_card(token: &str) -> Response {
+/// base URL): the browser reloads it and shows what changed; `done` says it where the browser
+/// stops on the answer instead.
+fn back_to_card(token: &str, done: &str) -> Response {
     let card = format!("../{token}");
     let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Linked</title></head><body>\
-         <p id=\"result\">The interaction is linked.</p><p><a href=\"{}\">Back to the card</a></p></body></html>",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Saved</title></head><body>\
+         <p id=\"result\">{}</p><p><a href=\"{}\">Back to the card</a></p></body></html>",
+        escape(done),
         escape(&card)
     );
     let mut response = html_response(StatusCode::SEE_OTHER, html);
