@@ -135,6 +135,20 @@ async fn granted<'a>(
     Ok((link, channel, interaction))
 }
 
+/// A post of one of the card's forms: a cross-site one is refused (403), then the link's
+/// channel and interaction as [`granted`] gives them, and the form-encoded body.
+async fn posted<'a, F: serde::de::DeserializeOwned>(
+    app: &'a App,
+    req: &Request,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<(&'a WdeChannel, Interaction, F), ApiError> {
+    same_origin(req)?;
+    let (_, channel, interaction) = granted(app, token, now).await?;
+    let form = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    Ok((channel, interaction, form))
+}
+
 /// The UIS channels of the tenant that can place calls for the interaction's agent.
 fn dialers<'a>(
     app: &'a App,
@@ -158,9 +172,7 @@ struct CardCall {
 /// `POST /card/{token}/calls`: the interaction's agent calls one of the card's numbers through
 /// a UIS channel of the tenant. A cross-site post (by `Sec-Fetch-Site` or `Origin`) is a 403.
 pub async fn place_call(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
-    same_origin(req)?;
-    let (_, channel, interaction) = granted(app, token, OffsetDateTime::now_utc()).await?;
-    let form: CardCall = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let (channel, interaction, form): (_, _, CardCall) = posted(app, req, token, OffsetDateTime::now_utc()).await?;
     let uis = dialers(app, channel, &interaction)
         .find(|uis| uis.id.as_str() == form.channel)
         .ok_or_else(|| ApiError::Forbidden("this channel cannot place calls for this card's agent".into()))?;
@@ -222,10 +234,8 @@ const MAX_NAME_CHARS: usize = 100;
 /// its keys, so a double submit creates one contact. A key another contact already holds is a
 /// 409 (link to it instead); a card already linked to another contact is a 409 too.
 pub async fn create_contact(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
-    same_origin(req)?;
     let now = OffsetDateTime::now_utc();
-    let (_, channel, interaction) = granted(app, token, now).await?;
-    let form: NewContact = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let (channel, interaction, form): (_, _, NewContact) = posted(app, req, token, now).await?;
     let phone = filled(&form.phone)
         .map(|p| PhoneNumber::parse(p, channel.default_country))
         .transpose()
@@ -279,10 +289,8 @@ pub async fn create_contact(app: &App, req: &Request, token: &str) -> Result<Res
 /// has one) of the channel's tenant; then sends the browser back to the card. Nobody found is
 /// a 404, several a 409 that says how many, a card already linked to someone else a 409.
 pub async fn link_customer(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
-    same_origin(req)?;
     let now = OffsetDateTime::now_utc();
-    let (_, channel, interaction) = granted(app, token, now).await?;
-    let form: LinkCustomer = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let (channel, interaction, form): (_, _, LinkCustomer) = posted(app, req, token, now).await?;
     let given = filled(&form.customer)
         .ok_or_else(|| invalid("body.customer", "a phone number, an e-mail address or a tax id is needed"))?;
     let (contact, company) = match find_customer(app, channel, given, filled(&form.customer_token)).await? {
@@ -336,10 +344,8 @@ struct CardNote {
 /// `POST /card/{token}/notes`: appends the agent's note to the interaction's activity, during
 /// the interaction or after; then sends the browser back to the card.
 pub async fn add_note(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
-    same_origin(req)?;
     let now = OffsetDateTime::now_utc();
-    let (_, channel, interaction) = granted(app, token, now).await?;
-    let form: CardNote = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let (channel, interaction, form): (_, _, CardNote) = posted(app, req, token, now).await?;
     let author = card_agent(channel, &interaction, now);
     let id = activity_of(channel, &interaction);
     activity::add_note(&app.store, &channel.tenant, &id, &author, &form.text, now).await?;
@@ -357,10 +363,8 @@ struct CardWrapup {
 /// `POST /card/{token}/wrapup`: sets the activity's wrap-up; a code outside the channel's list
 /// is a 422 that names the list.
 pub async fn set_wrapup(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
-    same_origin(req)?;
     let now = OffsetDateTime::now_utc();
-    let (_, channel, interaction) = granted(app, token, now).await?;
-    let form: CardWrapup = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let (channel, interaction, form): (_, _, CardWrapup) = posted(app, req, token, now).await?;
     let view = card_activity(app, channel, &interaction).await?;
     let by = card_agent(channel, &interaction, now);
     activity::set_wrapup(&app.store, &view.activity, &channel.crm, form.code.trim(), Some(&form.text), &by, now)
@@ -380,10 +384,8 @@ struct CardCase {
 /// `POST /card/{token}/cases`: the agent opens a case for the interaction's activity, linked to
 /// its contact or company.
 pub async fn open_case(app: &App, req: &Request, token: &str) -> Result<Response, ApiError> {
-    same_origin(req)?;
     let now = OffsetDateTime::now_utc();
-    let (_, channel, interaction) = granted(app, token, now).await?;
-    let form: CardCase = parse_form(body(req, app.config.service.max_body_bytes)?)?;
+    let (channel, interaction, form): (_, _, CardCase) = posted(app, req, token, now).await?;
     let view = card_activity(app, channel, &interaction).await?;
     let by = card_agent(channel, &interaction, now);
     Case::open_by_agent(&app.store, view.activity.origin(), &form.subject, &by, &form.request_id, now).await?;
