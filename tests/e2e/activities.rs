@@ -5,7 +5,7 @@
 //! whatever order the provider delivers.
 
 use ccbridge::config::Config;
-use ccbridge_tests::{CONFIG, TestStack, on_each_backend_with};
+use ccbridge_tests::{CONFIG, TestStack, count_of_type, on_each_backend_with};
 use serde_json::{Value, json};
 
 const UIS_TOKEN: &str = "uis-demo-token-0001";
@@ -167,10 +167,6 @@ fn lost_call(id: u64) -> [(&'static str, Value); 2] {
     ]
 }
 
-fn count_of(items: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>], kind: &str) -> usize {
-    items.iter().filter(|i| i.get("type").and_then(|t| t.as_s().ok()).is_some_and(|t| t == kind)).count()
-}
-
 #[tokio::test]
 async fn a_uis_call_is_one_activity_with_the_mapped_subject_and_the_owner_who_took_it_over() {
     on_each_backend_with(&config(), async |stack| {
@@ -195,7 +191,7 @@ async fn a_uis_call_is_one_activity_with_the_mapped_subject_and_the_owner_who_to
             .expect("the caller's contact");
         assert_eq!(contact.first_name.as_deref(), Some("Смирнова Анна"), "the mapping names the contact");
         let items = stack.scan_all().await;
-        assert_eq!(count_of(&items, "activity"), 1);
+        assert_eq!(count_of_type(&items, "activity"), 1);
         // The contact's timeline lists it, through the same API key.
         let path = format!("/crm/contacts/{}/timeline", a["contact"].as_str().unwrap());
         let (status, timeline) = send(stack, "GET", &path, Some(UIS_KEY), None).await;
@@ -230,7 +226,7 @@ async fn each_case_rule_opens_one_case_per_call_in_any_order_and_keeps_the_agent
         assert_eq!(lost["fields"], json!({"priority": "high"}));
         assert_eq!(lost["status"], "open");
         assert!(cases.iter().any(|c| c["opened_by"] == json!({"by": "rule", "name": "unknown caller"})));
-        assert_eq!(count_of(&stack.scan_all().await, "case"), 2);
+        assert_eq!(count_of_type(&stack.scan_all().await, "case"), 2);
 
         // An agent closes the lost-call case; a redelivery does not reopen it.
         let id = lost["id"].as_str().expect("id");
@@ -245,7 +241,7 @@ async fn each_case_rule_opens_one_case_per_call_in_any_order_and_keeps_the_agent
         notify(stack, "call_finished", &late).await;
         let (_, case) = send(stack, "GET", &format!("/cases/{id}"), Some(UIS_KEY), None).await;
         assert_eq!((case["status"].as_str(), case["status_by"].as_str()), (Some("closed"), Some("ivanova")), "{case}");
-        assert_eq!(count_of(&stack.scan_all().await, "case"), 2);
+        assert_eq!(count_of_type(&stack.scan_all().await, "case"), 2);
 
         // The open list holds the other one; the closed list this one.
         let (_, open) = send(stack, "GET", "/cases?status=open", Some(UIS_KEY), None).await;
@@ -288,7 +284,7 @@ async fn a_wde_interaction_is_one_activity_its_transfer_moves_the_owner_and_its_
         assert_eq!(cases.len(), 1, "{a}");
         assert_eq!(cases[0]["subject"], "Complaint from +48884998123");
         let items = stack.scan_all().await;
-        assert_eq!((count_of(&items, "activity"), count_of(&items, "case")), (1, 1));
+        assert_eq!((count_of_type(&items, "activity"), count_of_type(&items, "case")), (1, 1));
     })
     .await;
 }

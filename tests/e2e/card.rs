@@ -83,11 +83,6 @@ async fn card(stack: &TestStack, url: &str) -> String {
     response.text().await.expect("html")
 }
 
-async fn contacts(stack: &TestStack) -> usize {
-    let items = stack.scan_all().await;
-    items.iter().filter(|i| i.get("type").and_then(|t| t.as_s().ok()).is_some_and(|t| t == "contact")).count()
-}
-
 /// The interaction's item as the table holds it, read through the SDK.
 async fn raw_interaction(stack: &TestStack, genesys_id: &str) -> HashMap<String, AttributeValue> {
     let key = keys::interaction(InteractionId::derive(CHANNEL, genesys_id));
@@ -153,7 +148,7 @@ async fn the_new_contact_form_creates_one_contact_whatever_the_number_of_submits
         // A double submit: the same contact, nothing more.
         let again = post_form(stack, &url, "contacts", &form).await;
         assert_eq!((again.status, again.location), (303, created.location));
-        assert_eq!(contacts(stack).await, 1);
+        assert_eq!(stack.count_items("contact").await, 1);
 
         let phone = PhoneNumber::parse("+48600100201", pl()).expect("phone");
         let Match::One(id) =
@@ -178,7 +173,7 @@ async fn the_new_contact_form_creates_one_contact_whatever_the_number_of_submits
         // WDE's next interaction with the number finds the contact.
         register(stack, "nmCreateNext", json!({"CustomerPhoneNumber": "600-100-201"})).await;
         assert_eq!(interaction(stack, "nmCreateNext").await.contact, Some(id));
-        assert_eq!(contacts(stack).await, 1);
+        assert_eq!(stack.count_items("contact").await, 1);
     })
     .await;
 }
@@ -229,7 +224,7 @@ async fn linking_finds_the_contact_by_phone_or_e_mail_and_the_company_by_tax_id(
         assert!(html.contains("ACME Sp. z o.o. (tax id 5260250274)"), "{html}");
         // Still no contact: the forms stay, for the person who called for the company.
         assert!(html.contains(r#"<section id="new-contact">"#), "{html}");
-        assert_eq!(contacts(stack).await, 1);
+        assert_eq!(stack.count_items("contact").await, 1);
     })
     .await;
 }
@@ -259,7 +254,7 @@ async fn ambiguous_unknown_and_taken_customers_are_refused_with_pages_that_say_w
         let taken = post_form(stack, &url, "contacts", &[("phone", "600100400"), ("email", "jan@example.pl")]).await;
         assert_eq!(taken.status, 409, "{}", taken.html);
         assert!(taken.html.contains("a contact with this e-mail address exists already"), "{}", taken.html);
-        assert_eq!(contacts(stack).await, 2);
+        assert_eq!(stack.count_items("contact").await, 2);
         assert_eq!(interaction(stack, "nmRefuse").await.contact, None);
 
         // Once linked, the card is no one else's.
@@ -267,7 +262,7 @@ async fn ambiguous_unknown_and_taken_customers_are_refused_with_pages_that_say_w
         let other = post_form(stack, &url, "contacts", &[("phone", "600100400")]).await;
         assert_eq!(other.status, 409, "{}", other.html);
         assert!(other.html.contains("linked to another contact already"), "{}", other.html);
-        assert_eq!(contacts(stack).await, 2);
+        assert_eq!(stack.count_items("contact").await, 2);
     })
     .await;
 }
@@ -303,7 +298,7 @@ async fn cross_site_posts_bad_links_and_bad_input_are_refused_and_write_nothing(
         let huge = "x".repeat(limit + 1);
         let too_large = post_form(stack, &url, "contacts", &[("phone", "600100500"), ("last_name", &huge)]).await;
         assert_eq!(too_large.status, 413);
-        assert_eq!(contacts(stack).await, 0);
+        assert_eq!(stack.count_items("contact").await, 0);
         assert_eq!(interaction(stack, "nmBad").await.contact, None);
         // Same origin, as a browser posts the card's own form: accepted.
         let same_site = no_redirects().post(format!("{url}/contacts")).header("sec-fetch-site", "same-origin");
@@ -344,7 +339,7 @@ async fn an_agent_creates_the_unknown_callers_contact_by_clicking_through_the_ca
         assert_eq!((contact.first_name.as_deref(), contact.last_name.as_deref()), (Some("Anna"), Some("Nowak <VIP>")));
         assert_eq!(contact.phone.as_ref().map(PhoneNumber::as_str), Some("+48600100600"));
         assert_eq!(contact.email.as_ref().map(Email::as_str), Some("anna.nowak@example.pl"));
-        assert_eq!(contacts(&stack).await, 1);
+        assert_eq!(stack.count_items("contact").await, 1);
         let item = raw_interaction(&stack, "nmBrowser").await;
         assert_eq!(s(&item, "contact"), Some(id.as_str()));
     }

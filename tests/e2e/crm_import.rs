@@ -12,36 +12,15 @@ use ccbridge::crm::ids::{CompanyId, ContactId, InteractionId};
 use ccbridge::crm::interaction::Interaction;
 use ccbridge::phone::Country;
 use ccbridge_admin::CrmRecords;
-use ccbridge_tests::{CONFIG, TestStack, counts, on_each_backend_with};
+use ccbridge_tests::{OTHER_UIS_KEY, OTHER_WDE_KEY, TestStack, config_with_other_tenant, counts, on_each_backend_with};
 use serde_json::{Value, json};
 
 const WDE_KEY: &str = "Ab3dEfGhJkMnPqRsTuVwXyZ23456789a";
 const UIS_KEY: &str = "uis-demo-api-key-0001";
-const OTHER_WDE_KEY: &str = "OtherTenantWdeKey0000000000000001";
-const OTHER_UIS_KEY: &str = "uis-other-api-key-0001";
 
 /// The test configuration plus a UIS and a WDE channel of a second tenant.
 fn config() -> String {
-    format!(
-        "{CONFIG}
-[[channel]]
-kind = \"uis\"
-id = \"uis-other\"
-tenant = \"other\"
-token = \"uis-other-token-0001\"
-api_key = \"{OTHER_UIS_KEY}\"
-recording_hosts = [\"app.uiscom.ru\"]
-
-[[channel]]
-kind = \"wde\"
-id = \"wde-other\"
-tenant = \"other\"
-api_key = \"{OTHER_WDE_KEY}\"
-card_secret = \"wde-other-card-secret-000000000001\"
-operators = {{ \"agent01\" = \"nowak\" }}
-default_country = \"PL\"
-"
-    )
+    config_with_other_tenant("default_country = \"PL\"\n")
 }
 
 fn tenant() -> TenantId {
@@ -139,15 +118,6 @@ async fn table(stack: &TestStack) -> Vec<String> {
     items
 }
 
-async fn count_of(stack: &TestStack, kind: &str) -> usize {
-    stack
-        .scan_all()
-        .await
-        .iter()
-        .filter(|i| i.get("type").and_then(|t| t.as_s().ok()).is_some_and(|t| t == kind))
-        .count()
-}
-
 fn sample_companies() -> Value {
     json!([
         {"external_id": "k-1", "name": "Nowak Logistyka Sp. z o.o.", "tax_id": "526-104-08-28", "token": "NL-2024"},
@@ -185,7 +155,7 @@ async fn imported_contacts_and_companies_are_found_by_the_wde_search() {
         let chat =
             search_as(stack, WDE_KEY, "wde-demo", "messenger", json!({"FacebookActorID": "2718281828459045"})).await;
         assert_eq!(chat.contact.map(|c| c.to_string()).as_ref(), Some(&kasia));
-        assert_eq!(count_of(stack, "contact").await, 3, "the messenger customer was found, not created");
+        assert_eq!(stack.count_items("contact").await, 3, "the messenger customer was found, not created");
 
         // Companies by tax id with the token; a wrong token finds nothing, no token needs none.
         let with_token = found(stack, json!({"CustomerNIP": "5261040828", "CustomerToken": "NL-2024"})).await;
@@ -272,7 +242,7 @@ async fn a_changed_phone_moves_the_lookup_and_a_changed_token_opens_with_the_new
         let no_email = contacts(stack, WDE_KEY, json!([{"external_id": "c-9", "phone": "+48603999888"}])).await;
         assert_eq!(outcomes(&no_email), ["updated"]);
         assert_eq!(found(stack, json!({"CustomerEmail": "jan@example.pl"})).await.0, None);
-        assert_eq!(count_of(stack, "lookup").await, 2 + 1, "two tax ids and one phone hold lookup items");
+        assert_eq!(stack.count_items("lookup").await, 2 + 1, "two tax ids and one phone hold lookup items");
 
         // A company's new token: the old one no longer opens it; a corrected tax id moves it.
         let retoken = companies(
@@ -300,7 +270,7 @@ async fn a_changed_phone_moves_the_lookup_and_a_changed_token_opens_with_the_new
             Some(&acme)
         );
         assert_eq!(found(stack, json!({"CustomerNIP": "5261040828", "CustomerToken": "NL-2025"})).await.1, None);
-        assert_eq!(count_of(stack, "lookup").await, 3);
+        assert_eq!(stack.count_items("lookup").await, 3);
     })
     .await;
 }
@@ -359,7 +329,7 @@ async fn an_invalid_record_fails_alone_and_the_others_are_stored() {
             None,
             "the duplicate wrote nothing"
         );
-        assert_eq!(count_of(stack, "contact").await, 2);
+        assert_eq!(stack.count_items("contact").await, 2);
     })
     .await;
 }
@@ -445,8 +415,8 @@ async fn requests_without_a_key_malformed_or_too_large_are_refused_and_write_not
         let huge = format!(r#"{{"contacts": [{{"external_id": "c-1", "name": "{}"}}]}}"#, "x".repeat(300 * 1024));
         let (status, body) = import(stack, Some(WDE_KEY), "/crm/contacts", &huge).await;
         assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")), "{body}");
-        assert_eq!(count_of(stack, "contact").await, 0);
-        assert_eq!(count_of(stack, "lookup").await, 0);
+        assert_eq!(stack.count_items("contact").await, 0);
+        assert_eq!(stack.count_items("lookup").await, 0);
     })
     .await;
 }

@@ -6,38 +6,18 @@ use ccbridge::auth::{SignatureEncoding, hmac_sha256};
 use ccbridge::config::TenantId;
 use ccbridge::crm::contact::{Contact, Decision};
 use ccbridge::crm::ids::ContactId;
-use ccbridge_tests::{CONFIG, TestStack, on_each_backend_with};
+use ccbridge_tests::{
+    OTHER_UIS_KEY, OTHER_UIS_TOKEN, OTHER_WDE_KEY, TestStack, config_with_other_tenant, on_each_backend_with,
+};
 use serde_json::{Value, json};
 
 const UIS_TOKEN: &str = "uis-demo-token-0001";
 const UIS_KEY: &str = "uis-demo-api-key-0001";
 const WDE_KEY: &str = "Ab3dEfGhJkMnPqRsTuVwXyZ23456789a";
-const OTHER_UIS_TOKEN: &str = "uis-other-token-0001";
-const OTHER_UIS_KEY: &str = "uis-other-api-key-0001";
-const OTHER_WDE_KEY: &str = "OtherTenantWdeKey0000000000000001";
 
 /// The test configuration plus a UIS and a WDE channel of a second tenant.
 fn config() -> String {
-    format!(
-        "{CONFIG}
-[[channel]]
-kind = \"uis\"
-id = \"uis-other\"
-tenant = \"other\"
-token = \"{OTHER_UIS_TOKEN}\"
-api_key = \"{OTHER_UIS_KEY}\"
-recording_hosts = [\"app.uiscom.ru\"]
-
-[[channel]]
-kind = \"wde\"
-id = \"wde-other\"
-tenant = \"other\"
-api_key = \"{OTHER_WDE_KEY}\"
-card_secret = \"wde-other-card-secret-000000000001\"
-operators = {{ \"agent01\" = \"nowak\" }}
-create_contacts_for = [\"chat\"]
-"
-    )
+    config_with_other_tenant("create_contacts_for = [\"chat\"]\n")
 }
 
 async fn uis_call(stack: &TestStack, token: &str, id: u64) -> Value {

@@ -92,15 +92,6 @@ async fn contact_of(stack: &TestStack, id: &ContactId) -> Option<Contact> {
     Contact::get(&stack.stack.app.store, &tenant(), id).await.expect("read")
 }
 
-async fn count_of(stack: &TestStack, kind: &str) -> usize {
-    stack
-        .scan_all()
-        .await
-        .iter()
-        .filter(|i| i.get("type").and_then(|t| t.as_s().ok()).is_some_and(|t| t == kind))
-        .count()
-}
-
 fn register_body(genesys_id: &str, extra: Value) -> Value {
     let mut body = json!({
         "GenesysIDInteraction": genesys_id,
@@ -197,7 +188,7 @@ async fn key_and_signature_failures_are_401_or_406() {
             .await
             .expect("request");
         assert_eq!(response.status(), 401);
-        assert_eq!(count_of(stack, "wde_interaction").await, 0, "nothing is written before auth");
+        assert_eq!(stack.count_items("wde_interaction").await, 0, "nothing is written before auth");
     })
     .await;
 }
@@ -250,9 +241,9 @@ async fn re_registration_is_idempotent() {
             assert_eq!(answer.status, 200, "{}", answer.body);
             assert_eq!(answer.body["interactionId"], a.body["interactionId"]);
         }
-        assert_eq!(count_of(stack, "wde_interaction").await, 1);
-        assert_eq!(count_of(stack, "contact").await, 1);
-        assert_eq!(count_of(stack, "consent_entry").await, 1);
+        assert_eq!(stack.count_items("wde_interaction").await, 1);
+        assert_eq!(stack.count_items("contact").await, 1);
+        assert_eq!(stack.count_items("consent_entry").await, 1);
     })
     .await;
 }
@@ -352,7 +343,7 @@ async fn bad_values_get_the_contract_errors() {
         let answer = call(stack, "POST", "/wde/registerInteraction", &big, Auth::Signed).await;
         assert_eq!(answer.status, 413);
         assert_eq!(answer.body["error"]["code"], 413);
-        assert_eq!(count_of(stack, "wde_interaction").await, 0);
+        assert_eq!(stack.count_items("wde_interaction").await, 0);
     })
     .await;
 }
@@ -388,12 +379,12 @@ async fn contacts_are_found_created_or_reported_ambiguous() {
         let mut expected = vec![a.to_string(), b.to_string()];
         expected.sort();
         assert_eq!(candidates, expected);
-        let contacts_before = count_of(stack, "contact").await;
+        let contacts_before = stack.count_items("contact").await;
         // E-mail comes first: a unique e-mail wins over the shared phone.
         let by_email = json!({"CustomerPhoneNumber": "+48884998123", "CustomerEmail": "EWA@example.pl"});
         assert_eq!(post(stack, "registerInteraction", register_body("amb2", by_email)).await.status, 200);
         assert_eq!(stored(stack, "amb2").await.expect("stored").contact, Some(a));
-        assert_eq!(count_of(stack, "contact").await, contacts_before);
+        assert_eq!(stack.count_items("contact").await, contacts_before);
         // The card lists both candidates.
         let card = stack.http.get(answer.body["url"].as_str().expect("url")).send().await.expect("card");
         let html = card.text().await.expect("html");
@@ -451,7 +442,7 @@ async fn consents_change_the_contact_state_in_any_order() {
         assert_eq!(marketing.decision, Decision::Resigned);
         assert_eq!(marketing.interaction, InteractionId::derive(CHANNEL, "cs2"));
         assert_eq!(contact.consents["RODO_phone"].decision, Decision::Accepted);
-        assert_eq!(count_of(stack, "consent_entry").await, 4, "every decision is in the register");
+        assert_eq!(stack.count_items("consent_entry").await, 4, "every decision is in the register");
         let register =
             ConsentEntry::of_contact(&stack.stack.app.store, &tenant(), &ewa, 10).await.expect("register");
         assert_eq!(register.len(), 4);
@@ -463,7 +454,7 @@ async fn consents_change_the_contact_state_in_any_order() {
         let pinned = post(stack, "registerInteraction", at("2099-01-01T00:00:00Z", "cs4", 0)).await;
         assert_error(&pinned, 406, "ERR_NOT_ALLOWED_VALUE||InteractionStartDateTime");
         assert!(stored(stack, "cs4").await.is_none());
-        assert_eq!(count_of(stack, "consent_entry").await, 6);
+        assert_eq!(stack.count_items("consent_entry").await, 6);
         let contact = contact_of(stack, &ewa).await.expect("contact");
         assert_eq!(contact.consents["RODO_marketing"].decision, Decision::Accepted);
     })
@@ -503,8 +494,8 @@ async fn campaign_interactions_are_stored_once_without_contacts() {
         assert_eq!(campaign.operator.as_deref(), Some("petrov"));
         assert_eq!(campaign.contact, None);
         assert_eq!(campaign.phone.as_ref().map(PhoneNumber::as_str), Some("+48884998123"));
-        assert_eq!(count_of(stack, "wde_interaction").await, 1);
-        assert_eq!(count_of(stack, "contact").await, 0);
+        assert_eq!(stack.count_items("wde_interaction").await, 1);
+        assert_eq!(stack.count_items("contact").await, 0);
     })
     .await;
 }

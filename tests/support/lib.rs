@@ -35,6 +35,35 @@ pub const REQUIRE_ENV: &str = "CCBRIDGE_TEST_REQUIRE_DYNAMODB_LOCAL";
 /// The configuration the tests run with.
 pub const CONFIG: &str = include_str!("config.toml");
 
+/// The keys of the second tenant's channels in [`config_with_other_tenant`].
+pub const OTHER_UIS_TOKEN: &str = "uis-other-token-0001";
+pub const OTHER_UIS_KEY: &str = "uis-other-api-key-0001";
+pub const OTHER_WDE_KEY: &str = "OtherTenantWdeKey0000000000000001";
+
+/// [`CONFIG`] plus a UIS and a WDE channel of the tenant `other`, for what one tenant must not
+/// see of another's; `wde_extra` ends the WDE channel's table.
+pub fn config_with_other_tenant(wde_extra: &str) -> String {
+    format!(
+        "{CONFIG}
+[[channel]]
+kind = \"uis\"
+id = \"uis-other\"
+tenant = \"other\"
+token = \"{OTHER_UIS_TOKEN}\"
+api_key = \"{OTHER_UIS_KEY}\"
+recording_hosts = [\"app.uiscom.ru\"]
+
+[[channel]]
+kind = \"wde\"
+id = \"wde-other\"
+tenant = \"other\"
+api_key = \"{OTHER_WDE_KEY}\"
+card_secret = \"wde-other-card-secret-000000000001\"
+operators = {{ \"agent01\" = \"nowak\" }}
+{wde_extra}"
+    )
+}
+
 /// The `uis-demo` channel's `data_api.url` in [`CONFIG`]: a closed port until a test points it
 /// at its [`uis_data_api::UisDataApi`] with [`with_data_api`].
 pub const DATA_API_URL: &str = "http://127.0.0.1:1/v2.0";
@@ -151,6 +180,11 @@ impl TestStack {
         (Arc::new(App { store, ..(*self.stack.app).clone() }), calls)
     }
 
+    /// How many items of `kind` (their `type`) the table holds.
+    pub async fn count_items(&self, kind: &str) -> usize {
+        count_of_type(&self.scan_all().await, kind)
+    }
+
     /// Every item in the table, for assertions on what was (not) written.
     pub async fn scan_all(&self) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
         let mut items = Vec::new();
@@ -231,6 +265,14 @@ impl Intercept for DynamoDbCalls {
         self.0.lock().expect("calls").push(operation);
         Ok(())
     }
+}
+
+/// How many of `items` are of `kind` (their `type`).
+pub fn count_of_type(
+    items: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>],
+    kind: &str,
+) -> usize {
+    items.iter().filter(|i| i.get("type").and_then(|t| t.as_s().ok()).is_some_and(|t| t == kind)).count()
 }
 
 /// Expected operation counts, for comparing with [`DynamoDbCalls::take_counts`].
