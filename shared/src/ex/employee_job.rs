@@ -139,15 +139,10 @@ impl EmployeeJob {
 
 /// Works on the job at `key` once, if it is due.
 pub async fn process(app: &App, key: &Key, reports_failures: bool) -> Result<Outcome, StoreError> {
-    let claimed: EmployeeJob = match worker::claim(app, key, LEASE).await? {
-        Ok(claimed) => claimed,
-        Err(outcome) => return Ok(outcome),
-    };
-    let result = match tokio::time::timeout(DEADLINE, attempt(app, &claimed)).await {
-        Ok(result) => result,
-        Err(_) => Err(Failure::Transient(format!("the attempt took longer than {} s", DEADLINE.as_secs()))),
-    };
-    worker::finish(app, key, &claimed, claimed.clone(), result, RULE, reports_failures).await
+    worker::run(app, key, (LEASE, DEADLINE, RULE), reports_failures, async |app, job: &mut EmployeeJob| {
+        attempt(app, job).await
+    })
+    .await
 }
 
 async fn attempt(app: &App, job: &EmployeeJob) -> Result<(), Failure> {

@@ -119,16 +119,7 @@ impl WdeConversationJob {
 
 /// Works on the job at `key` once, if it is due.
 pub async fn process(app: &App, key: &Key, reports_failures: bool) -> Result<Outcome, StoreError> {
-    let claimed: WdeConversationJob = match worker::claim(app, key, LEASE).await? {
-        Ok(claimed) => claimed,
-        Err(outcome) => return Ok(outcome),
-    };
-    let mut progressed = claimed.clone();
-    let result = match tokio::time::timeout(DEADLINE, attempt(app, &mut progressed)).await {
-        Ok(result) => result,
-        Err(_) => Err(Failure::Transient(format!("the attempt took longer than {} s", DEADLINE.as_secs()))),
-    };
-    worker::finish(app, key, &claimed, progressed, result, RULE, reports_failures).await
+    worker::run(app, key, (LEASE, DEADLINE, RULE), reports_failures, attempt).await
 }
 
 async fn attempt(app: &App, job: &mut WdeConversationJob) -> Result<(), Failure> {

@@ -6,6 +6,28 @@ use super::{Failure, Job, JobStatus, Outcome, RetryRule, metrics};
 use crate::App;
 use crate::store::{Key, StoreError, Written};
 
+/// Works on the job at `key` once, if it is due: claims it for `lease`, gives `attempt` a
+/// copy to work on for at most `deadline` (longer is a transient failure) and records what
+/// it achieved by `rule` (see [`finish`] for `reports_failures`).
+pub async fn run<J: Job + Clone>(
+    app: &App,
+    key: &Key,
+    (lease, deadline, rule): (time::Duration, std::time::Duration, RetryRule),
+    reports_failures: bool,
+    attempt: impl AsyncFnOnce(&App, &mut J) -> Result<(), Failure>,
+) -> Result<Outcome, StoreError> {
+    let claimed: J = match claim(app, key, lease).await? {
+        Ok(claimed) => claimed,
+        Err(outcome) => return Ok(outcome),
+    };
+    let mut progressed = claimed.clone();
+    let result = match tokio::time::timeout(deadline, attempt(app, &mut progressed)).await {
+        Ok(result) => result,
+        Err(_) => Err(Failure::Transient(format!("the attempt took longer than {} s", deadline.as_secs()))),
+    };
+    finish(app, key, &claimed, progressed, result, rule, reports_failures).await
+}
+
 /// Claims the job at `key` for one attempt holding a lease of `lease`: the claimed job, or the
 /// outcome when there is nothing to do (gone, not due, claimed by someone else, failed).
 pub async fn claim<J: Job>(app: &App, key: &Key, lease: time::Duration) -> Result<Result<J, Outcome>, StoreError> {
