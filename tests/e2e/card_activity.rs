@@ -1,7 +1,7 @@
 //! The card's activity, over HTTP and in a real browser, on every backend: the interaction's
 //! activity on the card, the agent's note, wrap-up and case posted from it and kept in the
 //! table as the CRM API keeps them, a wrap-up outside the channel's list refused, a case form
-//! sent twice opening one case, and cross-site posts writing nothing.
+//! sent twice opening one case, cross-site posts writing nothing, and the round trips of each.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use ccbridge::config::{ChannelId, TenantId};
 use ccbridge::crm::activity::ActivityView;
 use ccbridge::crm::ids::{ActivityId, InteractionId, Source};
 use ccbridge_tests::browser::Browser;
-use ccbridge_tests::{CONFIG, TestStack, backends, on_each_backend_with};
+use ccbridge_tests::{CONFIG, TestStack, backends, counts, on_each_backend_with};
 use serde_json::json;
 
 const WDE_KEY: &str = "Ab3dEfGhJkMnPqRsTuVwXyZ23456789a";
@@ -155,4 +155,43 @@ async fn an_agent_adds_a_note_picks_a_wrapup_and_opens_a_case_by_clicking_throug
         );
         assert_eq!(view.cases.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(), ["Refund for order 42"]);
     }
+}
+
+/// A request of the card's own page to the screen-pop function, as API Gateway passes it.
+fn card_request(method: &str, path: &str, form: &str) -> ccbridge::http::Request {
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1:1")
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(bytes::Bytes::from(form.to_owned()))
+        .expect("request");
+    req.extensions_mut().insert(ccbridge::http::ClientIp([127, 0, 0, 1].into()));
+    req
+}
+
+#[tokio::test]
+async fn round_trips_of_the_card_and_its_activity_forms() {
+    on_each_backend_with(&config(), async |stack| {
+        let card = register(stack, "actCosts").await;
+        let path = format!("/card/{}", card.rsplit('/').next().expect("a token"));
+        let (app, counter) = stack.app_counting_calls();
+        let call = async |method: &str, path: &str, form: &str| {
+            let response = screen_pop::FUNCTION.call(app.clone(), card_request(method, path, form)).await;
+            let status = response.status().as_u16();
+            assert!(status == 200 || status == 303, "{status}: {}", String::from_utf8_lossy(response.body()));
+            counter.take_counts()
+        };
+        // The interaction, the contact's timeline and the activity; nobody is linked yet.
+        assert_eq!(call("GET", &path, "").await, counts(&[("GetItem", 1), ("Query", 1)]));
+        let note = call("POST", &format!("{path}/notes"), "text=hello").await;
+        assert_eq!(note, counts(&[("GetItem", 1), ("PutItem", 1), ("Query", 1)]), "a note");
+        let case = call("POST", &format!("{path}/cases"), "subject=Refund&request_id=r1").await;
+        assert_eq!(case, counts(&[("GetItem", 1), ("PutItem", 1), ("Query", 1)]), "a case");
+        let wrapup = call("POST", &format!("{path}/wrapup"), "code=resolved").await;
+        assert_eq!(wrapup, counts(&[("GetItem", 2), ("PutItem", 1), ("Query", 1)]), "a wrap-up");
+        assert_eq!(call("GET", &path, "").await, counts(&[("GetItem", 1), ("Query", 1)]), "the card, with all three");
+    })
+    .await;
 }
