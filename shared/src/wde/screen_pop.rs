@@ -29,7 +29,7 @@ use super::card::{Card, escape, render};
 use super::card_link::CardLink;
 use super::config::WdeChannel;
 use crate::config::ChannelId;
-use crate::crm::activity::{self as activity, ActivityView};
+use crate::crm::activity::{self, ActivityView};
 use crate::crm::case::Case;
 use crate::crm::company::Company;
 use crate::crm::contact::{Contact, ContactKey, ContactKeys};
