@@ -2,7 +2,7 @@
 //!
 //! 1. Builds the functions as they are deployed (`cargo build --release`: the default members,
 //!    without the test-only features), then the local stack and the benchmark programs of
-//!    `tests/examples` with the same profile, among them `hello_lambda`, a hello-world
+//!    `tests/examples` it runs with the same profile, among them `hello_lambda`, a hello-world
 //!    `lambda_http` function: the reference every cold start is read against.
 //! 2. Bootstrap sizes.
 //! 3. Cold starts: each function is spawned against a Lambda Runtime API in this process
@@ -94,7 +94,12 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     crate::done(started);
     let started = crate::step("cargo build --release (the local stack and the benchmark programs)");
     run(Command::new("cargo").args(["build", "--release", "-p", "ccbridge-local"]).current_dir(&root))?;
-    run(Command::new("cargo").args(["build", "--release", "-p", "ccbridge-tests", "--examples"]).current_dir(&root))?;
+    let mut examples = Command::new("cargo");
+    examples.args(["build", "--release", "-p", "ccbridge-tests"]);
+    for example in [HELLO, "init_pieces", "round_trips", "load"] {
+        examples.args(["--example", example]);
+    }
+    run(examples.current_dir(&root))?;
     crate::done(started);
 
     let functions = function_names(&root)?;
