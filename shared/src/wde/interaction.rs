@@ -208,10 +208,9 @@ async fn stored_after(
     if written == Written::Created {
         return Ok(ours);
     }
-    let stored = Interaction::get(store, &channel.id, ours.id).await?;
-    match stored {
-        Some(stored) if stored.genesys_id == ours.genesys_id => Ok(stored),
-        _ => Err(ApiError::Conflict("the interaction id is taken by another interaction".into())),
+    match Interaction::get(store, &channel.id, ours.id).await? {
+        Some(stored) => same_interaction(stored, &ours.genesys_id),
+        None => Err(ApiError::Conflict("the interaction id is taken by another interaction".into())),
     }
 }
 
@@ -254,7 +253,7 @@ pub async fn register_campaign(
 ) -> Result<Interaction, ApiError> {
     let id = InteractionId::derive(channel.id.as_str(), &req.registration.genesys_id);
     if let Some(stored) = Interaction::get(store, &channel.id, id).await? {
-        return Ok(stored);
+        return same_interaction(stored, &req.registration.genesys_id);
     }
     let found = customer::resolve(store, &channel.tenant, &req.customer, None, now).await?;
     let interaction = Interaction {
