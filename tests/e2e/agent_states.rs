@@ -4,11 +4,11 @@
 //! presence and one routing status event.
 
 use ccbridge::ex::agent_job::AgentStateJob;
-use ccbridge::ex::agent_state::AgentState;
+use ccbridge::ex::agent_state::{self, AgentState};
 use ccbridge::jobs::JobStatus;
 use ccbridge::store::Key;
 use ccbridge_tests::genesys_cloud::GenesysCloud;
-use ccbridge_tests::{TestStack, backends};
+use ccbridge_tests::{TestStack, backends, counts};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "pbx-demo-api-key-0001";
@@ -121,6 +121,39 @@ async fn a_change_sends_one_presence_and_one_routing_event_and_a_redelivery_noth
         assert_eq!(presence[1]["presenceDefinitionId"], org.gc.presence_definition("Break").as_str());
         assert_eq!(org.gc.injected_routing_statuses()[1]["status"], "OffQueue");
         assert!(org.gc.received().iter().all(|r| r.status == 200), "{:?}", org.gc.received());
+    }
+}
+
+#[tokio::test]
+async fn a_push_costs_one_read_and_one_transaction_whatever_its_size() {
+    for backend in backends() {
+        let org = Org::start().await;
+        let stack = TestStack::start_with(&backend, &org.config()).await;
+        let (app, counter) = stack.app_counting_calls();
+        let channel = agent_state::channel_by_api_key(&app.config, Some(API_KEY)).expect("channel");
+        let body = json!({"states": [
+            {"agent": "agent01", "state": "Ready", "time": "2026-11-21T09:00:00+03:00"},
+            {"agent": "agent02", "state": "Ready", "time": "2026-11-21T09:00:00+03:00"},
+            {"agent": "agent01", "state": "NotReady", "reason": "Break", "time": "2026-11-21T09:30:00+03:00"},
+            {"agent": "agent01", "state": "Ready", "time": "2026-11-21T09:10:00+03:00"},
+        ]})
+        .to_string();
+        let results = async || {
+            let answer = agent_state::receive(&app, channel, body.as_bytes()).await.expect("applied");
+            answer.results.iter().map(|r| serde_json::to_value(r.result).expect("result")).collect::<Vec<_>>()
+        };
+        // Each agent's states apply in the order pushed, on what the one before left.
+        assert_eq!(results().await, [json!("changed"), json!("changed"), json!("changed"), json!("older")]);
+        let first = counter.take_counts();
+        eprintln!("a push of four states for two agents: {first:?}");
+        assert_eq!(first, counts(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]));
+        assert_eq!((jobs_of(&stack, "agent01").await.len(), jobs_of(&stack, "agent02").await.len()), (2, 1));
+        let state = state_of(&stack, "agent01").await.expect("state");
+        assert_eq!((state.state.as_str(), state.reason.as_deref()), ("NotReady", Some("Break")));
+
+        assert_eq!(results().await, [json!("older"), json!("unchanged"), json!("unchanged"), json!("older")]);
+        assert_eq!(counter.take_counts(), counts(&[("BatchGetItem", 1)]), "a redelivery is one read");
+        assert_eq!(jobs_of(&stack, "agent01").await.len(), 2);
     }
 }
 

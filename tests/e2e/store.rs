@@ -1,5 +1,5 @@
 use ccbridge::store::{Cursor, Entity, Index, Key, Written};
-use ccbridge_tests::on_each_backend;
+use ccbridge_tests::{counts, on_each_backend};
 use serde::{Deserialize, Serialize};
 
 /// A small entity exercising every part of the item layout.
@@ -94,6 +94,49 @@ async fn concurrent_merges_are_all_applied() {
         assert_eq!(written, Written::Unchanged);
         let items = stack.scan_all().await;
         assert_eq!(items[0]["_v"].as_n().expect("version"), "6");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_merge_reads_once_and_writes_once_per_hundred_and_loses_no_race() {
+    on_each_backend(async |stack| {
+        let (app, counter) = stack.app_counting_calls();
+        let store = app.store.clone();
+        let tag = |i: usize| {
+            move |current: Option<&Note>, id: &str| {
+                let mut next = current.cloned().unwrap_or_else(|| note(id, "2026-11-03"));
+                let tag = format!("t{i}");
+                (!next.tags.contains(&tag)).then(|| {
+                    next.tags.push(tag);
+                    next.tags.sort();
+                    (next, Vec::new())
+                })
+            }
+        };
+        let ids: Vec<String> = (0..150).map(|n| format!("b{n:03}")).collect();
+        let keys: Vec<Key> = ids.iter().map(|id| note(id, "").key()).collect();
+        let results = store.merge_batch(&keys, |n, current| Ok(tag(0)(current, &ids[n]))).await.expect("merged");
+        assert!(results.iter().all(|(w, n)| *w == Written::Created && n.is_some()), "{results:?}");
+        // 150 keys: two reads (100 keys a request), two transactions (100 actions each at most).
+        assert_eq!(counter.take_counts(), counts(&[("BatchGetItem", 2), ("TransactWriteItems", 2)]));
+        let again = store.merge_batch(&keys, |n, current| Ok(tag(0)(current, &ids[n]))).await.expect("again");
+        assert!(again.iter().all(|(w, n)| *w == Written::Unchanged && n.as_ref().is_some_and(|n| n.tags == ["t0"])));
+        assert_eq!(counter.take_counts(), counts(&[("BatchGetItem", 2)]), "nothing to change is a read alone");
+
+        // Six batches over the same ten keys at once: every batch's tag lands on every key.
+        let few = &keys[..10];
+        futures::future::join_all((1..=6).map(|i| {
+            let (store, ids) = (store.clone(), &ids);
+            async move { store.merge_batch(few, |n, current| Ok(tag(i)(current, &ids[n]))).await.expect("raced") }
+        }))
+        .await;
+        for key in few {
+            let merged: Note = store.get(key).await.expect("get").expect("present");
+            assert_eq!(merged.tags, ["t0", "t1", "t2", "t3", "t4", "t5", "t6"], "{key}");
+        }
+        let twice = store.merge_batch(&[keys[0].clone(), keys[0].clone()], |_, _| Ok(None::<(Note, _)>)).await;
+        assert!(twice.is_err(), "a key named twice is refused before anything is read");
     })
     .await;
 }

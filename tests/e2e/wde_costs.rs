@@ -40,10 +40,17 @@ async fn round_trips_per_request() {
         let messenger = json!({"GenesysIDInteraction": "rt2", "MediaType": "messenger", "AgentID": "agent01",
             "InteractionStartDateTime": "2022-11-08T14:54:55Z", "FacebookActorID": "123456",
             "CustomerAgreements": [{"Name": "RODO", "Value": 1}]});
-        let created = call("registerInteraction", messenger).await;
-        // Interaction read + lookup query; contact + key item writes, the interaction with its
-        // activity; one consent: register entry write, contact read and write.
-        assert_eq!(created, counts(&[("GetItem", 2), ("PutItem", 4), ("Query", 1), ("TransactWriteItems", 1)]));
+        let created = call("registerInteraction", messenger.clone()).await;
+        // Interaction read + lookup query; one transaction: the interaction with its activity,
+        // the new contact with its key item and its consent, the consent's register entry.
+        assert_eq!(created, counts(&[("GetItem", 1), ("Query", 1), ("TransactWriteItems", 1)]));
+        assert_eq!(call("registerInteraction", messenger).await, counts(&[("GetItem", 1)]), "repeated: one read");
+        let known = json!({"GenesysIDInteraction": "rt3", "MediaType": "messenger", "AgentID": "agent01",
+            "InteractionStartDateTime": "2022-11-09T10:00:00Z", "FacebookActorID": "123456",
+            "CustomerAgreements": [{"Name": "RODO", "Value": 0}]});
+        // The contact is known now: its consent state is read and written with the interaction.
+        let withdrawn = call("registerInteraction", known).await;
+        assert_eq!(withdrawn, counts(&[("GetItem", 2), ("Query", 1), ("TransactWriteItems", 1)]));
         let update = json!({"GenesysIDInteraction": "rt1", "CallResult": "ended", "AgentID": "agent01"});
         let ended = counts(&[("GetItem", 1), ("TransactWriteItems", 1)]);
         assert_eq!(call("updateInteraction", update.clone()).await, ended, "the end with the activity");

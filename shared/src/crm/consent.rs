@@ -1,13 +1,13 @@
 //! The consent register (RODO/GDPR): one entry per consent decision an IVR collected, kept with
 //! the interaction it came from, plus the decision's effect on the contact's current state (see
-//! [`Contact::apply_consent`]).
+//! [`super::contact::Contact::decide`]), both written with the interaction.
 
 use serde::{Deserialize, Serialize};
 
-use super::contact::{ConsentState, Contact};
+use super::contact::ConsentState;
 use super::ids::ContactId;
 use crate::config::common::{ChannelId, TenantId};
-use crate::store::{Entity, Index, Key, Store, StoreError, Written, keys};
+use crate::store::{Entity, Index, Key, Store, StoreError, keys};
 
 /// One register entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,16 +41,6 @@ impl Entity for ConsentEntry {
 }
 
 impl ConsentEntry {
-    /// Registers the entry once (a re-delivered interaction writes nothing) and applies it to
-    /// the contact's current state.
-    pub async fn record(&self, store: &Store) -> Result<Written, StoreError> {
-        let written = store.put_new(self).await?;
-        if let Some(contact) = &self.contact {
-            Contact::apply_consent(store, &self.tenant, contact, &self.name, &self.state).await?;
-        }
-        Ok(written)
-    }
-
     /// The newest register entries of a contact.
     pub async fn of_contact(
         store: &Store,

@@ -193,6 +193,16 @@ impl Contact {
         Ok(written)
     }
 
+    /// Creates the contact with its key items, for a transaction that fails if the contact was
+    /// created meanwhile (see [`Store::create_write`]).
+    pub fn create_writes(&self, store: &Store) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut writes = vec![store.create_write(self)?];
+        for item in self.lookup_items() {
+            writes.push(item.put_write(store)?);
+        }
+        Ok(writes)
+    }
+
     /// Creates the contact or completes it, for a transaction: what it already has (name,
     /// creation, consents) is kept, and its key items are written with it.
     pub fn upsert_writes(&self, store: &Store) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -230,27 +240,15 @@ impl Contact {
         store.get(&keys::contact(tenant.as_str(), id.as_str())).await
     }
 
-    /// Applies one consent decision to the contact's current state, unless a newer decision is
-    /// already there: deliveries in any order end in the same state.
-    pub async fn apply_consent(
-        store: &Store,
-        tenant: &TenantId,
-        id: &ContactId,
-        name: &str,
-        decision: &ConsentState,
-    ) -> Result<Written, StoreError> {
-        let (written, _) = store
-            .update_with(&keys::contact(tenant.as_str(), id.as_str()), |current: Option<&Contact>| {
-                let contact = current?;
-                if contact.consents.get(name).is_some_and(|known| !decision.supersedes(known)) {
-                    return None;
-                }
-                let mut next = contact.clone();
-                next.consents.insert(name.to_owned(), decision.clone());
-                Some(next)
-            })
-            .await?;
-        Ok(written)
+    /// Takes one consent decision into the contact's current state, unless a newer decision is
+    /// already there, so decisions delivered in any order end in the same state. Whether the
+    /// state changed.
+    pub fn decide(&mut self, name: &str, decision: &ConsentState) -> bool {
+        if self.consents.get(name).is_some_and(|known| !decision.supersedes(known)) {
+            return false;
+        }
+        self.consents.insert(name.to_owned(), decision.clone());
+        true
     }
 }
 

@@ -12,6 +12,9 @@
 //! whose presence or routing status differs from the stored one is `changed`: the state and the
 //! job sending it ([`super::agent_job`]) are written in one transaction. A newer one that maps
 //! to the same presence and routing status updates the state only (`unchanged`).
+//!
+//! A push costs one consistent BatchGetItem for all its agents and, when any state is newer,
+//! one TransactWriteItems; a redelivery costs the read alone.
 
 use std::cmp::Ordering;
 
@@ -133,16 +136,17 @@ pub async fn receive(app: &App, channel: &AgentStatesChannel, body: &[u8]) -> Re
     for (i, pushed) in body.states.iter().enumerate() {
         checked.push(check(channel, pushed, i, now)?);
     }
-    let mut results = Vec::with_capacity(checked.len());
-    for (state, user) in checked {
-        let result = apply(app, channel, &state, user, now).await?;
-        results.push(ItemResult {
+    let applied = apply_all(app, channel, &checked, now).await?;
+    let results = checked
+        .iter()
+        .zip(applied)
+        .map(|((state, _), result)| ItemResult {
             agent: state.agent.clone(),
             result,
             presence: state.presence,
             routing: state.routing,
-        });
-    }
+        })
+        .collect();
     Ok(Answer { results })
 }
 
@@ -181,29 +185,38 @@ fn check<'a>(
     Ok((state, user.as_str()))
 }
 
-/// Applies one checked state: one conditional write, with the job when it is a change.
-async fn apply(
+/// Applies the checked states in the order pushed, every agent's in turn on what the one before
+/// left: one BatchGetItem for all the agents and one transaction for what changed (a job with
+/// each change), whatever the number of states.
+async fn apply_all(
     app: &App,
     channel: &AgentStatesChannel,
-    incoming: &AgentState,
-    user: &str,
+    checked: &[(AgentState, &str)],
     now: OffsetDateTime,
-) -> Result<Applied, StoreError> {
-    let mut applied = Applied::Unchanged;
+) -> Result<Vec<Applied>, StoreError> {
+    let mut keys: Vec<Key> = Vec::new();
+    let mut of_agent = Vec::with_capacity(checked.len());
+    for (state, _) in checked {
+        let key = state.key();
+        of_agent.push(keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+            keys.push(key);
+            keys.len() - 1
+        }));
+    }
+    let mut applied = vec![Applied::Unchanged; checked.len()];
     app.store
-        .merge_with::<AgentState, _>(&incoming.key(), |current| {
-            applied = match current {
-                Some(stored) if incoming.order(stored) != Ordering::Greater => {
-                    if incoming.order(stored) == Ordering::Less { Applied::Older } else { Applied::Unchanged }
-                }
-                Some(stored) if stored.mapped() == incoming.mapped() => Applied::Unchanged,
-                _ => Applied::Changed,
-            };
-            match (applied, current) {
-                (Applied::Older, _) => Ok(None),
-                (Applied::Unchanged, Some(stored)) if incoming.order(stored) == Ordering::Equal => Ok(None),
-                (Applied::Unchanged, _) => Ok(Some((incoming.clone(), Vec::new()))),
-                (Applied::Changed, _) => {
+        .merge_batch::<AgentState, _>(&keys, |agent, current| {
+            let mut state = current.cloned();
+            let mut writes = Vec::new();
+            for (n, (incoming, user)) in checked.iter().enumerate().filter(|(n, _)| of_agent[*n] == agent) {
+                let newer = state.as_ref().is_none_or(|stored| incoming.order(stored) == Ordering::Greater);
+                applied[n] = match &state {
+                    Some(stored) if incoming.order(stored) == Ordering::Less => Applied::Older,
+                    Some(stored) if incoming.order(stored) == Ordering::Equal => Applied::Unchanged,
+                    Some(stored) if stored.mapped() == incoming.mapped() => Applied::Unchanged,
+                    _ => Applied::Changed,
+                };
+                if applied[n] == Applied::Changed {
                     let job = AgentStateJob::pending(
                         &channel.id,
                         &incoming.agent,
@@ -213,9 +226,13 @@ async fn apply(
                         incoming.mapped(),
                         now,
                     );
-                    Ok(Some((incoming.clone(), vec![job.upsert_write(&app.store)?])))
+                    writes.push(job.upsert_write(&app.store)?);
+                }
+                if newer {
+                    state = Some(incoming.clone());
                 }
             }
+            Ok(state.filter(|s| Some(s) != current).map(|s| (s, writes)))
         })
         .await?;
     Ok(applied)

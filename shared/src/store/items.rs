@@ -6,7 +6,7 @@ use std::fmt;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -17,11 +17,19 @@ use super::schema::{INDEXES, PK, SK, TTL, TYPE, VERSION};
 /// One raw item of the table.
 pub type Item = HashMap<String, AttributeValue>;
 
+/// One transaction of [`Store::merge_batch`]: each merge it commits (the key's index, the new
+/// entity, what writing it is) and all their actions.
+type Transaction<E> = (Vec<(usize, E, Written)>, Vec<TransactWriteItem>);
+
 /// The largest item DynamoDB stores, attribute names included.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 /// How many times an optimistic update re-reads after losing a race before giving up.
-const MAX_UPDATE_ATTEMPTS: usize = 8;
+pub const MAX_UPDATE_ATTEMPTS: usize = 8;
+/// The most actions DynamoDB takes in one TransactWriteItems.
+pub const MAX_TRANSACTION_ACTIONS: usize = 100;
+/// The most keys DynamoDB takes in one BatchGetItem.
+const MAX_BATCH_GET: usize = 100;
 
 /// Why the table could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +240,8 @@ impl Store {
         Ok(self.get_versioned(key).await?.map(|(entity, _)| entity))
     }
 
-    async fn get_versioned<E: Entity>(&self, key: &Key) -> Result<Option<(E, u64)>, StoreError> {
+    /// Reads an item with its version, for [`Store::versioned_write`].
+    pub async fn get_versioned<E: Entity>(&self, key: &Key) -> Result<Option<(E, u64)>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -375,64 +384,212 @@ impl Store {
     {
         for _ in 0..MAX_UPDATE_ATTEMPTS {
             let current = self.get_versioned::<E>(key).await?;
-            let Some((next, writes)) = merge(current.as_ref().map(|(e, _)| e))? else {
-                return Ok((Written::Unchanged, current.map(|(e, _)| e)));
-            };
-            if next.key() != *key {
-                return Err(StoreError::Corrupt {
-                    key: key.to_string(),
-                    entity: E::TYPE,
-                    message: format!("merge moved the item to {}", next.key()),
-                });
-            }
-            let version = current.as_ref().map_or(0, |(_, v)| *v);
-            let item = self.encode(&next, version + 1)?;
-            let (condition, name, value) = if current.is_some() {
-                // Items created by `upsert_write` have no version yet.
-                let condition = if version == 0 { "attribute_not_exists(#v) OR #v = :v" } else { "#v = :v" };
-                (condition, ("#v", VERSION), Some((":v", AttributeValue::N(version.to_string()))))
-            } else {
-                ("attribute_not_exists(#pk)", ("#pk", PK), None)
-            };
-            let lost_race = if writes.is_empty() {
-                let request = self
-                    .client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .condition_expression(condition)
-                    .expression_attribute_names(name.0, name.1);
-                let request = match value {
-                    Some((n, v)) => request.expression_attribute_values(n, v),
-                    None => request,
-                };
-                match request.send().await {
-                    Ok(_) => false,
-                    Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => true,
-                    Err(e) => return Err(self.backend(e)),
-                }
-            } else {
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .condition_expression(condition)
-                    .expression_attribute_names(name.0, name.1)
-                    .set_expression_attribute_values(value.map(|(n, v)| HashMap::from([(n.to_string(), v)])))
-                    .build()
-                    .map_err(|e| self.invalid_write(key, e))?;
-                let all = std::iter::once(TransactWriteItem::builder().put(put).build()).chain(writes).collect();
-                match self.client.transact_write_items().set_transact_items(Some(all)).send().await {
-                    Ok(_) => false,
-                    Err(e) if is_lost_race(&e) => true,
-                    Err(e) => return Err(self.backend(e)),
-                }
-            };
-            if !lost_race {
-                let written = if current.is_some() { Written::Updated } else { Written::Created };
+            let read = current.as_ref().map(|(_, v)| *v);
+            let current = current.map(|(e, _)| e);
+            let Some((next, writes)) = merge(current.as_ref())? else { return Ok((Written::Unchanged, current)) };
+            if let Some(written) = self.commit(key, read, &next, writes).await? {
                 return Ok((written, Some(next)));
             }
         }
         Err(StoreError::Contention(key.to_string()))
+    }
+
+    /// The write half of [`Store::merge_with`], for a merge that must read other items between
+    /// its read of `key` ([`Store::get_versioned`], which gave `read`) and its write (a query
+    /// of related items whose changes, made with [`Store::versioned_write`], go with it):
+    /// `next` with `writes` in one transaction (one conditional PutItem without), on condition
+    /// that the item is still as read. `None` when it is not: the caller reads and merges again,
+    /// at most [`MAX_UPDATE_ATTEMPTS`] times.
+    pub async fn commit<E: Entity>(
+        &self,
+        key: &Key,
+        read: Option<u64>,
+        next: &E,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Option<Written>, StoreError> {
+        if next.key() != *key {
+            return Err(StoreError::Corrupt {
+                key: key.to_string(),
+                entity: E::TYPE,
+                message: format!("merge moved the item to {}", next.key()),
+            });
+        }
+        let item = self.encode(next, read.unwrap_or(0) + 1)?;
+        let written = if writes.is_empty() {
+            let (condition, name, value) = unchanged_since(read);
+            let request = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .expression_attribute_names(name.0, name.1);
+            let request = match value {
+                Some((n, v)) => request.expression_attribute_values(n, v),
+                None => request,
+            };
+            match request.send().await {
+                Ok(_) => true,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => false,
+                Err(e) => return Err(self.backend(e)),
+            }
+        } else {
+            let put = self.versioned_put(key, item, read)?;
+            self.transact(std::iter::once(put).chain(writes).collect()).await?
+        };
+        Ok(written.then_some(if read.is_some() { Written::Updated } else { Written::Created }))
+    }
+
+    /// [`Store::merge_with`] for several items at once, so a batch costs what one item does:
+    /// one consistent BatchGetItem reads them all, `merge` gets each key's index in `keys` and
+    /// its current entity, and the changes go with their writes into TransactWriteItems of at
+    /// most [`MAX_TRANSACTION_ACTIONS`] (one when they fit). A transaction that loses a race
+    /// has its keys re-read and re-merged; the others stay written. `keys` must be distinct.
+    pub async fn merge_batch<E, F>(&self, keys: &[Key], mut merge: F) -> Result<Vec<(Written, Option<E>)>, StoreError>
+    where
+        E: Entity,
+        F: FnMut(usize, Option<&E>) -> Result<Option<(E, Vec<TransactWriteItem>)>, StoreError>,
+    {
+        if let Some(twice) = keys.iter().enumerate().find(|(i, k)| keys[..*i].contains(k)) {
+            return Err(self.invalid_write(twice.1, "the key is named twice in one batch"));
+        }
+        let mut results: Vec<Option<(Written, Option<E>)>> = keys.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..keys.len()).collect();
+        for _ in 0..MAX_UPDATE_ATTEMPTS {
+            let wanted: Vec<&Key> = pending.iter().map(|&i| &keys[i]).collect();
+            let mut current = self.batch_get_versioned::<E>(&wanted).await?;
+            let mut transactions: Vec<Transaction<E>> = Vec::new();
+            for (&i, read) in pending.iter().zip(current.iter_mut()) {
+                let read = read.take();
+                let Some((next, writes)) = merge(i, read.as_ref().map(|(e, _)| e))? else {
+                    results[i] = Some((Written::Unchanged, read.map(|(e, _)| e)));
+                    continue;
+                };
+                if next.key() != keys[i] {
+                    return Err(StoreError::Corrupt {
+                        key: keys[i].to_string(),
+                        entity: E::TYPE,
+                        message: format!("merge moved the item to {}", next.key()),
+                    });
+                }
+                let version = read.as_ref().map(|(_, v)| *v);
+                let put = self.versioned_put(&keys[i], self.encode(&next, version.unwrap_or(0) + 1)?, version)?;
+                let actions: Vec<TransactWriteItem> = std::iter::once(put).chain(writes).collect();
+                if actions.len() > MAX_TRANSACTION_ACTIONS {
+                    return Err(self.invalid_write(&keys[i], format!("{} writes in one transaction", actions.len())));
+                }
+                let written = if read.is_some() { Written::Updated } else { Written::Created };
+                match transactions.last_mut() {
+                    Some((merged, all)) if all.len() + actions.len() <= MAX_TRANSACTION_ACTIONS => {
+                        merged.push((i, next, written));
+                        all.extend(actions);
+                    }
+                    _ => transactions.push((vec![(i, next, written)], actions)),
+                }
+            }
+            let mut lost = Vec::new();
+            for (merged, all) in transactions {
+                if self.transact(all).await? {
+                    for (i, next, written) in merged {
+                        results[i] = Some((written, Some(next)));
+                    }
+                } else {
+                    lost.extend(merged.into_iter().map(|(i, ..)| i));
+                }
+            }
+            if lost.is_empty() {
+                return Ok(results.into_iter().map(|r| r.unwrap_or((Written::Unchanged, None))).collect());
+            }
+            pending = lost;
+        }
+        Err(StoreError::Contention(pending.first().map_or_else(String::new, |&i| keys[i].to_string())))
+    }
+
+    /// The items at `keys`, in their order (`None`: absent or expired), read consistently with
+    /// as few BatchGetItem requests as DynamoDB allows ([`MAX_BATCH_GET`] keys each), the keys
+    /// it leaves unprocessed asked for again.
+    async fn batch_get_versioned<E: Entity>(&self, keys: &[&Key]) -> Result<Vec<Option<(E, u64)>>, StoreError> {
+        let mut found: HashMap<Key, Item> = HashMap::new();
+        for chunk in keys.chunks(MAX_BATCH_GET) {
+            let mut wanted: Vec<Item> = chunk.iter().map(|k| k.to_item()).collect();
+            for _ in 0..MAX_UPDATE_ATTEMPTS {
+                if wanted.is_empty() {
+                    break;
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut wanted)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Backend { table: self.table.clone(), message: e.to_string() })?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| self.backend(e))?;
+                for item in out.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                    if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (item.get(PK), item.get(SK)) {
+                        found.insert(Key::new(pk.clone(), sk.clone()), item);
+                    }
+                }
+                wanted = out
+                    .unprocessed_keys
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .map(|left| left.keys)
+                    .unwrap_or_default();
+            }
+            if !wanted.is_empty() {
+                return Err(StoreError::Backend {
+                    table: self.table.clone(),
+                    message: format!("{} keys left unprocessed by BatchGetItem", wanted.len()),
+                });
+            }
+        }
+        keys.iter()
+            .map(|key| match found.remove(*key) {
+                Some(item) if !is_expired(&item) => self.decode(item).map(Some),
+                _ => Ok(None),
+            })
+            .collect()
+    }
+
+    /// A write for a transaction: `entity`, created on condition that its key is still free, so
+    /// that a concurrent creation makes the whole transaction fail rather than be overwritten.
+    pub fn create_write<E: Entity>(&self, entity: &E) -> Result<TransactWriteItem, StoreError> {
+        self.versioned_put(&entity.key(), self.encode(entity, 1)?, None)
+    }
+
+    /// A write for [`Store::commit`]: `entity` over the item read at `version` (from
+    /// [`Store::query_index_versioned`] or [`Store::get_versioned`]), on condition that it has not
+    /// changed since, so that a concurrent change makes the whole transaction re-read.
+    pub fn versioned_write<E: Entity>(&self, entity: &E, version: u64) -> Result<TransactWriteItem, StoreError> {
+        self.versioned_put(&entity.key(), self.encode(entity, version + 1)?, Some(version))
+    }
+
+    /// The Put of `item` at `key` on condition that the item is as it was read at `version`
+    /// (`None`: it was not there).
+    fn versioned_put(&self, key: &Key, item: Item, version: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+        let (condition, name, value) = unchanged_since(version);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .expression_attribute_names(name.0, name.1)
+            .set_expression_attribute_values(value.map(|(n, v)| HashMap::from([(n.to_string(), v)])))
+            .build()
+            .map_err(|e| self.invalid_write(key, e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// One TransactWriteItems: `false` when a condition failed or a concurrent transaction won.
+    async fn transact(&self, all: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        match self.client.transact_write_items().set_transact_items(Some(all)).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_lost_race(&e) => Ok(false),
+            Err(e) => Err(self.backend(e)),
+        }
     }
 
     /// A write for [`Store::merge_with`]: sets every attribute of `entity` (with its key, index
@@ -521,6 +678,19 @@ impl Store {
     ) -> Result<Page<E>, StoreError> {
         self.page(Query { limit: Some(limit), start: after.map(Cursor::to_item), ..Query::index(index, partition) })
             .await
+    }
+
+    /// Up to `limit` items of an index partition, newest first, each with its version: for
+    /// changes made with [`Store::versioned_write`]. Index reads are eventually consistent; the
+    /// versions make a stale one fail its write rather than overwrite a newer item.
+    pub async fn query_index_versioned<E: Entity>(
+        &self,
+        index: Index,
+        partition: &str,
+        limit: i32,
+    ) -> Result<Vec<(E, u64)>, StoreError> {
+        let (items, _) = self.query(Query { limit: Some(limit), ..Query::index(index, partition) }).await?;
+        items.into_iter().map(|item| self.decode(item)).collect()
     }
 
     /// One page of an index partition, oldest (lowest sort key) first: a work list.
@@ -748,6 +918,21 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| InvalidCursor)?;
         let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)?;
         if map.contains_key(PK) && map.contains_key(SK) { Ok(Self(map)) } else { Err(InvalidCursor) }
+    }
+}
+
+/// The condition, attribute name and value under which a write replaces what was read at
+/// `version`: the same version, or still nothing there.
+fn unchanged_since(
+    version: Option<u64>,
+) -> (&'static str, (&'static str, &'static str), Option<(&'static str, AttributeValue)>) {
+    match version {
+        // Items created by `upsert_write` have no version yet.
+        Some(0) => {
+            ("attribute_not_exists(#v) OR #v = :v", ("#v", VERSION), Some((":v", AttributeValue::N("0".into()))))
+        }
+        Some(version) => ("#v = :v", ("#v", VERSION), Some((":v", AttributeValue::N(version.to_string())))),
+        None => ("attribute_not_exists(#pk)", ("#pk", PK), None),
     }
 }
 

@@ -26,5 +26,6 @@ pub mod schema;
 
 pub use blobs::{BlobError, Blobs, MIN_PART_SIZE, StoredObject};
 pub use items::{
-    Cursor, Entity, Index, InvalidCursor, Item, Key, MAX_ITEM_BYTES, Page, Store, StoreError, Written, item_type,
+    Cursor, Entity, Index, InvalidCursor, Item, Key, MAX_ITEM_BYTES, MAX_TRANSACTION_ACTIONS, MAX_UPDATE_ATTEMPTS,
+    Page, Store, StoreError, Written, item_type,
 };

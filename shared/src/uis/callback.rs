@@ -13,9 +13,10 @@
 //! whether someone still has to act. Creating it goes in the call's own transaction, and its
 //! open/done state is never reset by a redelivered notification.
 //!
-//! Cost after a notification is merged: none for ringing or talking incoming calls; one Query
-//! for a finished or outgoing call with a known contact (its open callbacks) or a missed one
-//! (the contact's later calls), plus one GetItem and one PutItem per callback that changes.
+//! Cost, when a notification changes its call: none for ringing or talking incoming calls; one
+//! Query for a finished or outgoing call with a known contact (its open callbacks) or a missed
+//! one (the contact's later calls), the changes riding in the call's transaction. A duplicate
+//! costs nothing here.
 
 use std::collections::BTreeSet;
 
@@ -160,71 +161,98 @@ impl Callback {
     }
 }
 
-/// Applies what a merged call means for the contact's callbacks: an answered call closes the
-/// open ones before it, an outgoing one counts as an attempt on them, and a missed call that an
-/// answered one already followed is closed at once (notifications may come in any order).
-pub async fn follow_up(store: &Store, call: &Call, now: OffsetDateTime) -> Result<Vec<Change>, StoreError> {
-    let Some(contact) = &call.contact_id else { return Ok(Vec::new()) };
-    let channel = call.channel.as_str();
+/// What a merged call does to callbacks, for the call's own transaction.
+#[derive(Debug, Default)]
+pub struct FollowUp {
+    pub changes: Vec<Change>,
+    pub writes: Vec<TransactWriteItem>,
+}
+
+/// What a merged call means for callbacks: a missed one is created (or refreshed), closed at
+/// once when an answered call of the contact already followed it (notifications come in any
+/// order); an answered call closes the contact's open callbacks before it, and an outgoing one
+/// counts as an attempt on them. `current` is the call as it was before this merge.
+///
+/// The writes go in the call's transaction, so the follow-up happens exactly when the call
+/// changes and a duplicate delivery has nothing left to do. Each open callback is written over
+/// the version the query read, so a concurrent change (an agent marking it done) makes the
+/// whole transaction re-read instead of being overwritten.
+pub async fn follow_up(
+    store: &Store,
+    current: Option<&Call>,
+    call: &Call,
+    now: OffsetDateTime,
+) -> Result<FollowUp, StoreError> {
+    let mut follow = FollowUp::default();
     if let Some(missed) = Callback::for_call(call) {
-        let later = record::calls_of_contact(store, &call.channel, contact, FOLLOW_UP_LIMIT, None).await?;
-        let answered = later.items.iter().find(|c| c.state == CallState::Finished && missed.precedes(c));
-        return match answered {
-            Some(answered) => {
-                let id = answered.call_session_id;
-                Ok(update(store, &missed.key(), |c| {
-                    c.close(None, Some(id), now);
-                    Change::Closed
-                })
-                .await?
-                .into_iter()
-                .collect())
-            }
-            None => Ok(Vec::new()),
-        };
+        follow.writes.extend(missed_call(store, current, missed, &mut follow.changes, now).await?);
+        return Ok(follow);
     }
+    let Some(contact) = &call.contact_id else { return Ok(follow) };
     let answered = call.state == CallState::Finished;
     let outgoing = call.direction == Some(Direction::Out);
     if !answered && !outgoing {
-        return Ok(Vec::new());
+        return Ok(follow);
     }
-    let partition = keys::callbacks_of_contact(channel, contact.as_str(), CallbackStatus::Open.as_str());
-    let open: Page<Callback> = store.query_index(Index::Gsi1, &partition, FOLLOW_UP_LIMIT, None).await?;
-    let mut changes = Vec::new();
-    for callback in open.items.iter().filter(|c| c.precedes(call)) {
-        let id = call.call_session_id;
-        let changed = update(store, &callback.key(), |c| {
-            if outgoing && c.attempts.len() < MAX_ATTEMPTS {
-                c.attempts.insert(id);
-            }
-            if answered {
-                c.close(None, Some(id), now);
-                Change::Closed
-            } else {
-                Change::AttemptCounted
-            }
-        })
-        .await?;
-        changes.extend(changed);
+    let partition = keys::callbacks_of_contact(call.channel.as_str(), contact.as_str(), CallbackStatus::Open.as_str());
+    let open = store.query_index_versioned::<Callback>(Index::Gsi1, &partition, FOLLOW_UP_LIMIT).await?;
+    let id = call.call_session_id;
+    for (callback, version) in open.into_iter().filter(|(c, _)| c.status == CallbackStatus::Open && c.precedes(call)) {
+        let mut next = callback.clone();
+        if outgoing && next.attempts.len() < MAX_ATTEMPTS {
+            next.attempts.insert(id);
+        }
+        let change = if answered {
+            next.close(None, Some(id), now);
+            Change::Closed
+        } else {
+            Change::AttemptCounted
+        };
+        if next != callback {
+            follow.writes.push(store.versioned_write(&next, version)?);
+            follow.changes.push(change);
+        }
     }
-    Ok(changes)
+    Ok(follow)
 }
 
-/// Changes an open callback; `None` when it is gone, done already, or unchanged.
-async fn update(
+/// The write of a missed call's callback, if any: created or refreshed (its state kept), or
+/// closed by the answered call of the contact that already followed it.
+async fn missed_call(
     store: &Store,
-    key: &Key,
-    change: impl Fn(&mut Callback) -> Change,
-) -> Result<Option<Change>, StoreError> {
-    let mut made = None;
-    let (written, _) = store
-        .update_with(key, |current: Option<&Callback>| {
-            let mut next = current.filter(|c| c.status == CallbackStatus::Open)?.clone();
-            made = Some(change(&mut next));
-            (Some(&next) != current).then_some(next)
-        })
-        .await?;
-    Ok(made.filter(|_| written != Written::Unchanged))
+    current: Option<&Call>,
+    mut missed: Callback,
+    changes: &mut Vec<Change>,
+    now: OffsetDateTime,
+) -> Result<Option<TransactWriteItem>, StoreError> {
+    let before = current.and_then(Callback::for_call);
+    let refresh = |missed: &Callback| (before.as_ref() != Some(missed)).then(|| missed.upsert_write(store)).transpose();
+    let answered = match &missed.contact_id {
+        Some(contact) => record::calls_of_contact(store, &missed.channel, contact, FOLLOW_UP_LIMIT, None)
+            .await?
+            .items
+            .into_iter()
+            .find(|c| c.state == CallState::Finished && missed.precedes(c))
+            .map(|c| c.call_session_id),
+        None => None,
+    };
+    let Some(answered) = answered else { return refresh(&missed) };
+    if before.is_none() {
+        // New: it is created closed.
+        missed.close(None, Some(answered), now);
+        changes.push(Change::Closed);
+        return Ok(Some(missed.upsert_write(store)?));
+    }
+    // An earlier delivery created it: closed where it stands, if still open.
+    match store.get_versioned::<Callback>(&missed.key()).await? {
+        Some((stored, version)) if stored.status == CallbackStatus::Open => {
+            let mut next = Callback { attempts: stored.attempts, ..missed };
+            next.close(None, Some(answered), now);
+            changes.push(Change::Closed);
+            Ok(Some(store.versioned_write(&next, version)?))
+        }
+        _ => refresh(&missed),
+    }
 }
 
 /// What marking one callback done found.

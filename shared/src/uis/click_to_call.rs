@@ -9,11 +9,11 @@
 //! 4. `start.employee_call`, the employee's phone first; a refusal releases the lease and
 //!    becomes a 4xx naming the field, a spent limit a 429, an outage a 503;
 //! 5. the call record in state `dialing`, its contact (found or created) and its ticket, in one
-//!    transaction with the lease's session id, as the first event of a call the webhooks UIS
-//!    sends next merge into; then the contact's open callbacks count it as an attempt.
+//!    transaction with the lease's session id and the attempt it counts on the contact's open
+//!    callbacks, as the first event of a call the webhooks UIS sends next merge into.
 //!
-//! Cost: one conditional PutItem (the lease), one Call API request, one GetItem and one
-//! TransactWriteItems (the call), one Query (the callbacks).
+//! Cost: one conditional PutItem (the lease), one Call API request, one GetItem, one Query (the
+//! callbacks) and one TransactWriteItems (the call).
 
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use super::call::{Call, CallSessionId, Incoming, Requested};
 use super::call_api::{self, CALL_API_TIMEOUT, CallApiError};
 use super::config::UisChannel;
-use super::{callback, record, webhook};
+use super::{record, webhook};
 use crate::App;
 use crate::error::ApiError;
 use crate::phone::PhoneNumber;
@@ -179,9 +179,8 @@ pub async fn place(app: &App, channel: &UisChannel, request: &CallRequest) -> Re
     };
     let incoming = Incoming::requested(call_session_id, &requested);
     let extra = vec![app.store.upsert_write(&placed_lease, &[])?];
-    let (_, merged) = webhook::merge(&app.store, channel, &incoming, None, extra, now).await?;
+    let (_, merged, callbacks) = webhook::merge(&app.store, channel, &incoming, None, extra, now).await?;
     let call = merged.ok_or_else(|| ApiError::Internal(format!("call {call_session_id} was not recorded")))?;
-    let callbacks = callback::follow_up(&app.store, &call, now).await?;
     tracing::info!(
         channel = %channel.id,
         call_session_id = %call_session_id,

@@ -7,16 +7,17 @@
 //! 4. merge into the call record; if the delivery was merged before, stop: nothing is written;
 //! 5. otherwise write, in one transaction with the call record: the notification as received,
 //!    the contact (when first linked or named), the ticket and the CRM activity with the cases
-//!    the channel's rules open (each when it changes), the callback
-//!    (when an incoming call is lost), on a channel linked to Genesys Cloud the conversation job
-//!    (when the call ends) and the jobs of what the delivery says about its employees (talking,
-//!    after-call work: [`crate::ex::employee`]), and one job per newly accepted recording;
-//! 6. apply what the call means for the contact's callbacks ([`super::callback::follow_up`]),
-//!    duplicates included, so a delivery retried after a failure here completes it.
+//!    the channel's rules open (each when it changes), what the call does to callbacks (a lost
+//!    incoming call's own, the contact's open ones an answered or outgoing call closes or counts
+//!    an attempt on: [`super::callback::follow_up`]), on a channel linked to Genesys Cloud the
+//!    conversation job (when the call ends) and the jobs of what the delivery says about its
+//!    employees (talking, after-call work: [`crate::ex::employee`]), and one job per newly
+//!    accepted recording.
 //!
 //! A delivery costs one consistent GetItem and, unless it is a duplicate, one
-//! TransactWriteItems; a lost race re-reads and re-merges. Step 6 adds one Query for a finished
-//! or outgoing call with a known contact.
+//! TransactWriteItems; a lost race re-reads and re-merges. A changed finished or outgoing call
+//! with a known contact adds the one Query that finds its callbacks. A duplicate is the GetItem
+//! alone: everything it would do went with the first delivery's transaction.
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use http::StatusCode;
@@ -24,7 +25,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::call::{Call, CallState, Incoming};
-use super::callback::{self, Callback};
+use super::callback;
 use super::config::UisChannel;
 use super::notification::{EventKind, Notification};
 use super::record::CallNotification;
@@ -37,7 +38,7 @@ use crate::ex::employee_job::{self, EmployeeJob};
 use crate::ex::job::ConversationJob;
 use crate::http::{Request, Response, body, header_str, json_response, media_type};
 use crate::recordings::job::RecordingJob;
-use crate::store::{Store, StoreError, Written};
+use crate::store::{MAX_UPDATE_ATTEMPTS, Store, StoreError, Written};
 
 /// The largest notification (as JSON) kept for audit: DynamoDB items hold at most 400 KB,
 /// and a larger `service.max_body_bytes` must not make every delivery fail.
@@ -58,12 +59,9 @@ pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Respon
         tracing::warn!(fields = ?incoming.unreadable_phones, "fields that are not phone numbers were left out");
     }
     let now = crate::clock::now();
-    let (written, call) = merge(&app.store, channel, &incoming, Some(&notification), Vec::new(), now).await?;
+    let (written, call, callbacks) =
+        merge(&app.store, channel, &incoming, Some(&notification), Vec::new(), now).await?;
     crate::metrics::webhook(written != Written::Unchanged);
-    let callbacks = match &call {
-        Some(call) => callback::follow_up(&app.store, call, now).await?,
-        None => Vec::new(),
-    };
     tracing::info!(
         channel = %channel.id,
         call_session_id = %incoming.call_session_id,
@@ -88,8 +86,9 @@ pub async fn receive(app: &App, req: &Request, kind: EventKind) -> Result<Respon
     ))
 }
 
-/// Merges what is known about a call into its record, with the writes that go with it and
-/// `extra` ones, in one transaction; `audit` is the notification to keep, if it was one.
+/// Merges what is known about a call into its record, with the writes that go with it, what
+/// it does to callbacks and `extra` writes, in one transaction; `audit` is the notification to
+/// keep, if it was one. Returns the callback changes with the call.
 pub(super) async fn merge(
     store: &Store,
     channel: &UisChannel,
@@ -97,16 +96,24 @@ pub(super) async fn merge(
     audit: Option<&Notification>,
     extra: Vec<TransactWriteItem>,
     now: OffsetDateTime,
-) -> Result<(Written, Option<Call>), StoreError> {
+) -> Result<(Written, Option<Call>, Vec<callback::Change>), StoreError> {
     let key = crate::store::keys::call(channel.id.as_str(), incoming.call_session_id);
-    store
-        .merge_with(&key, |current| {
-            let Some(call) = Call::merge(current, incoming, channel) else { return Ok(None) };
-            let mut writes = writes_with(store, channel, current, &call, incoming, audit, now)?;
-            writes.extend(extra.iter().cloned());
-            Ok(Some((call, writes)))
-        })
-        .await
+    for _ in 0..MAX_UPDATE_ATTEMPTS {
+        let current = store.get_versioned::<Call>(&key).await?;
+        let read = current.as_ref().map(|(_, version)| *version);
+        let current = current.map(|(call, _)| call);
+        let Some(call) = Call::merge(current.as_ref(), incoming, channel) else {
+            return Ok((Written::Unchanged, current, Vec::new()));
+        };
+        let follow_up = callback::follow_up(store, current.as_ref(), &call, now).await?;
+        let mut writes = writes_with(store, channel, current.as_ref(), &call, incoming, audit, now)?;
+        writes.extend(follow_up.writes);
+        writes.extend(extra.iter().cloned());
+        if let Some(written) = store.commit(&key, read, &call, writes).await? {
+            return Ok((written, Some(call), follow_up.changes));
+        }
+    }
+    Err(StoreError::Contention(key.to_string()))
 }
 
 /// The writes that go with a merged call: only what this delivery changes.
@@ -178,11 +185,6 @@ fn writes_with(
         if !unmapped.is_empty() {
             tracing::info!(channel = %channel.id, ?unmapped, "employees without a Genesys Cloud user: their states are not sent");
         }
-    }
-    if let Some(callback) = Callback::for_call(call)
-        && current.and_then(Callback::for_call).as_ref() != Some(&callback)
-    {
-        writes.push(callback.upsert_write(store)?);
     }
     for recording in &incoming.new_recordings {
         if current.is_some_and(|c| c.recordings.contains_key(&recording.id)) {

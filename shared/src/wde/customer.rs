@@ -2,7 +2,7 @@
 //! messenger id (the first unique match wins; a key several contacts share is recorded as an
 //! ambiguity and the next key is tried), companies by tax id with the customer token. An
 //! unknown customer becomes a contact only where the channel's configuration says so, and
-//! never when the keys were ambiguous.
+//! never when the keys were ambiguous; the contact is written with the interaction.
 
 use time::OffsetDateTime;
 
@@ -13,20 +13,21 @@ use crate::crm::contact::{Contact, ContactKey, ContactKeys};
 use crate::crm::ids::{CompanyId, ContactId};
 use crate::crm::interaction::{Ambiguity, COMPANY_KEY};
 use crate::store::lookup::Match;
-use crate::store::{Store, StoreError, Written};
+use crate::store::{Store, StoreError};
 
 /// Who the interaction is with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Resolution {
     pub contact: Option<ContactId>,
     pub company: Option<CompanyId>,
     pub ambiguities: Vec<Ambiguity>,
-    /// The contact was created for this interaction.
-    pub created: bool,
+    /// The contact to create with the interaction: nobody holds its keys yet.
+    pub new_contact: Option<Contact>,
 }
 
-/// Resolves the customer among the contacts and companies of `tenant`. `create_as` is what a
-/// new contact records as its origin, when the channel creates contacts for this media type.
+/// Resolves the customer among the contacts and companies of `tenant`, reading only. `create_as`
+/// is what a new contact records as its origin, when the channel creates contacts for this
+/// media type.
 pub async fn resolve(
     store: &Store,
     tenant: &TenantId,
@@ -73,8 +74,8 @@ pub async fn resolve(
             contact.first_name.clone_from(&customer.first_name);
             contact.last_name.clone_from(&customer.last_name);
             contact.company.clone_from(&resolution.company);
-            resolution.created = contact.create(store).await? == Written::Created;
-            resolution.contact = Some(contact.id);
+            resolution.contact = Some(contact.id.clone());
+            resolution.new_contact = Some(contact);
         }
     }
     Ok(resolution)

@@ -14,7 +14,7 @@ use super::customer;
 use super::request::{Agent, RegisterCampaign, RegisterInteraction, Registration, UpdateInteraction};
 use crate::ApiError;
 use crate::crm::consent::ConsentEntry;
-use crate::crm::contact::{ConsentState, Contact, ContactKeys};
+use crate::crm::contact::{ConsentState, Contact};
 use crate::crm::ids::InteractionId;
 use crate::crm::interaction::{Interaction, InteractionEnd};
 use crate::ex::wde_job::WdeConversationJob;
@@ -78,15 +78,21 @@ fn registered(
         contact: found.contact,
         company: found.company,
         ambiguities: found.ambiguities,
-        created_contact: found.created,
+        created_contact: false,
         attached: BTreeMap::new(),
         end: None,
     }
 }
 
-/// `registerInteraction`: finds (or creates) the customer, stores the interaction once,
-/// registers its consents. Returns the interaction as stored (the first registration's,
-/// when WDE repeats itself).
+/// How many times a registration reads again when its write lost to another: a delivery of the
+/// same interaction (whose registration is then the answer) or a change to its customer (a
+/// contact created or changed between the lookup and the write).
+const REGISTER_ATTEMPTS: usize = 4;
+
+/// `registerInteraction`: finds the customer (or creates the contact), stores the interaction
+/// once with its activity, its consents in the register and their effect on the contact, all
+/// in one transaction. Returns the interaction as stored (the first registration's, when WDE
+/// repeats itself, which costs one read).
 pub async fn register(
     store: &Store,
     channel: &WdeChannel,
@@ -97,58 +103,98 @@ pub async fn register(
 ) -> Result<Interaction, ApiError> {
     let genesys_id = &req.registration.genesys_id;
     let id = InteractionId::derive(channel.id.as_str(), genesys_id);
-    let stored = match Interaction::get(store, &channel.id, id).await? {
-        Some(stored) => stored,
-        None => {
-            let creates = req.registration.media.is_some_and(|m| channel.creates_contacts_for(m));
-            let origin = format!("wde:{}:{genesys_id}", channel.id);
-            let create_as = creates.then_some(origin.as_str());
-            let found = customer::resolve(store, &channel.tenant, &req.customer, create_as, now).await?;
-            let found_created = found.created;
-            let customer = &req.customer;
-            let interaction = Interaction {
-                queue_name: req.queue_name.clone(),
-                queue_time: req.queue_time,
-                phone: customer.phone.clone(),
-                email: customer.email.clone(),
-                messenger_id: customer.messenger_id.clone(),
-                customer_token: customer.token.clone(),
-                tax_id: customer.tax_id.as_ref().map(|t| t.as_str().to_owned()),
-                source_crm_id: req.source_crm_id,
-                previous_crm_id: req.previous_crm_id,
-                started_at: Some(req.started_at),
-                attached: as_json(req.attached.clone()),
-                ..registered(channel, req.registration.clone(), &req.agent, operator, ip, found)
-            };
-            let activity = super::activity::projection(&interaction, channel, now);
-            let mut writes = activity.writes(store, None)?;
-            if found_created && !activity.contact.is_empty() {
-                let keys = ContactKeys {
-                    email: customer.email.clone(),
-                    phone: customer.phone.clone(),
-                    messenger_id: customer.messenger_id.clone(),
-                };
-                if let Some(mut contact) = Contact::new(&channel.tenant, keys, now, origin.clone()) {
-                    contact.first_name.clone_from(&customer.first_name);
-                    contact.last_name.clone_from(&customer.last_name);
-                    activity.name_contact(&mut contact, Some(channel.default_country));
-                    writes.extend(contact.upsert_writes(store)?);
+    for _ in 0..REGISTER_ATTEMPTS {
+        if let Some(stored) = Interaction::get(store, &channel.id, id).await? {
+            return same_interaction(stored, genesys_id);
+        }
+        let (interaction, writes) = new_registration(store, channel, &req, operator.clone(), ip, now).await?;
+        if interaction.register(store, writes).await? == Written::Created {
+            return Ok(interaction);
+        }
+    }
+    Err(StoreError::Contention(crate::store::keys::interaction(id).to_string()).into())
+}
+
+/// The registration's interaction and the writes that go with it.
+async fn new_registration(
+    store: &Store,
+    channel: &WdeChannel,
+    req: &RegisterInteraction,
+    operator: Option<String>,
+    ip: Option<IpAddr>,
+    now: OffsetDateTime,
+) -> Result<(Interaction, Vec<TransactWriteItem>), StoreError> {
+    let genesys_id = &req.registration.genesys_id;
+    let creates = req.registration.media.is_some_and(|m| channel.creates_contacts_for(m));
+    let origin = format!("wde:{}:{genesys_id}", channel.id);
+    let create_as = creates.then_some(origin.as_str());
+    let mut found = customer::resolve(store, &channel.tenant, &req.customer, create_as, now).await?;
+    let new_contact = found.new_contact.take();
+    let customer = &req.customer;
+    let interaction = Interaction {
+        queue_name: req.queue_name.clone(),
+        queue_time: req.queue_time,
+        phone: customer.phone.clone(),
+        email: customer.email.clone(),
+        messenger_id: customer.messenger_id.clone(),
+        customer_token: customer.token.clone(),
+        tax_id: customer.tax_id.as_ref().map(|t| t.as_str().to_owned()),
+        source_crm_id: req.source_crm_id,
+        previous_crm_id: req.previous_crm_id,
+        started_at: Some(req.started_at),
+        attached: as_json(req.attached.clone()),
+        created_contact: new_contact.is_some(),
+        ..registered(channel, req.registration.clone(), &req.agent, operator, ip, found)
+    };
+    let activity = super::activity::projection(&interaction, channel, now);
+    let mut writes = activity.writes(store, None)?;
+    let decisions: Vec<(&str, ConsentState)> = req
+        .agreements
+        .iter()
+        .map(|a| {
+            (a.name.as_str(), ConsentState { decision: a.decision, at: req.started_at, interaction: interaction.id })
+        })
+        .collect();
+    match (new_contact, &interaction.contact) {
+        (Some(mut contact), _) => {
+            activity.name_contact(&mut contact, Some(channel.default_country));
+            for (name, decision) in &decisions {
+                contact.decide(name, decision);
+            }
+            writes.extend(contact.create_writes(store)?);
+        }
+        (None, Some(id)) if !decisions.is_empty() => {
+            let key = crate::store::keys::contact(channel.tenant.as_str(), id.as_str());
+            if let Some((mut contact, version)) = store.get_versioned::<Contact>(&key).await? {
+                let changed =
+                    decisions.iter().fold(false, |changed, (name, decision)| contact.decide(name, decision) | changed);
+                if changed {
+                    writes.push(store.versioned_write(&contact, version)?);
                 }
             }
-            stored_after(store, channel, interaction.register(store, writes).await?, interaction).await?
         }
-    };
-    for agreement in &req.agreements {
+        _ => {}
+    }
+    for (name, decision) in decisions {
         let entry = ConsentEntry {
-            name: agreement.name.clone(),
-            state: ConsentState { decision: agreement.decision, at: req.started_at, interaction: stored.id },
+            name: name.to_owned(),
+            state: decision,
             tenant: channel.tenant.clone(),
-            contact: stored.contact.clone(),
+            contact: interaction.contact.clone(),
             channel: channel.id.clone(),
         };
-        entry.record(store).await?;
+        writes.push(store.upsert_write(&entry, &[])?);
     }
-    Ok(stored)
+    Ok((interaction, writes))
+}
+
+/// `stored` when it is the interaction WDE names; its id taken by another is a conflict.
+fn same_interaction(stored: Interaction, genesys_id: &str) -> Result<Interaction, ApiError> {
+    if stored.genesys_id == genesys_id {
+        Ok(stored)
+    } else {
+        Err(ApiError::Conflict("the interaction id is taken by another interaction".into()))
+    }
 }
 
 /// The interaction as stored after a conditional write: ours, or the one a concurrent or
@@ -162,10 +208,9 @@ async fn stored_after(
     if written == Written::Created {
         return Ok(ours);
     }
-    let stored = Interaction::get(store, &channel.id, ours.id).await?;
-    match stored {
-        Some(stored) if stored.genesys_id == ours.genesys_id => Ok(stored),
-        _ => Err(ApiError::Conflict("the interaction id is taken by another interaction".into())),
+    match Interaction::get(store, &channel.id, ours.id).await? {
+        Some(stored) => same_interaction(stored, &ours.genesys_id),
+        None => Err(ApiError::Conflict("the interaction id is taken by another interaction".into())),
     }
 }
 
@@ -208,7 +253,7 @@ pub async fn register_campaign(
 ) -> Result<Interaction, ApiError> {
     let id = InteractionId::derive(channel.id.as_str(), &req.registration.genesys_id);
     if let Some(stored) = Interaction::get(store, &channel.id, id).await? {
-        return Ok(stored);
+        return same_interaction(stored, &req.registration.genesys_id);
     }
     let found = customer::resolve(store, &channel.tenant, &req.customer, None, now).await?;
     let interaction = Interaction {
