@@ -2,6 +2,8 @@
 //! Call API contract server: what UIS receives is asserted on the server's side.
 
 use ccbridge::auth::{SignatureEncoding, hmac_sha256};
+use ccbridge::store::Written;
+use ccbridge::uis::callback::{Callback, CallbackStatus};
 use ccbridge_tests::uis_call_api::{self, UisCallApi};
 use ccbridge_tests::{CONFIG, TestStack, backends};
 use serde_json::{Value, json};
@@ -358,6 +360,42 @@ async fn missed_calls_wait_on_the_callback_list_until_done_or_answered() {
         assert_eq!(get(stack, "/uis/callbacks").await.body["callbacks"], json!([]));
         let unauthorized = send(stack.http.get(stack.url("/uis/callbacks"))).await;
         assert_eq!(unauthorized.status, 401);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_missed_call_left_open_is_closed_by_its_next_notification_once_an_answer_is_known() {
+    with_call_api(async |stack, _api| {
+        let [started, (kind, finished)] = missed(8101, "79160000009", "2026-11-21 09:00:00");
+        webhook(stack, started.0, &started.1).await;
+        webhook(stack, kind, &finished).await;
+        let (answered_kind, answered_body) = answered(8102, "79160000009", "2026-11-21 10:00:00");
+        webhook(stack, answered_kind, &answered_body).await;
+        assert_eq!(get(stack, "/uis/callbacks").await.body["callbacks"], json!([]), "the answer closed it");
+        // As if the answer's query of open callbacks had read the index before the callback
+        // reached it: the callback is open again.
+        let store = &stack.stack.app.store;
+        let key = ccbridge::store::keys::callback("uis-demo", 8101);
+        let (written, _) = store
+            .update_with(&key, |current: Option<&Callback>| {
+                let mut reopened = current?.clone();
+                reopened.status = CallbackStatus::Open;
+                reopened.done = None;
+                Some(reopened)
+            })
+            .await
+            .expect("reopened");
+        assert_eq!(written, Written::Updated);
+        assert_eq!(get(stack, "/uis/callbacks").await.body["callbacks"].as_array().map(Vec::len), Some(1));
+        // The missed call's next notification (its caller's name now known) finds the answer.
+        let mut named = finished.clone();
+        named["contact_full_name"] = json!("Петров Пётр");
+        webhook(stack, kind, &named).await;
+        assert_eq!(get(stack, "/uis/callbacks").await.body["callbacks"], json!([]));
+        let callback: Callback = store.get(&key).await.expect("read").expect("the callback");
+        let closed_by = callback.done.and_then(|done| done.answered_call).map(|id| id.to_string());
+        assert_eq!(closed_by.as_deref(), Some("8102"));
     })
     .await;
 }
