@@ -80,7 +80,8 @@ impl PhoneNumber {
         } else {
             trimmed.to_string()
         };
-        let number = PHONE_NUMBER_UTIL.parse(&candidate, Some(country)).map_err(|e| PhoneError::Parse(e.to_string()))?;
+        let number =
+            PHONE_NUMBER_UTIL.parse(&candidate, Some(country)).map_err(|e| PhoneError::Parse(e.to_string()))?;
         if !number.is_valid() {
             return Err(PhoneError::Invalid);
         }
