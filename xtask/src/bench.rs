@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--long]`: the performance figures, measured side by side in one run.
+//! `cargo xtask bench [--long] [--no-build]`: the performance figures, measured side by side in
+//! one run (`--no-build` measures the release binaries already built, for a second reading).
 //!
 //! 1. Builds the functions as they are deployed (`cargo build --release`: the default members,
 //!    without the test-only features), then the local stack and the benchmark programs of
@@ -78,29 +79,35 @@ const INVOKED: &[(&str, &str, Fresh)] = &[
 const WEBHOOKS: &[&str] = &["uis-call-started", "uis-call-finished", "wde-interaction", "agent-states"];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
-    let long = match args {
-        [] => false,
-        [flag] if flag == "--long" => true,
-        _ => return Err("usage: cargo xtask bench [--long]".into()),
-    };
+    let mut long = false;
+    let mut build = true;
+    for arg in args {
+        match arg.as_str() {
+            "--long" => long = true,
+            "--no-build" => build = false,
+            _ => return Err("usage: cargo xtask bench [--long] [--no-build]".into()),
+        }
+    }
     let root = root();
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let release = if target.is_absolute() { target.join("release") } else { root.join(target).join("release") };
     let scratch = tempfile_dir()?;
     let mut doc = String::new();
 
-    let started = crate::step("cargo build --release (the functions, as deployed)");
-    run(Command::new("cargo").args(["build", "--release"]).current_dir(&root))?;
-    crate::done(started);
-    let started = crate::step("cargo build --release (the local stack and the benchmark programs)");
-    run(Command::new("cargo").args(["build", "--release", "-p", "ccbridge-local"]).current_dir(&root))?;
-    let mut examples = Command::new("cargo");
-    examples.args(["build", "--release", "-p", "ccbridge-tests"]);
-    for example in [HELLO, "init_pieces", "round_trips", "load"] {
-        examples.args(["--example", example]);
+    if build {
+        let started = crate::step("cargo build --release (the functions, as deployed)");
+        run(Command::new("cargo").args(["build", "--release"]).current_dir(&root))?;
+        crate::done(started);
+        let started = crate::step("cargo build --release (the local stack and the benchmark programs)");
+        run(Command::new("cargo").args(["build", "--release", "-p", "ccbridge-local"]).current_dir(&root))?;
+        let mut examples = Command::new("cargo");
+        examples.args(["build", "--release", "-p", "ccbridge-tests"]);
+        for example in [HELLO, "init_pieces", "round_trips", "load"] {
+            examples.args(["--example", example]);
+        }
+        run(examples.current_dir(&root))?;
+        crate::done(started);
     }
-    run(examples.current_dir(&root))?;
-    crate::done(started);
 
     let functions = function_names(&root)?;
     let hello = release.join("examples").join(HELLO);
@@ -162,7 +169,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     crate::done(started);
     let _ = std::fs::remove_dir_all(&scratch);
 
-    write_doc(&root.join("docs/benchmarks.md"), &doc, long)?;
+    write_doc(&root.join("docs/benchmarks.md"), &doc, long, build)?;
     println!("tables written to docs/benchmarks.md");
     if output.status.success() { Ok(()) } else { Err(format!("the load check failed ({})", output.status)) }
 }
@@ -515,12 +522,17 @@ fn folder_size(path: &Path) -> u64 {
 }
 
 /// Puts `tables` between the markers of `path`, keeping what is written around them.
-fn write_doc(path: &Path, tables: &str, long: bool) -> Result<(), String> {
+fn write_doc(path: &Path, tables: &str, long: bool, build: bool) -> Result<(), String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|_| format!("# Benchmarks\n\n{BEGIN}\n{END}\n"));
     let (before, rest) = text.split_once(BEGIN).ok_or_else(|| format!("{} has no {BEGIN}", path.display()))?;
     let (_, after) = rest.split_once(END).ok_or_else(|| format!("{} has no {END}", path.display()))?;
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let mode = if long { "`cargo xtask bench --long`" } else { "`cargo xtask bench`" };
+    let mode = match (long, build) {
+        (true, true) => "`cargo xtask bench --long`",
+        (false, true) => "`cargo xtask bench`",
+        (true, false) => "`cargo xtask bench --long --no-build`",
+        (false, false) => "`cargo xtask bench --no-build`",
+    };
     let generated = format!("{BEGIN}\n\nWritten by {mode} on {cpus} CPU(s).\n\n{tables}{END}");
     std::fs::write(path, format!("{before}{generated}{after}")).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -15,7 +15,7 @@
 //! `cargo xtask cycles [<source folder>]` runs the module cycle check alone, on `shared/src` or on
 //! the given folder (say, a copy of an older tree).
 //!
-//! `cargo xtask bench [--long]` measures cold starts, sizes, DynamoDB round trips and the local
+//! `cargo xtask bench [--long] [--no-build]` measures cold starts, sizes, DynamoDB round trips and the local
 //! stack under load, side by side in one run (see [`mod@bench`]); it is not part of the tests.
 
 mod bench;
@@ -46,11 +46,12 @@ const DYNAMODB_LOCAL_ENV: &str = "CCBRIDGE_TEST_DYNAMODB_LOCAL";
 
 const USAGE: &str = "usage: cargo xtask test [-- <cargo test arguments>]
        cargo xtask cycles [<source folder>]
-       cargo xtask bench [--long]
+       cargo xtask bench [--long] [--no-build]
   test    install test tools, lint, check module cycles and docs, run every test on dynoxide and DynamoDB Local
   cycles  fail if the modules of shared/src (or of the given folder) import each other in a cycle
   bench   build release binaries; print cold starts, sizes, DynamoDB round trips and load figures
-          side by side and write them to docs/benchmarks.md (--long: a million notifications)";
+          side by side and write them to docs/benchmarks.md (--long: a million notifications;
+          --no-build: measure the release binaries already built)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
