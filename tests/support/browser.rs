@@ -171,9 +171,16 @@ impl Browser {
         Ok(answer["result"].get("value").cloned().unwrap_or(Value::Null))
     }
 
+    /// Waits until `selector` finds an element: a page that has fired its load event may still
+    /// be the one being replaced when the same address is opened again.
+    async fn wait_for_element(&mut self, selector: &str) {
+        self.wait_for(&format!("document.querySelector({}) !== null", js_string(selector)), LOAD).await;
+    }
+
     /// Types `value` into the field `selector` finds, replacing what it held, as a user would
     /// (focus, then text input, so the page's input events fire).
     pub async fn fill(&mut self, selector: &str, value: &str) {
+        self.wait_for_element(selector).await;
         let focus = format!(
             "(() => {{ const e = document.querySelector({s}); if (!e) return false; e.focus(); \
              if (typeof e.select === 'function') e.select(); e.value = ''; return true; }})()",
@@ -189,6 +196,7 @@ impl Browser {
     /// first: what the page does then (a form submitted, a link followed) is up to it, so wait
     /// for its effect with [`Browser::wait_for`].
     pub async fn click(&mut self, selector: &str) {
+        self.wait_for_element(selector).await;
         let locate = format!(
             "(() => {{ const e = document.querySelector({s}); if (!e) return null; \
              e.scrollIntoView({{block: 'center', inline: 'center'}}); const r = e.getBoundingClientRect(); \
