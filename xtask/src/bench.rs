@@ -307,7 +307,8 @@ fn event(root: &Path, sample: &str, fresh: Fresh, n: u64) -> Result<String, Stri
         }
         Fresh::CrmImport => {
             for list in ["contacts", "companies"] {
-                for record in body[list].as_array_mut().into_iter().flatten() {
+                // `get_mut`: indexing a missing list would add it as `null`, which the API refuses.
+                for record in body.get_mut(list).and_then(|l| l.as_array_mut()).into_iter().flatten() {
                     let id = record["external_id"].as_str().unwrap_or_default().to_owned();
                     record["external_id"] = serde_json::json!(format!("{id}-bench{n}"));
                 }
@@ -535,4 +536,20 @@ fn write_doc(path: &Path, tables: &str, long: bool, build: bool) -> Result<(), S
     };
     let generated = format!("{BEGIN}\n\nWritten by {mode} on {cpus} CPU(s).\n\n{tables}{END}");
     std::fs::write(path, format!("{before}{generated}{after}")).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_import_renames_its_records_and_adds_no_list() {
+        let fresh = event(&crate::root(), "crm-import/1_companies.json", Fresh::CrmImport, 3).expect("event");
+        let event: serde_json::Value = serde_json::from_str(&fresh).expect("JSON");
+        let body: serde_json::Value = serde_json::from_str(event["body"].as_str().expect("body")).expect("body JSON");
+        assert!(body.get("contacts").is_none(), "{body}");
+        let ids: Vec<&str> =
+            body["companies"].as_array().expect("companies").iter().filter_map(|c| c["external_id"].as_str()).collect();
+        assert_eq!(ids, ["ACC-1001-bench3", "ACC-1002-bench3"]);
+    }
 }
