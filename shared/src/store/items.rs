@@ -313,19 +313,8 @@ impl Store {
         entity: &E,
         writes: Vec<TransactWriteItem>,
     ) -> Result<Written, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(self.encode(entity, 1)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(|e| self.invalid_write(&entity.key(), e))?;
-        let all = std::iter::once(TransactWriteItem::builder().put(put).build()).chain(writes).collect();
-        match self.client.transact_write_items().set_transact_items(Some(all)).send().await {
-            Ok(_) => Ok(Written::Created),
-            Err(e) if is_lost_race(&e) => Ok(Written::Unchanged),
-            Err(e) => Err(self.backend(e)),
-        }
+        let all = std::iter::once(self.create_write(entity)?).chain(writes).collect();
+        Ok(if self.transact(all).await? { Written::Created } else { Written::Unchanged })
     }
 
     /// Writes every item, each only if its key is new, in one transaction: all or nothing.
@@ -407,14 +396,7 @@ impl Store {
         next: &E,
         writes: Vec<TransactWriteItem>,
     ) -> Result<Option<Written>, StoreError> {
-        if next.key() != *key {
-            return Err(StoreError::Corrupt {
-                key: key.to_string(),
-                entity: E::TYPE,
-                message: format!("merge moved the item to {}", next.key()),
-            });
-        }
-        let item = self.encode(next, read.unwrap_or(0) + 1)?;
+        let item = self.merged_item(key, read, next)?;
         let written = if writes.is_empty() {
             let (condition, name, value) = unchanged_since(read);
             let request = self
@@ -438,6 +420,19 @@ impl Store {
             self.transact(std::iter::once(put).chain(writes).collect()).await?
         };
         Ok(written.then_some(if read.is_some() { Written::Updated } else { Written::Created }))
+    }
+
+    /// The item a merge writes at `key` over the version it read: a merge that moved the entity
+    /// to another key is a bug, never written.
+    fn merged_item<E: Entity>(&self, key: &Key, read: Option<u64>, next: &E) -> Result<Item, StoreError> {
+        if next.key() != *key {
+            return Err(StoreError::Corrupt {
+                key: key.to_string(),
+                entity: E::TYPE,
+                message: format!("merge moved the item to {}", next.key()),
+            });
+        }
+        self.encode(next, read.unwrap_or(0) + 1)
     }
 
     /// [`Store::merge_with`] for several items at once, so a batch costs what one item does:
@@ -465,15 +460,8 @@ impl Store {
                     results[i] = Some((Written::Unchanged, read.map(|(e, _)| e)));
                     continue;
                 };
-                if next.key() != keys[i] {
-                    return Err(StoreError::Corrupt {
-                        key: keys[i].to_string(),
-                        entity: E::TYPE,
-                        message: format!("merge moved the item to {}", next.key()),
-                    });
-                }
                 let version = read.as_ref().map(|(_, v)| *v);
-                let put = self.versioned_put(&keys[i], self.encode(&next, version.unwrap_or(0) + 1)?, version)?;
+                let put = self.versioned_put(&keys[i], self.merged_item(&keys[i], version, &next)?, version)?;
                 let actions: Vec<TransactWriteItem> = std::iter::once(put).chain(writes).collect();
                 if actions.len() > MAX_TRANSACTION_ACTIONS {
                     return Err(self.invalid_write(&keys[i], format!("{} writes in one transaction", actions.len())));

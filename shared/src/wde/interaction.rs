@@ -78,7 +78,7 @@ fn registered(
         contact: found.contact,
         company: found.company,
         ambiguities: found.ambiguities,
-        created_contact: false,
+        created_contact: found.new_contact.is_some(),
         attached: BTreeMap::new(),
         end: None,
     }
@@ -128,8 +128,8 @@ async fn new_registration(
     let creates = req.registration.media.is_some_and(|m| channel.creates_contacts_for(m));
     let origin = format!("wde:{}:{genesys_id}", channel.id);
     let create_as = creates.then_some(origin.as_str());
-    let mut found = customer::resolve(store, &channel.tenant, &req.customer, create_as, now).await?;
-    let new_contact = found.new_contact.take();
+    let found = customer::resolve(store, &channel.tenant, &req.customer, create_as, now).await?;
+    let new_contact = found.new_contact.clone();
     let customer = &req.customer;
     let interaction = Interaction {
         queue_name: req.queue_name.clone(),
@@ -143,7 +143,6 @@ async fn new_registration(
         previous_crm_id: req.previous_crm_id,
         started_at: Some(req.started_at),
         attached: as_json(req.attached.clone()),
-        created_contact: new_contact.is_some(),
         ..registered(channel, req.registration.clone(), &req.agent, operator, ip, found)
     };
     let activity = super::activity::projection(&interaction, channel, now);
