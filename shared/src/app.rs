@@ -58,7 +58,7 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(config: &Config) -> Result<Self, InitError> {
-        let tls = Tls::load()?;
+        let tls = Tls::platform()?;
         let http = tls.api_client(GENESYS_TIMEOUT)?;
         let mut genesys = HashMap::new();
         for channel in config.all::<GenesysCloudChannel>() {

@@ -34,9 +34,10 @@ async fn main() {
     let sdk = timed_async("AWS SDK configuration from the environment", ccbridge::aws::sdk_config()).await;
     let source = ConfigSource::from_env().expect("configuration source");
     let config = timed_async("configuration document read and validated", source.load(&sdk)).await.expect("config");
-    let tls = timed("TLS roots (platform certificates) and provider", ccbridge::outbound::Tls::load).expect("tls");
-    timed("HTTP clients on that TLS configuration", || ccbridge::app::Clients::new(&config)).expect("clients");
-    drop(tls);
+    timed("outbound HTTP clients (their TLS roots are read on the first handshake)", || {
+        ccbridge::app::Clients::new(&config)
+    })
+    .expect("clients");
     let dynamodb = timed("DynamoDB and S3 clients", || {
         let dynamodb = ccbridge::aws::dynamodb(&sdk);
         let _s3 = ccbridge::aws::s3(&sdk);
