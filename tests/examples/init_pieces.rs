@@ -43,6 +43,11 @@ async fn main() {
         let _s3 = ccbridge::aws::s3(&sdk);
         dynamodb
     });
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    timed("first random bytes drawn (what the first TLS handshake draws)", || {
+        provider.secure_random.fill(&mut [0u8; 32])
+    })
+    .expect("random");
     let ru = Country::parse("RU").expect("RU");
     timed("first phone number parsed (numbering plan loaded)", || PhoneNumber::parse("79161234567", ru))
         .expect("phone");
