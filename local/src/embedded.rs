@@ -3,6 +3,10 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use aws_smithy_types::body::SdkBody;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use s3s::auth::SimpleAuth;
@@ -21,6 +25,8 @@ pub enum EmbeddedError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("DynamoDB database {path}: {message}")]
     Database { path: String, message: String },
+    #[error("start the embedded DynamoDB's thread: {0}")]
+    Thread(std::io::Error),
     #[error("S3 folder {path}: {message}")]
     Folder { path: String, message: String },
 }
@@ -103,15 +109,69 @@ pub async fn dynamodb(addr: SocketAddr, path: Option<&Path>, shutdown: &Shutdown
         None => dynoxide::Database::memory()
             .map_err(|e| EmbeddedError::Database { path: ":memory:".into(), message: e.to_string() })?,
     };
-    let (listener, local) = bind(addr).await?;
+    let bound = |source| EmbeddedError::Bind { addr, source };
+    let listener = std::net::TcpListener::bind(addr).map_err(bound)?;
+    let local = listener.local_addr().map_err(bound)?;
+    listener.set_nonblocking(true).map_err(bound)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(EmbeddedError::Thread)?;
+    let listener = {
+        let _entered = runtime.enter();
+        TcpListener::from_std(listener).map_err(bound)?
+    };
     tokio::spawn(sweep_ttl(db.clone(), path.map(Path::to_path_buf), shutdown.signal()));
     let stop = shutdown.signal();
-    tokio::spawn(async move {
-        if let Err(error) = dynoxide::server::serve_with_shutdown(listener, db, stop).await {
-            tracing::error!(%error, "embedded DynamoDB stopped");
-        }
-    });
+    // dynoxide does a request's work on the thread that serves it, under its one lock: on a
+    // thread and runtime of its own, a request waiting for that lock holds up none of the
+    // workers that run the functions.
+    std::thread::Builder::new()
+        .name("embedded-dynamodb".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                if let Err(error) = dynoxide::server::serve_with_shutdown(listener, db, stop).await {
+                    tracing::error!(%error, "embedded DynamoDB stopped");
+                }
+            });
+        })
+        .map_err(EmbeddedError::Thread)?;
     Ok(format!("http://{local}"))
+}
+
+/// Takes `ClientRequestToken` out of the transactions sent to the embedded DynamoDB.
+///
+/// dynoxide keeps every token for ten minutes, and a transaction that carries one first walks
+/// every token kept and hashes its own request: a cost that grows with each transaction, to a
+/// millisecond after some tens of thousands. The SDK sets a token on every transaction so that
+/// a retry after a lost response is not applied twice. Without it such a retry is still safe
+/// for ccbridge: each of its transactions either is conditional on the versions it read, and
+/// fails, making the flow read again, or writes the same values again.
+#[derive(Debug)]
+pub struct WithoutIdempotencyTokens;
+
+impl Intercept for WithoutIdempotencyTokens {
+    fn name(&self) -> &'static str {
+        "WithoutIdempotencyTokens"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        if request.headers().get("x-amz-target") != Some("DynamoDB_20120810.TransactWriteItems") {
+            return Ok(());
+        }
+        let Some(body) = request.body().bytes() else { return Ok(()) };
+        let mut body: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)?;
+        if body.remove("ClientRequestToken").is_none() {
+            return Ok(());
+        }
+        let body = serde_json::to_vec(&body)?;
+        request.headers_mut().insert("content-length", body.len().to_string());
+        *request.body_mut() = SdkBody::from(body);
+        Ok(())
+    }
 }
 
 /// Creates [`STREAM_INDEXES`] in the database file at `path`, through a connection of its own:
@@ -194,4 +254,74 @@ pub async fn s3(addr: SocketAddr, root: &Path, shutdown: &Shutdown) -> Result<St
         }
     });
     Ok(format!("http://{local}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Answers one TransactWriteItems with an empty success and hands over the body it read,
+    /// checked against its `content-length`.
+    async fn one_transaction(listener: TcpListener) -> serde_json::Value {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let mut read = Vec::new();
+        let mut buf = [0u8; 8192];
+        let (head, length) = loop {
+            let n = tcp.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the request ended early");
+            read.extend_from_slice(&buf[..n]);
+            if let Some(end) = read.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&read[..end]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap();
+                break (end + 4, length);
+            }
+        };
+        while read.len() < head + length {
+            let n = tcp.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the body is shorter than its content-length");
+            read.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(read.len(), head + length, "the body is longer than its content-length");
+        let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: 2\r\n\r\n{}";
+        tcp.write_all(reply.as_bytes()).await.unwrap();
+        serde_json::from_slice(&read[head..]).unwrap()
+    }
+
+    async fn sent_transaction(without_tokens: bool) -> serde_json::Value {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(one_transaction(listener));
+        let sdk = crate::stack::sdk_config().await;
+        let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(endpoint);
+        if without_tokens {
+            config = config.interceptor(WithoutIdempotencyTokens);
+        }
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name("t")
+            .item("pk", aws_sdk_dynamodb::types::AttributeValue::S("a".into()))
+            .build()
+            .unwrap();
+        aws_sdk_dynamodb::Client::from_conf(config.build())
+            .transact_write_items()
+            .transact_items(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build())
+            .send()
+            .await
+            .unwrap();
+        server.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn transactions_reach_the_embedded_dynamodb_without_a_token_and_otherwise_unchanged() {
+        let with = sent_transaction(false).await;
+        let without = sent_transaction(true).await;
+        assert!(with.get("ClientRequestToken").is_some_and(|t| t.is_string()), "the SDK sets one: {with}");
+        let mut expected = with.as_object().unwrap().clone();
+        expected.remove("ClientRequestToken");
+        assert_eq!(without, serde_json::Value::Object(expected));
+    }
 }

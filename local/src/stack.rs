@@ -62,9 +62,11 @@ impl Stack {
         };
         let s3_endpoint = embedded::s3(options.s3_addr, &options.s3_root, &shutdown).await?;
         let sdk = sdk_config().await;
-        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&dynamodb_endpoint).build(),
-        );
+        let mut dynamodb_config = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&dynamodb_endpoint);
+        if matches!(options.dynamodb, DynamoDb::Embedded { .. }) {
+            dynamodb_config = dynamodb_config.interceptor(embedded::WithoutIdempotencyTokens);
+        }
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb_config.build());
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&sdk).endpoint_url(&s3_endpoint).force_path_style(true).build(),
         );
