@@ -125,14 +125,13 @@ fn plan(count: usize) -> Plan {
     while plan.deliveries.len() < count {
         let i = plan.calls;
         let mut mine: Vec<_> = notifications(i).into_iter().map(|(kind, body)| (i, kind, body)).collect();
-        if i.is_multiple_of(3) {
+        let (reordered, duplicated) = (i.is_multiple_of(3), i.is_multiple_of(4));
+        if reordered {
             mine.reverse();
-            plan.reordered += 1;
         }
-        if i.is_multiple_of(4) {
+        if duplicated {
             let again = mine[mix.below(mine.len())].clone();
             mine.push(again);
-            plan.duplicates += 1;
         }
         let room = count - plan.deliveries.len();
         if mine.len() > room {
@@ -140,6 +139,8 @@ fn plan(count: usize) -> Plan {
         }
         plan.deliveries.extend(mine);
         plan.calls += 1;
+        plan.reordered += u64::from(reordered);
+        plan.duplicates += usize::from(duplicated);
     }
     for window in plan.deliveries.chunks_mut(WINDOW) {
         for n in (1..window.len()).rev() {
