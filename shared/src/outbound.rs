@@ -2,9 +2,9 @@
 //! URL), on the TLS stack the AWS SDK already links: rustls with the aws-lc-rs provider and the
 //! platform's root certificates. No second crypto library ends up in a Lambda bootstrap.
 //!
-//! The roots are read on the first handshake, once per process however many clients share
-//! them: reading the platform's store costs milliseconds (a few hundred files on Debian), and
-//! most functions never call out at all, so a cold start should not pay it.
+//! The roots are read on the first handshake, once for every client built from one [`Tls`] (a
+//! function builds one): reading the platform's store costs milliseconds (a few hundred files
+//! on Debian), and most functions never call out at all, so a cold start should not pay it.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
