@@ -139,11 +139,11 @@ pub async fn dynamodb(addr: SocketAddr, path: Option<&Path>, shutdown: &Shutdown
 /// Takes `ClientRequestToken` out of the transactions sent to the embedded DynamoDB.
 ///
 /// dynoxide keeps every token for ten minutes, and a transaction that carries one first walks
-/// every token kept and hashes its own request: a cost that grows with each transaction, to a
-/// millisecond after some tens of thousands. The SDK sets a token on every transaction so that
-/// a retry after a lost response is not applied twice. Without it such a retry is still safe
-/// for ccbridge: each of its transactions either is conditional on the versions it read, and
-/// fails, making the flow read again, or writes the same values again.
+/// every token kept and hashes its own request: a cost that grows with each transaction. The
+/// SDK sets a token on every transaction so that a retry after a lost response is not applied
+/// twice. Without it such a retry is still safe for ccbridge: each of its transactions either
+/// is conditional on the versions it read, and fails, making the flow read again, or writes
+/// the same values again.
 #[derive(Debug)]
 pub struct WithoutIdempotencyTokens;
 
